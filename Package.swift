@@ -1,0 +1,39 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// `lake`: a lakehouse in one command. Modules depend one way, bottom to top:
+/// C codec shims → Columnar → Parquet, Query → lake (the executable).
+let package = Package(
+    name: "lake",
+    products: [
+        .executable(name: "lake", targets: ["lake"]),
+        .executable(name: "lake-bench", targets: ["LakeBench"]),
+        .library(name: "Parquet", targets: ["Parquet"]),
+        .library(name: "Columnar", targets: ["Columnar"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd",
+                       providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CSnappy", path: "Sources/CSnappy", pkgConfig: "snappy",
+                       providers: [.apt(["libsnappy-dev"])]),
+        .systemLibrary(name: "CLZ4", path: "Sources/CLZ4", pkgConfig: "liblz4",
+                       providers: [.apt(["liblz4-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "Columnar"),
+        .target(name: "Parquet", dependencies: ["Columnar", "CZstd", "CSnappy", "CLZ4", "CZlib"]),
+        .target(name: "Query", dependencies: ["Columnar"]),
+        .executableTarget(name: "lake", dependencies: [
+            "Columnar", "Parquet", "Query",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "LakeBench", dependencies: ["Columnar", "Parquet"]),
+        .executableTarget(name: "ParquetFuzz", dependencies: ["Parquet"]),
+        .testTarget(name: "ColumnarTests", dependencies: ["Columnar"]),
+        .testTarget(name: "ParquetTests", dependencies: ["Columnar", "Parquet"]),
+        .testTarget(name: "QueryTests", dependencies: ["Columnar", "Query"]),
+    ]
+)

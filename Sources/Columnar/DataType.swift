@@ -1,0 +1,94 @@
+/// The logical type of a column: what its values mean, independent of how a file stores them.
+///
+/// These are exactly the types of the Delta Lake protocol's schema, so a table's schema maps
+/// one to one onto columns. Physical layout (which buffer holds the values) follows from the
+/// type; see ``ColumnStorage``.
+public indirect enum DataType: Hashable, Sendable {
+    case boolean
+    /// 8-bit signed integer.
+    case byte
+    /// 16-bit signed integer.
+    case short
+    /// 32-bit signed integer.
+    case int
+    /// 64-bit signed integer.
+    case long
+    case float
+    case double
+    /// Exact decimal with `precision` digits (1...38), `scale` of them after the point.
+    case decimal(precision: Int, scale: Int)
+    /// UTF-8 text.
+    case string
+    case binary
+    /// Days since 1970-01-01.
+    case date
+    /// Microseconds since the Unix epoch, an instant (UTC).
+    case timestamp
+    /// Microseconds since 1970-01-01T00:00:00 on a wall clock without time zone.
+    case timestampNTZ
+    case `struct`([Field])
+    case array(element: DataType, containsNull: Bool)
+    case map(key: DataType, value: DataType, valueContainsNull: Bool)
+
+    /// The largest decimal precision a column can hold (128-bit unscaled values).
+    public static let maxDecimalPrecision = 38
+
+    /// Whether values are leaves (not struct, array or map).
+    public var isPrimitive: Bool {
+        switch self {
+        case .struct, .array, .map: return false
+        default: return true
+        }
+    }
+}
+
+extension DataType: CustomStringConvertible {
+    /// The type as users write it in a schema spec: `long`, `decimal(12,2)`,
+    /// `array<string>`, `struct<a:int,b:string>`, `map<string,long>`.
+    public var description: String {
+        switch self {
+        case .boolean: return "boolean"
+        case .byte: return "byte"
+        case .short: return "short"
+        case .int: return "int"
+        case .long: return "long"
+        case .float: return "float"
+        case .double: return "double"
+        case .decimal(let p, let s): return "decimal(\(p),\(s))"
+        case .string: return "string"
+        case .binary: return "binary"
+        case .date: return "date"
+        case .timestamp: return "timestamp"
+        case .timestampNTZ: return "timestamp_ntz"
+        case .struct(let fields):
+            return "struct<" + fields.map { "\($0.name):\($0.type)" }.joined(separator: ",") + ">"
+        case .array(let element, _): return "array<\(element)>"
+        case .map(let key, let value, _): return "map<\(key),\(value)>"
+        }
+    }
+}
+
+/// A named, typed column of a schema or a struct.
+public struct Field: Hashable, Sendable {
+    public var name: String
+    public var type: DataType
+    public var nullable: Bool
+
+    public init(_ name: String, _ type: DataType, nullable: Bool = true) {
+        self.name = name
+        self.type = type
+        self.nullable = nullable
+    }
+}
+
+/// The ordered fields of a table or a record batch.
+public struct Schema: Hashable, Sendable {
+    public var fields: [Field]
+
+    public init(_ fields: [Field]) { self.fields = fields }
+
+    /// The index of the field called `name` (exact match), if any.
+    public func index(of name: String) -> Int? {
+        fields.firstIndex { $0.name == name }
+    }
+}

@@ -1,0 +1,174 @@
+/// Builds a dictionary for RLE_DICTIONARY encoding: the distinct values in first-seen order
+/// and one index per value. Open-addressing hash tables over the raw value bytes; no value is
+/// allocated on its own.
+///
+/// Building stops (returns nil) as soon as the dictionary's PLAIN size passes `limit`, which is
+/// the signal to fall back to PLAIN encoding for the chunk.
+enum DictionaryBuilder {
+    struct Result {
+        var dictionary: LeafValues
+        var indices: [UInt32]
+    }
+
+    static func build(_ values: LeafValues, limit: Int) -> Result? {
+        switch values {
+        case .boolean, .int96: return nil
+        case .int32(let v):
+            return fixed(v, limit: limit, key: { UInt64(UInt32(bitPattern: $0)) }).map { Result(dictionary: .int32($0.0), indices: $0.1) }
+        case .int64(let v):
+            return fixed(v, limit: limit, key: { UInt64(bitPattern: $0) }).map { Result(dictionary: .int64($0.0), indices: $0.1) }
+        case .float(let v):
+            return fixed(v, limit: limit, key: { UInt64($0.bitPattern) }).map { Result(dictionary: .float($0.0), indices: $0.1) }
+        case .double(let v):
+            return fixed(v, limit: limit, key: { $0.bitPattern }).map { Result(dictionary: .double($0.0), indices: $0.1) }
+        case .byteArray(let offsets, let bytes):
+            return byteArrays(offsets: offsets, bytes: bytes, limit: limit)
+        case .fixed(let width, let bytes):
+            // Same table as byte arrays, over equally sized slices.
+            let count = width == 0 ? 0 : bytes.count / width
+            let offsets = (0...count).map { $0 * width }
+            guard let r = byteArrays(offsets: offsets, bytes: bytes, limit: limit),
+                  case .byteArray(_, let dictBytes) = r.dictionary else { return nil }
+            return Result(dictionary: .fixed(width: width, bytes: dictBytes), indices: r.indices)
+        }
+    }
+
+    @inline(__always)
+    private static func mix(_ x: UInt64) -> UInt64 {
+        var h = x &* 0x9E37_79B9_7F4A_7C15
+        h ^= h >> 29
+        return h
+    }
+
+    private static func fixed<T>(_ values: [T], limit: Int, key: (T) -> UInt64) -> ([T], [UInt32])? {
+        let n = values.count
+        var capacity = 1024
+        var slots = [Int32](repeating: -1, count: capacity)
+        var keys: [UInt64] = []
+        var dictionary: [T] = []
+        var indices = [UInt32](repeating: 0, count: n)
+        let valueSize = MemoryLayout<T>.size
+        var mask = UInt64(capacity - 1)
+        for i in 0..<n {
+            let k = key(values[i])
+            var slot = Int(truncatingIfNeeded: mix(k) & mask)
+            while true {
+                let entry = slots[slot]
+                if entry < 0 {
+                    let index = Int32(dictionary.count)
+                    slots[slot] = index
+                    keys.append(k)
+                    dictionary.append(values[i])
+                    indices[i] = UInt32(index)
+                    if dictionary.count * valueSize > limit { return nil }
+                    if dictionary.count * 2 > capacity {
+                        capacity *= 2
+                        mask = UInt64(capacity - 1)
+                        slots = [Int32](repeating: -1, count: capacity)
+                        for (j, key) in keys.enumerated() {
+                            var s = Int(truncatingIfNeeded: mix(key) & mask)
+                            while slots[s] >= 0 { s = (s + 1) & Int(mask) }
+                            slots[s] = Int32(j)
+                        }
+                    }
+                    break
+                }
+                if keys[Int(entry)] == k {
+                    indices[i] = UInt32(entry)
+                    break
+                }
+                slot = (slot + 1) & Int(mask)
+            }
+        }
+        return (dictionary, indices)
+    }
+
+    private static func hashBytes(_ p: UnsafeRawPointer, _ n: Int) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(n)
+        var i = 0
+        while i + 8 <= n {
+            h = mix(h ^ p.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+            i += 8
+        }
+        var tail: UInt64 = 0
+        var shift: UInt64 = 0
+        while i < n {
+            tail |= UInt64(p.load(fromByteOffset: i, as: UInt8.self)) << shift
+            shift += 8
+            i += 1
+        }
+        return mix(h ^ tail)
+    }
+
+    private static func byteArrays(offsets: [Int], bytes: [UInt8], limit: Int) -> Result? {
+        let n = offsets.count - 1
+        var capacity = 1024
+        var slots = [Int32](repeating: -1, count: capacity)
+        var hashes: [UInt64] = []
+        var dictOffsets: [Int] = [0]
+        var dictBytes: [UInt8] = []
+        var indices = [UInt32](repeating: 0, count: n)
+        var plainSize = 0
+        var mask = capacity - 1
+        let ok: Bool = bytes.withUnsafeBytes { src -> Bool in
+            let base = src.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!
+            for i in 0..<n {
+                let lo = offsets[i], len = offsets[i + 1] - lo
+                let h = hashBytes(base + lo, len)
+                var slot = Int(truncatingIfNeeded: h) & mask
+                while true {
+                    let entry = slots[slot]
+                    if entry < 0 {
+                        let index = Int32(hashes.count)
+                        slots[slot] = index
+                        hashes.append(h)
+                        dictBytes.append(contentsOf: UnsafeRawBufferPointer(start: base + lo, count: len))
+                        dictOffsets.append(dictBytes.count)
+                        indices[i] = UInt32(index)
+                        plainSize += 4 + len
+                        if plainSize > limit { return false }
+                        if hashes.count * 2 > capacity {
+                            capacity *= 2
+                            mask = capacity - 1
+                            slots = [Int32](repeating: -1, count: capacity)
+                            for (j, hash) in hashes.enumerated() {
+                                var s = Int(truncatingIfNeeded: hash) & mask
+                                while slots[s] >= 0 { s = (s + 1) & mask }
+                                slots[s] = Int32(j)
+                            }
+                        }
+                        break
+                    }
+                    let e = Int(entry)
+                    if hashes[e] == h {
+                        let dlo = dictOffsets[e], dlen = dictOffsets[e + 1] - dlo
+                        if dlen == len && (len == 0 || dictBytes.withUnsafeBytes {
+                            memcmpEqual($0.baseAddress! + dlo, base + lo, len)
+                        }) {
+                            indices[i] = UInt32(entry)
+                            break
+                        }
+                    }
+                    slot = (slot + 1) & mask
+                }
+            }
+            return true
+        }
+        guard ok else { return nil }
+        return Result(dictionary: .byteArray(offsets: dictOffsets, bytes: dictBytes), indices: indices)
+    }
+
+    @inline(__always)
+    private static func memcmpEqual(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ n: Int) -> Bool {
+        var i = 0
+        while i + 8 <= n {
+            if a.loadUnaligned(fromByteOffset: i, as: UInt64.self) != b.loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
+            i += 8
+        }
+        while i < n {
+            if a.load(fromByteOffset: i, as: UInt8.self) != b.load(fromByteOffset: i, as: UInt8.self) { return false }
+            i += 1
+        }
+        return true
+    }
+}

@@ -1,0 +1,210 @@
+import Columnar
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A Parquet file opened for reading: its footer, schema, and row groups decoded on demand.
+///
+/// The file is memory-mapped read-only. Every offset and length taken from it is checked, so
+/// a corrupt or hostile file produces a ``ParquetError`` naming the file and byte offset.
+public final class ParquetReader: @unchecked Sendable {
+    public let path: String
+    public let metadata: FileMetaData
+    public let schema: ParquetSchema
+    private let mapping: UnsafeRawBufferPointer
+    private let ownsMapping: Bool
+
+    /// Opens and validates the footer of the file at `path`.
+    public init(path: String) throws {
+        self.path = path
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            let code = errno
+            throw ParquetError(code == ENOENT ? .notFound : .io,
+                               "cannot open: \(String(cString: strerror(code)))", path: path)
+        }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw ParquetError(.io, "cannot stat", path: path) }
+        guard (info.st_mode & S_IFMT) == S_IFREG else { throw ParquetError(.invalidArgument, "not a regular file", path: path) }
+        let size = Int(info.st_size)
+        if size == 0 {
+            throw ParquetError(.corrupt, "the file is empty", path: path, offset: 0)
+        }
+        guard let base = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), base != MAP_FAILED else {
+            throw ParquetError(.io, "cannot map the file: \(String(cString: strerror(errno)))", path: path)
+        }
+        let buffer = UnsafeRawBufferPointer(start: base, count: size)
+        do {
+            (metadata, schema) = try Self.readFooter(buffer)
+        } catch let error as ParquetError {
+            munmap(base, size)
+            throw error.at(path: path)
+        }
+        mapping = buffer
+        ownsMapping = true
+    }
+
+    /// A reader over bytes already in memory (for tests and fuzzing); `bytes` must outlive it.
+    public init(bytes: UnsafeRawBufferPointer, name: String = "<memory>") throws {
+        path = name
+        do {
+            (metadata, schema) = try Self.readFooter(bytes)
+        } catch let error as ParquetError {
+            throw error.at(path: name)
+        }
+        mapping = bytes
+        ownsMapping = false
+    }
+
+    deinit {
+        if ownsMapping, let base = mapping.baseAddress {
+            munmap(UnsafeMutableRawPointer(mutating: base), mapping.count)
+        }
+    }
+
+    private static func readFooter(_ file: UnsafeRawBufferPointer) throws -> (FileMetaData, ParquetSchema) {
+        let size = file.count
+        guard size >= 12 else { throw ParquetError.corrupt("the file is \(size) bytes, too short for Parquet", offset: 0) }
+        let magic = Array("PAR1".utf8)
+        guard Array(file[0..<4]) == magic else { throw ParquetError.corrupt("no PAR1 magic at the start", offset: 0) }
+        guard Array(file[(size - 4)...]) == magic else {
+            if Array(file[(size - 4)...]) == Array("PARE".utf8) {
+                throw ParquetError.unsupported("encrypted footer (PARE)")
+            }
+            throw ParquetError.corrupt("no PAR1 magic at the end (truncated file?)", offset: size - 4)
+        }
+        let footerLength = Int(UInt32(littleEndian: file.loadUnaligned(fromByteOffset: size - 8, as: UInt32.self)))
+        guard footerLength <= size - 12 else {
+            throw ParquetError.corrupt("footer length \(footerLength) exceeds the file", offset: size - 8)
+        }
+        let footerStart = size - 8 - footerLength
+        var reader = ThriftReader(UnsafeRawBufferPointer(rebasing: file[footerStart..<size - 8]), baseOffset: footerStart)
+        let meta = try reader.readFileMetaData()
+        let schema = try ParquetSchema(reading: meta.schema)
+        guard meta.numRows >= 0 else { throw ParquetError.corrupt("negative row count", offset: footerStart) }
+        var rows: Int64 = 0
+        for (g, group) in meta.rowGroups.enumerated() {
+            guard group.columns.count == schema.leaves.count else {
+                throw ParquetError.corrupt("row group \(g) has \(group.columns.count) column chunks for \(schema.leaves.count) columns",
+                                           offset: footerStart)
+            }
+            guard group.numRows >= 0, group.numRows <= Int64(Int32.max) else {
+                throw ParquetError.corrupt("row group \(g) claims \(group.numRows) rows", offset: footerStart)
+            }
+            for (c, chunk) in group.columns.enumerated() {
+                guard let m = chunk.metaData else {
+                    throw ParquetError.unsupported("column chunk \(c) of row group \(g) keeps its metadata elsewhere")
+                }
+                if let p = chunk.filePath, !p.isEmpty {
+                    throw ParquetError.unsupported("column chunks in other files (\(p))")
+                }
+                guard m.type == schema.leaves[c].physicalType else {
+                    throw ParquetError.corrupt("column chunk \(c) of row group \(g) is \(m.type), the schema says \(schema.leaves[c].physicalType)",
+                                               offset: footerStart)
+                }
+                guard m.numValues >= 0, m.totalCompressedSize >= 0 else {
+                    throw ParquetError.corrupt("column chunk \(c) of row group \(g) has negative sizes", offset: footerStart)
+                }
+            }
+            rows += group.numRows
+        }
+        guard rows == meta.numRows else {
+            throw ParquetError.corrupt("row groups hold \(rows) rows, the footer says \(meta.numRows)", offset: footerStart)
+        }
+        return (meta, schema)
+    }
+
+    /// Total number of rows.
+    public var rowCount: Int { Int(metadata.numRows) }
+
+    /// Number of row groups.
+    public var rowGroupCount: Int { metadata.rowGroups.count }
+
+    /// Reads row group `index`, decoding only the top-level columns named in `columns` (all
+    /// when nil), in the order given. Columns are decoded in parallel.
+    public func readRowGroup(_ index: Int, columns: [String]? = nil) throws -> RecordBatch {
+        guard metadata.rowGroups.indices.contains(index) else {
+            throw ParquetError(.invalidArgument, "no row group \(index)", path: path)
+        }
+        let selected = try selectColumns(columns)
+        let group = metadata.rowGroups[index]
+        let rows = Int(group.numRows)
+        let leafIndices = selected.flatMap { schema.roots[$0].leaves }
+        let results = ResultBox<LeafChunk>(count: leafIndices.count)
+        let file = UncheckedBytes(bytes: mapping)
+        let leaves = schema.leaves
+        DispatchQueue.concurrentPerform(iterations: leafIndices.count) { k in
+            results.set(k) {
+                let leaf = leafIndices[k]
+                let decoder = ColumnChunkDecoder(file: file.bytes, leaf: leaves[leaf], codec: Codec(), rowCount: rows)
+                return try decoder.decode(group.columns[leaf].metaData!)
+            }
+        }
+        do {
+            var chunks = [LeafChunk?](repeating: nil, count: leaves.count)
+            for (k, chunk) in try results.values().enumerated() { chunks[leafIndices[k]] = chunk }
+            let assembler = Assembler(leaves: leaves, chunks: chunks)
+            var fields: [Field] = []
+            var out: [Column] = []
+            for c in selected {
+                let column = try assembler.assemble(schema.roots[c])
+                guard column.count == rows else {
+                    throw ParquetError.corrupt("column \(schema.schema.fields[c].name) has \(column.count) rows, its row group \(rows)")
+                }
+                fields.append(schema.schema.fields[c])
+                out.append(column)
+            }
+            return RecordBatch(schema: Schema(fields), columns: out)
+        } catch let error as ParquetError {
+            throw error.at(path: path)
+        }
+    }
+
+    /// The schema of a projection (all columns when nil).
+    public func projectedSchema(_ columns: [String]?) throws -> Schema {
+        Schema(try selectColumns(columns).map { schema.schema.fields[$0] })
+    }
+
+    private func selectColumns(_ columns: [String]?) throws -> [Int] {
+        guard let columns else { return Array(schema.schema.fields.indices) }
+        return try columns.map { name in
+            guard let i = schema.schema.index(of: name) else {
+                let known = schema.schema.fields.map(\.name).joined(separator: ", ")
+                throw ParquetError(.invalidArgument, "no column '\(name)' (the file has: \(known))", path: path)
+            }
+            return i
+        }
+    }
+
+    /// The statistics of leaf `leaf` in row group `rowGroup`, decoded to lake values.
+    /// `min`/`max` are nil when absent or when their order is not reliable for the type.
+    public func statistics(rowGroup: Int, leaf: Int) -> ColumnStatistics? {
+        guard let meta = metadata.rowGroups[rowGroup].columns[leaf].metaData, let s = meta.statistics else { return nil }
+        let descriptor = schema.leaves[leaf]
+        let typeDefined = metadata.columnOrders.map { leaf < $0.count && $0[leaf] } ?? false
+        var minBytes = s.minValue, maxBytes = s.maxValue
+        if minBytes == nil || maxBytes == nil {
+            // The deprecated fields are only trustworthy for signed-order types.
+            if StatisticsDecoding.legacyOrderIsReliable(descriptor) { minBytes = s.legacyMin; maxBytes = s.legacyMax }
+        } else if !typeDefined && !StatisticsDecoding.legacyOrderIsReliable(descriptor) {
+            minBytes = nil; maxBytes = nil
+        }
+        return ColumnStatistics(nullCount: s.nullCount.map(Int.init),
+                                min: minBytes.flatMap { StatisticsDecoding.value($0, descriptor) },
+                                max: maxBytes.flatMap { StatisticsDecoding.value($0, descriptor) })
+    }
+}
+
+/// A column chunk's statistics as lake values.
+public struct ColumnStatistics: Sendable {
+    public var nullCount: Int?
+    public var min: Value?
+    public var max: Value?
+}
+
+/// File bytes shared read-only between decoding threads.
+struct UncheckedBytes: @unchecked Sendable {
+    let bytes: UnsafeRawBufferPointer
+}

@@ -1,0 +1,239 @@
+import Columnar
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Writes record batches into one Parquet file.
+///
+/// Batches are buffered until a row group is full (by rows or estimated bytes), then every
+/// column of the row group is shredded, encoded and compressed in parallel and written out.
+/// The file appears under its final name only when ``close()`` succeeds: until then it is a
+/// hidden temporary sibling, removed by ``abort()`` or on failure.
+public final class ParquetWriter {
+    /// How the file is written.
+    public struct Options: Sendable {
+        public var codec: CompressionCodec = .zstd
+        public var zstdLevel: Int32 = 3
+        /// A row group is closed when it reaches this many rows…
+        public var rowGroupRows = 1 << 20
+        /// …or about this many bytes of in-memory data.
+        public var rowGroupBytes = 128 << 20
+        /// Target uncompressed size of a data page.
+        public var pageSize = 1 << 20
+        /// A dictionary larger than this (PLAIN-encoded) falls back to PLAIN for the chunk.
+        public var dictionaryPageSizeLimit = 1 << 20
+        public var dictionaryEnabled = true
+        /// The footer's `created_by`.
+        public var createdBy = "lake version \(LakeVersion.current)"
+        /// Extra key/value pairs for the footer.
+        public var keyValueMetadata: [String: String] = [:]
+
+        public init() {}
+    }
+
+    public let path: String
+    public let schema: ParquetSchema
+    public let options: Options
+    private let tempPath: String
+    private var fd: Int32
+    private var offset = 0
+    private var pending: [RecordBatch] = []
+    private var pendingRows = 0
+    private var pendingBytes = 0
+    private var rowGroups: [RowGroup] = []
+    private var totalRows: Int64 = 0
+    private var closed = false
+
+    /// Creates the writer; the file is created as a temporary sibling of `path`.
+    public init(path: String, schema: Schema, options: Options = Options()) throws {
+        self.path = path
+        self.schema = try ParquetSchema(writing: schema)
+        self.options = options
+        let slash = path.lastIndex(of: "/")
+        let dir = slash.map { String(path[..<$0]) + "/" } ?? ""
+        let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        tempPath = "\(dir).\(base).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
+        fd = open(tempPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw ParquetError(.io, "cannot create \(path): \(String(cString: strerror(errno)))")
+        }
+        try writeBytes(Array("PAR1".utf8))
+    }
+
+    deinit {
+        if !closed { abort() }
+    }
+
+    /// Adds rows; the batch's schema must equal the writer's.
+    public func write(_ batch: RecordBatch) throws {
+        guard batch.schema == schema.schema else {
+            throw ParquetError(.invalidArgument, "batch schema does not match the file schema")
+        }
+        var start = 0
+        while start < batch.rowCount {
+            let room = options.rowGroupRows - pendingRows
+            let take = min(room, batch.rowCount - start)
+            let part = (start == 0 && take == batch.rowCount) ? batch : batch.slice(start..<start + take)
+            pending.append(part)
+            pendingRows += take
+            pendingBytes += Self.estimatedSize(part)
+            start += take
+            if pendingRows >= options.rowGroupRows || pendingBytes >= options.rowGroupBytes {
+                try flushRowGroup()
+            }
+        }
+    }
+
+    /// Writes the remaining rows and the footer, and moves the file to its final name.
+    /// Returns the footer written.
+    @discardableResult
+    public func close() throws -> FileMetaData {
+        if !pending.isEmpty || rowGroups.isEmpty { try flushRowGroup() }
+        var meta = FileMetaData()
+        meta.version = 1
+        meta.schema = schema.elements
+        meta.numRows = totalRows
+        meta.rowGroups = rowGroups
+        meta.createdBy = options.createdBy
+        meta.keyValueMetadata = options.keyValueMetadata.sorted { $0.key < $1.key }.map { KeyValue(key: $0.key, value: $0.value) }
+        meta.columnOrders = Array(repeating: true, count: schema.leaves.count)
+        var w = ThriftWriter()
+        w.writeStruct { $0.write(meta) }
+        let footer = w.bytes
+        try writeBytes(footer)
+        let length = UInt32(footer.count)
+        try writeBytes((0..<4).map { UInt8(truncatingIfNeeded: length >> UInt32(8 * $0)) } + Array("PAR1".utf8))
+        guard fsync(fd) == 0 else { throw ioError("sync") }
+        Glibc.close(fd)
+        fd = -1
+        guard rename(tempPath, path) == 0 else { throw ioError("rename into place") }
+        closed = true
+        return meta
+    }
+
+    /// Abandons the file: nothing appears at `path`.
+    public func abort() {
+        if fd >= 0 { Glibc.close(fd); fd = -1 }
+        unlink(tempPath)
+        closed = true
+    }
+
+    private func ioError(_ what: String) -> ParquetError {
+        ParquetError(.io, "cannot \(what) \(path): \(String(cString: strerror(errno)))")
+    }
+
+    private func writeBytes(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { raw in
+            var done = 0
+            while done < raw.count {
+                let n = Glibc.write(fd, raw.baseAddress! + done, raw.count - done)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw ioError("write")
+                }
+                done += n
+            }
+        }
+        offset += bytes.count
+    }
+
+    private func flushRowGroup() throws {
+        let batches = pending
+        let rows = pendingRows
+        pending = []
+        pendingRows = 0
+        pendingBytes = 0
+
+        // Shred and encode each top-level column on its own thread.
+        let roots = schema.roots
+        let results = ResultBox<[(Int, EncodedChunk)]>(count: roots.count)
+        let leaves = schema.leaves
+        let options = self.options
+        DispatchQueue.concurrentPerform(iterations: roots.count) { c in
+            results.set(c) {
+                var shredder = Shredder(leaves: leaves)
+                for batch in batches { try shredder.append(batch.columns[c], node: roots[c]) }
+                let encoder = ColumnChunkEncoder(options: options, codec: Codec())
+                return try roots[c].leaves.map { leaf in
+                    (leaf, try encoder.encode(shredder.chunks[leaf], leaf: leaves[leaf]))
+                }
+            }
+        }
+        var group = RowGroup()
+        group.numRows = Int64(rows)
+        group.fileOffset = Int64(offset)
+        group.ordinal = Int16(truncatingIfNeeded: rowGroups.count)
+        var compressed: Int64 = 0
+        for result in try results.values() {
+            for (_, chunk) in result {
+                let base = offset
+                var meta = chunk.metaData
+                meta.dataPageOffset = Int64(base + chunk.dataPageOffset)
+                meta.dictionaryPageOffset = chunk.dictionaryPageOffset.map { Int64(base + $0) }
+                try writeBytes(chunk.bytes)
+                group.columns.append(ColumnChunk(filePath: nil, fileOffset: Int64(base), metaData: meta))
+                group.totalByteSize += meta.totalUncompressedSize
+                compressed += meta.totalCompressedSize
+            }
+        }
+        group.totalCompressedSize = compressed
+        rowGroups.append(group)
+        totalRows += Int64(rows)
+    }
+
+    static func estimatedSize(_ batch: RecordBatch) -> Int {
+        batch.columns.reduce(0) { $0 + estimatedSize($1) }
+    }
+
+    static func estimatedSize(_ column: Column) -> Int {
+        switch column.storage {
+        case .bool(let v): return v.count
+        case .int8(let v): return v.count
+        case .int16(let v): return v.count * 2
+        case .int32(let v): return v.count * 4
+        case .int64(let v): return v.count * 8
+        case .float32(let v): return v.count * 4
+        case .float64(let v): return v.count * 8
+        case .int128(let v): return v.count * 16
+        case .bytes(let o, let b): return o.count * 4 + b.count
+        case .structure(let children): return children.reduce(0) { $0 + estimatedSize($1) }
+        case .list(let o, let child): return o.count * 4 + estimatedSize(child)
+        case .map(let o, let k, let v): return o.count * 4 + estimatedSize(k) + estimatedSize(v)
+        }
+    }
+}
+
+/// Collects results (or the first error) from concurrent iterations.
+final class ResultBox<T>: @unchecked Sendable {
+    private var slots: [Result<T, Error>?]
+    private let lock = NSLockLike()
+
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    func set(_ index: Int, _ body: () throws -> T) {
+        let r = Result { try body() }
+        lock.withLock { slots[index] = r }
+    }
+
+    func values() throws -> [T] {
+        try slots.map { try $0!.get() }
+    }
+}
+
+/// A minimal mutex over pthread, so the module needs no Foundation.
+final class NSLockLike: @unchecked Sendable {
+    private var mutex = pthread_mutex_t()
+    init() { pthread_mutex_init(&mutex, nil) }
+    deinit { pthread_mutex_destroy(&mutex) }
+    func withLock<R>(_ body: () throws -> R) rethrows -> R {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        return try body()
+    }
+}
+
+/// The version this build of lake reports.
+public enum LakeVersion {
+    public static let current = "0.1.0"
+}

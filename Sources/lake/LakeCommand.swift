@@ -1,0 +1,98 @@
+import ArgumentParser
+import Parquet
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `lake`: a lakehouse in one command.
+@main
+struct Lake: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lake",
+        abstract: "A lakehouse in one command: Delta Lake tables on a directory, Parquet files you can inspect and scan.",
+        version: LakeVersion.current,
+        subcommands: [Inspect.self, Scan.self]
+    )
+
+    /// Entry point: a closed stdout (`lake scan … | head`) ends the command quietly instead
+    /// of killing it with SIGPIPE.
+    static func main() {
+        signal(SIGPIPE, SIG_IGN)
+        main(nil)
+    }
+}
+
+/// Options every command takes (DESIGN §3).
+struct GlobalOptions: ParsableArguments {
+    @Option(name: [.short, .customLong("warehouse")], help: "The warehouse directory (default: $LAKE_WAREHOUSE or ./lakehouse).")
+    var warehouse: String?
+
+    @Flag(name: .customLong("json"), help: "Print one JSON document on stdout (errors as {\"error\": …}).")
+    var json = false
+
+    @Flag(name: [.short, .customLong("quiet")], help: "No progress or notes on stderr.")
+    var quiet = false
+}
+
+/// A failure with the exit code and error type the command-line contract assigns to it.
+struct CommandFailure: Error, CustomStringConvertible {
+    /// The contract's exit codes.
+    enum Code: Int32 {
+        case runtime = 1, usage = 2, conflict = 3, notFound = 4
+    }
+
+    var code: Code
+    var type: String
+    var message: String
+
+    var description: String { message }
+
+    init(_ code: Code, type: String, _ message: String) {
+        self.code = code
+        self.type = type
+        self.message = message
+    }
+
+    /// Classifies any error thrown by the library modules.
+    init(_ error: Error) {
+        switch error {
+        case let failure as CommandFailure:
+            self = failure
+        case let e as ParquetError:
+            switch e.kind {
+            case .notFound: self.init(.notFound, type: "not_found", e.description)
+            case .invalidArgument: self.init(.usage, type: "invalid_argument", e.description)
+            case .corrupt: self.init(.runtime, type: "corrupt_file", e.description)
+            case .unsupported: self.init(.runtime, type: "unsupported", e.description)
+            case .io: self.init(.runtime, type: "io", e.description)
+            }
+        default:
+            self.init(.runtime, type: "error", "\(error)")
+        }
+    }
+}
+
+/// Runs a command body with the contract's error handling: one line on stderr (or a JSON
+/// error document with `--json`) and the matching exit code.
+func runReportingErrors(_ options: GlobalOptions, _ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch is OutputClosedSignal {
+        throw ExitCode.success
+    } catch {
+        let failure = CommandFailure(error)
+        if options.json {
+            let document = JSON.object([
+                "error": .object(["type": .string(failure.type), "message": .string(failure.message)]),
+            ])
+            print(document.serialized())
+        } else {
+            var line = "lake: error: \(failure.message)\n"
+            line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+        }
+        throw ExitCode(failure.code.rawValue)
+    }
+}
+
+/// Marker for "the reader of stdout went away": stop quietly.
+struct OutputClosedSignal: Error {}

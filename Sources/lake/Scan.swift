@@ -1,0 +1,157 @@
+import ArgumentParser
+import Columnar
+import Parquet
+import Query
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `lake scan FILE.parquet`: print rows, or rewrite them with lake's own Parquet writer.
+struct Scan: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Read rows from a Parquet file and print them (or write them as Parquet with --format parquet)."
+    )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case table, csv, tsv, json, jsonl, parquet
+    }
+
+    enum Codec: String, ExpressibleByArgument, CaseIterable {
+        case zstd, snappy, uncompressed
+
+        var parquet: CompressionCodec {
+            switch self {
+            case .zstd: return .zstd
+            case .snappy: return .snappy
+            case .uncompressed: return .uncompressed
+            }
+        }
+    }
+
+    @Argument(help: "The Parquet file.")
+    var source: String
+
+    @Option(help: "Comma-separated columns to read (default: all).")
+    var columns: String?
+
+    @Option(help: "Stop after this many rows.")
+    var limit: Int?
+
+    @Option(help: "Output format: table (default on a terminal), csv (default otherwise), tsv, json, jsonl, parquet.")
+    var format: Format?
+
+    @Option(help: "Write to this file instead of stdout (required for --format parquet).")
+    var output: String?
+
+    @Option(help: "Parquet output: compression codec (zstd, snappy, uncompressed).")
+    var codec: Codec = .zstd
+
+    @Option(help: "Parquet output: zstd level (1-22).")
+    var zstdLevel: Int32 = 3
+
+    @Option(help: "Parquet output: rows per row group.")
+    var rowGroupRows: Int?
+
+    @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        if let limit, limit < 0 { throw ValidationError("--limit must be zero or more") }
+        if format == .parquet && output == nil { throw ValidationError("--format parquet needs --output FILE") }
+        if !(1...22).contains(zstdLevel) { throw ValidationError("--zstd-level must be between 1 and 22") }
+        if let rowGroupRows, rowGroupRows < 1 { throw ValidationError("--row-group-rows must be at least 1") }
+    }
+
+    func run() throws {
+        try runReportingErrors(global) {
+            let reader = try ParquetReader(path: source)
+            let projection = columns.map { $0.split(separator: ",").map { $0.trimmingSpaces() } }
+            let schema = try reader.projectedSchema(projection)
+            let batches = BatchStream(reader: reader, columns: projection, limit: limit)
+            let chosen = format ?? (isatty(1) == 1 && output == nil ? .table : .csv)
+            if chosen == .parquet {
+                try writeParquet(batches, schema: schema)
+            } else {
+                try printRows(batches, schema: schema, format: TextFormat(rawValue: chosen.rawValue)!)
+            }
+        }
+    }
+
+    private func printRows(_ batches: BatchStream, schema: Schema, format: TextFormat) throws {
+        var fd: Int32 = 1
+        if let output {
+            fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            guard fd >= 0 else {
+                throw CommandFailure(.runtime, type: "io", "cannot create \(output): \(String(cString: strerror(errno)))")
+            }
+        }
+        defer { if fd != 1 { close(fd) } }
+        let printer = RowPrinter(format: format, schema: schema, output: OutputStream(fd: fd))
+        do {
+            try printer.begin()
+            while let batch = try batches.next() { try printer.write(batch) }
+            try printer.finish()
+        } catch is OutputClosed {
+            throw OutputClosedSignal()
+        }
+    }
+
+    private func writeParquet(_ batches: BatchStream, schema: Schema) throws {
+        var options = ParquetWriter.Options()
+        options.codec = codec.parquet
+        options.zstdLevel = zstdLevel
+        if let rowGroupRows { options.rowGroupRows = rowGroupRows }
+        let writer = try ParquetWriter(path: output!, schema: schema, options: options)
+        var rows = 0
+        do {
+            while let batch = try batches.next() {
+                try writer.write(batch)
+                rows += batch.rowCount
+            }
+            let meta = try writer.close()
+            if global.json {
+                print(JSON.object(["file": .string(output!), "rows": .int(rows), "row_groups": .int(meta.rowGroups.count)]).serialized())
+            } else if !global.quiet {
+                var note = "wrote \(rows) rows in \(meta.rowGroups.count) row group(s) to \(output!)\n"
+                note.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+            }
+        } catch {
+            writer.abort()
+            throw error
+        }
+    }
+}
+
+/// Row groups of a file as a stream of batches, stopping at a row limit.
+final class BatchStream {
+    private let reader: ParquetReader
+    private let columns: [String]?
+    private var remaining: Int
+    private var nextGroup = 0
+
+    init(reader: ParquetReader, columns: [String]?, limit: Int?) {
+        self.reader = reader
+        self.columns = columns
+        self.remaining = limit ?? Int.max
+    }
+
+    func next() throws -> RecordBatch? {
+        while remaining > 0 && nextGroup < reader.rowGroupCount {
+            let batch = try reader.readRowGroup(nextGroup, columns: columns)
+            nextGroup += 1
+            if batch.rowCount == 0 { continue }
+            if batch.rowCount > remaining {
+                defer { remaining = 0 }
+                return batch.slice(0..<remaining)
+            }
+            remaining -= batch.rowCount
+            return batch
+        }
+        return nil
+    }
+}
+
+extension Substring {
+    func trimmingSpaces() -> String {
+        String(drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed())
+    }
+}
