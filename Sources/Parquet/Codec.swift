@@ -139,7 +139,7 @@ final class Codec {
                     guard inflateReset(&stream) == Z_OK else { return -1 }
                     continue
                 }
-                return Int(stream.total_out)
+                return dst.count - Int(stream.avail_out)
             }
             if status != Z_OK { return -1 }
             if stream.avail_in == 0 || stream.avail_out == 0 { return -1 }

@@ -166,6 +166,30 @@ def _bad(value, t) -> str:
     return f"<unexpected {type(value).__name__} {value!r} for {t}>"
 
 
+def _canon_float(value: Num, t: pa.DataType) -> str:
+    """The float a printed number denotes, plus how many significant digits it used.
+
+    Equal for two printings iff they denote the same float (of t's width, sign of zero
+    included) with the same number of digits. So any shortest round-trip printing is
+    accepted (where two shortest candidates tie, either one), and a longer one is not.
+    """
+    try:
+        exact = Decimal(value.text)
+    except decimal.InvalidOperation:
+        return _bad(value, t)
+    # normalize() drops trailing zeros ("1.50" -> "1.5", "1E+16" stays) and keeps the
+    # sign of zero ("-0.0" -> "-0").
+    digits = len(exact.normalize(_CANON_CONTEXT).as_tuple().digits)
+    as_float = float(exact)
+    if as_float == 0 and exact.is_signed() and _INT_RE.fullmatch(value.text):
+        # "-0" is read back as the integer 0 by most JSON parsers: the sign is lost.
+        return _bad(value, t)
+    if t.bit_width == 32:
+        # str() of a float32 is numpy's shortest float32 text: '0.1', '-0.0'.
+        return f"{str(np.float32(as_float))} ({digits} digits)"
+    return f"{as_float!r} ({digits} digits)"
+
+
 def canon(value, t: pa.DataType):
     """Canonical, ==-comparable form of a parsed JSON value of arrow type t.
 
@@ -187,11 +211,7 @@ def canon(value, t: pa.DataType):
         if isinstance(value, str):
             return value if value in ("NaN", "Infinity", "-Infinity") else _bad(value, t)
         if isinstance(value, Num):
-            try:
-                # normalize() keeps the sign of zero: "-0.0" -> "-0", "0.0" -> "0".
-                return str(Decimal(value.text).normalize(_CANON_CONTEXT))
-            except decimal.InvalidOperation:
-                return _bad(value, t)
+            return _canon_float(value, t)
         return _bad(value, t)
     if pa.types.is_decimal(t):
         # Exact text: the contract fixes exactly `scale` fractional digits.

@@ -110,10 +110,10 @@ public final class ParquetReader: @unchecked Sendable {
             }
             rows += group.numRows
         }
-        guard rows == meta.numRows else {
-            throw ParquetError.corrupt("row groups hold \(rows) rows, the footer says \(meta.numRows)", offset: footerStart)
-        }
-        return (meta, schema)
+        // Some writers leave the footer's total at 0; the row groups are what gets read.
+        var checked = meta
+        checked.numRows = rows
+        return (checked, schema)
     }
 
     /// Total number of rows.
