@@ -54,24 +54,38 @@ enum LeafValues {
         }
     }
 
-    /// Appends `other` (same representation) to these values.
-    mutating func append(_ other: LeafValues) {
-        switch (self, other) {
-        case (.boolean(var a), .boolean(let b)): self = .int32([]); a += b; self = .boolean(a)
-        case (.int32(var a), .int32(let b)): self = .boolean([]); a += b; self = .int32(a)
-        case (.int64(var a), .int64(let b)): self = .boolean([]); a += b; self = .int64(a)
-        case (.int96(var a), .int96(let b)): self = .boolean([]); a += b; self = .int96(a)
-        case (.float(var a), .float(let b)): self = .boolean([]); a += b; self = .float(a)
-        case (.double(var a), .double(let b)): self = .boolean([]); a += b; self = .double(a)
-        case (.byteArray(var o, var d), .byteArray(let o2, let d2)):
-            self = .boolean([])
-            let base = d.count
-            o.reserveCapacity(o.count + o2.count - 1)
-            for k in 1..<o2.count { o.append(base + o2[k]) }
-            d += d2
-            self = .byteArray(offsets: o, bytes: d)
-        case (.fixed(let w, var a), .fixed(_, let b)): self = .boolean([]); a += b; self = .fixed(width: w, bytes: a)
-        default: preconditionFailure("appending mismatched leaf values")
+    /// The parts joined in order, copied once into buffers of the exact total size. (Appending
+    /// part by part to an enum payload could copy the whole buffer each time.)
+    static func concatenate(_ parts: [LeafValues], type: PhysicalType, width: Int) -> LeafValues {
+        if parts.count == 1 { return parts[0] }
+        func join<T>(_ extract: (LeafValues) -> [T]) -> [T] {
+            var out: [T] = []
+            out.reserveCapacity(parts.reduce(0) { $0 + extract($1).count })
+            for p in parts { out += extract(p) }
+            return out
+        }
+        switch type {
+        case .boolean: return .boolean(join { if case .boolean(let v) = $0 { return v }; return [] })
+        case .int32: return .int32(join { if case .int32(let v) = $0 { return v }; return [] })
+        case .int64: return .int64(join { if case .int64(let v) = $0 { return v }; return [] })
+        case .int96: return .int96(join { if case .int96(let v) = $0 { return v }; return [] })
+        case .float: return .float(join { if case .float(let v) = $0 { return v }; return [] })
+        case .double: return .double(join { if case .double(let v) = $0 { return v }; return [] })
+        case .fixedLenByteArray:
+            return .fixed(width: width, bytes: join { if case .fixed(_, let v) = $0 { return v }; return [] })
+        case .byteArray:
+            var offsets: [Int] = [0]
+            var bytes: [UInt8] = []
+            var totalValues = 0, totalBytes = 0
+            for case .byteArray(let o, let b) in parts { totalValues += o.count - 1; totalBytes += b.count }
+            offsets.reserveCapacity(totalValues + 1)
+            bytes.reserveCapacity(totalBytes)
+            for case .byteArray(let o, let b) in parts {
+                let base = bytes.count
+                for k in 1..<o.count { offsets.append(base + o[k]) }
+                bytes += b
+            }
+            return .byteArray(offsets: offsets, bytes: bytes)
         }
     }
 }

@@ -25,6 +25,7 @@ struct ColumnChunkDecoder {
         let end = start + length
         var chunk = LeafChunk(values: .empty(leaf.physicalType, width: leaf.typeLength))
         var dictionary: LeafValues?
+        var pages: [LeafValues] = []
         var position = start
         let maxDef = leaf.maxDefinitionLevel, maxRep = leaf.maxRepetitionLevel
         let entryLimit = maxRep == 0 ? rowCount : Int(Int32.max)
@@ -71,8 +72,8 @@ struct ColumnChunkDecoder {
                                                  encoding: h.definitionLevelEncoding, into: &chunk.definitionLevels)
                         }
                         let present = presentCount(chunk, entries: entries)
-                        try decodeValues(page, p..<page.count, count: present, encoding: h.encoding,
-                                         dictionary: dictionary, into: &chunk.values)
+                        pages.append(try decodeValues(page, p..<page.count, count: present, encoding: h.encoding,
+                                                      dictionary: dictionary))
                     }
                     chunk.entryCount += entries
                 case .dataPageV2:
@@ -99,8 +100,8 @@ struct ColumnChunkDecoder {
                         : try codec.decompress(valueBody, codec: .uncompressed, uncompressedSize: valueSize)
                     let present = presentCount(chunk, entries: entries)
                     try raw.withUnsafeBytes { page in
-                        try decodeValues(page, 0..<page.count, count: present, encoding: h.encoding,
-                                         dictionary: dictionary, into: &chunk.values)
+                        pages.append(try decodeValues(page, 0..<page.count, count: present, encoding: h.encoding,
+                                                      dictionary: dictionary))
                     }
                     chunk.entryCount += entries
                 case .indexPage, .none:
@@ -112,6 +113,7 @@ struct ColumnChunkDecoder {
             }
             position = bodyStart + compressedSize
         }
+        chunk.values = LeafValues.concatenate(pages, type: leaf.physicalType, width: leaf.typeLength)
         if maxRep == 0 && chunk.entryCount != rowCount {
             throw ParquetError.corrupt("column \(leaf.path.joined(separator: ".")) has \(chunk.entryCount) values, its row group \(rowCount) rows",
                                        offset: start)
@@ -164,6 +166,14 @@ struct ColumnChunkDecoder {
             try decoder.decode(into: UnsafeMutableBufferPointer(rebasing: all[old...]), maxValue: UInt8(max))
         }
         return p + length
+    }
+
+    /// The `count` values of one page.
+    private func decodeValues(_ page: UnsafeRawBufferPointer, _ range: Range<Int>, count: Int, encoding: Int32,
+                              dictionary: LeafValues?) throws -> LeafValues {
+        var values = LeafValues.empty(leaf.physicalType, width: leaf.typeLength)
+        try decodeValues(page, range, count: count, encoding: encoding, dictionary: dictionary, into: &values)
+        return values
     }
 
     private func decodeValues(_ page: UnsafeRawBufferPointer, _ range: Range<Int>, count: Int, encoding: Int32,

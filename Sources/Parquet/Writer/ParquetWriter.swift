@@ -156,7 +156,7 @@ public final class ParquetWriter {
                 for batch in batches { try shredder.append(batch.columns[c], node: roots[c]) }
                 let encoder = ColumnChunkEncoder(options: options, codec: Codec())
                 return try roots[c].leaves.map { leaf in
-                    (leaf, try encoder.encode(shredder.chunks[leaf], leaf: leaves[leaf]))
+                    (leaf, try encoder.encode(shredder.chunk(leaf), leaf: leaves[leaf]))
                 }
             }
         }

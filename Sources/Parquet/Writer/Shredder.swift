@@ -17,7 +17,9 @@ struct LeafChunk {
 /// Flat columns take a fast path (levels are the validity mask, values a filtered copy);
 /// nested columns are walked value by value.
 struct Shredder {
-    private(set) var chunks: [LeafChunk]
+    private var chunks: [LeafChunk]
+    /// Per leaf, the values of each appended column, joined once in ``finish()``.
+    private var valueParts: [[LeafValues]]
     private let leaves: [LeafDescriptor]
     // Per leaf, while walking nested values: the column holding the leaf's values and the
     // indices into it of the present values.
@@ -27,6 +29,7 @@ struct Shredder {
     init(leaves: [LeafDescriptor]) {
         self.leaves = leaves
         chunks = leaves.map { LeafChunk(values: .empty($0.physicalType, width: $0.typeLength)) }
+        valueParts = Array(repeating: [], count: leaves.count)
         leafColumns = Array(repeating: nil, count: leaves.count)
         leafIndices = Array(repeating: [], count: leaves.count)
     }
@@ -46,7 +49,7 @@ struct Shredder {
             } else if column.nullCount > 0 {
                 throw ParquetError(.invalidArgument, "column '\(info.name)' is not nullable but holds \(column.nullCount) nulls")
             }
-            chunks[leaf].values.append(try Self.physicalValues(column, rows: nil, descriptor))
+            valueParts[leaf].append(try Self.physicalValues(column, rows: nil, descriptor))
             chunks[leaf].entryCount += column.count
             return
         }
@@ -56,11 +59,21 @@ struct Shredder {
         for leaf in node.leaves {
             let indices = leafIndices[leaf]
             if let column = leafColumns[leaf], !indices.isEmpty {
-                chunks[leaf].values.append(try Self.physicalValues(column, rows: indices, leaves[leaf]))
+                valueParts[leaf].append(try Self.physicalValues(column, rows: indices, leaves[leaf]))
             }
             leafIndices[leaf] = []
             leafColumns[leaf] = nil
         }
+    }
+
+    /// The chunk of `leaf` with everything appended so far.
+    func chunk(_ leaf: Int) -> LeafChunk {
+        var c = chunks[leaf]
+        let d = leaves[leaf]
+        if !valueParts[leaf].isEmpty {
+            c.values = LeafValues.concatenate(valueParts[leaf], type: d.physicalType, width: d.typeLength)
+        }
+        return c
     }
 
     private mutating func emitAbsent(_ node: SchemaNode, def: Int, rep: Int) {

@@ -1,4 +1,7 @@
 import Columnar
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Column chunk statistics as the format defines them: min and max in the column's
 /// type-defined order, PLAIN-encoded; never NaN; a zero minimum written as -0.0 and a zero
@@ -90,13 +93,12 @@ enum StatisticsBuilder {
         return (lo, hi)
     }
 
+    /// Lexicographic comparison of two byte ranges of `b`, bytes unsigned.
     static func compareUnsigned(_ b: UnsafeRawBufferPointer, _ aLo: Int, _ aHi: Int, _ bLo: Int, _ bHi: Int) -> Int {
         let n = min(aHi - aLo, bHi - bLo)
-        var i = 0
-        while i < n {
-            let x = b[aLo + i], y = b[bLo + i]
-            if x != y { return x < y ? -1 : 1 }
-            i += 1
+        if n > 0, let base = b.baseAddress {
+            let c = memcmp(base + aLo, base + bLo, n)
+            if c != 0 { return Int(c) }
         }
         return (aHi - aLo) - (bHi - bLo)
     }
