@@ -6,15 +6,19 @@
 #   BENCH_ROWS=100000 bench/parquet_rw.sh   # a quick run
 #
 # Extra arguments go to bench/parquet_rw.py (--workdir DIR, --keep, --json FILE, --skip-lake).
+# Python: $PYTHON if set, else .venv/bin/python if present, else python3.
 # Needs the Python packages of Tests/Interop/requirements.txt (pyarrow, numpy).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 
-if [ -x .venv/bin/python ]; then
-    PYTHON=.venv/bin/python
-else
-    PYTHON=python3
+# $PYTHON overrides; else the project's virtualenv if there is one; else python3.
+if [ -z "${PYTHON:-}" ]; then
+    if [ -x .venv/bin/python ]; then
+        PYTHON=.venv/bin/python
+    else
+        PYTHON=python3
+    fi
 fi
 
 LAKE=.build/release/lake

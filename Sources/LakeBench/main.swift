@@ -36,6 +36,7 @@ func readAll(_ path: String) throws -> (Schema, [RecordBatch]) {
     return (reader.schema.schema, batches)
 }
 
+configureAllocator()
 let args = Array(CommandLine.arguments.dropFirst())
 guard let command = args.first else { fail("usage: lake-bench write IN OUT | read FILE") }
 let repeats = Int(option("--repeat", args) ?? "3") ?? 3

@@ -168,6 +168,19 @@ final class Codec {
     }
 }
 
+/// Codecs shared by worker threads: each job borrows one (with its warm zstd context) and
+/// gives it back.
+final class CodecPool: @unchecked Sendable {
+    private var free: [Codec] = []
+    private let lock = Lock()
+
+    func with<R>(_ body: (Codec) throws -> R) rethrows -> R {
+        let codec = lock.withLock { free.popLast() } ?? Codec()
+        defer { lock.withLock { free.append(codec) } }
+        return try body(codec)
+    }
+}
+
 /// zlib's `inflate` under a name that does not clash with ours.
 @inline(__always)
 private func zlib_inflate(_ stream: UnsafeMutablePointer<z_stream>) -> Int32 {

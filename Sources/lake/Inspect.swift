@@ -68,6 +68,9 @@ struct Inspect: ParsableCommand {
             "num_rows": .int(Int(meta.numRows)),
             "created_by": meta.createdBy.map { .string($0) } ?? .null,
             "schema": .array(schema),
+            "unsupported_columns": .array(reader.schema.unsupportedColumns.map {
+                JSON.object(["name": .string($0.name), "reason": .string($0.reason)])
+            }),
             "row_groups": .array(groups),
         ])
     }
@@ -79,6 +82,9 @@ struct Inspect: ParsableCommand {
         out += "schema:\n"
         for field in reader.schema.schema.fields {
             out += "  \(field.name) \(field.type)\(field.nullable ? "" : " not null")\n"
+        }
+        for (name, reason) in reader.schema.unsupportedColumns {
+            out += "  \(name) (cannot be read: \(reason))\n"
         }
         for g in meta.rowGroups.indices {
             let group = meta.rowGroups[g]

@@ -16,9 +16,25 @@ struct Lake: ParsableCommand {
 
     /// Entry point: a closed stdout (`lake scan … | head`) ends the command quietly instead
     /// of killing it with SIGPIPE.
+    /// Usage errors exit with 2, as the contract says (ArgumentParser's default is 64).
     static func main() {
         signal(SIGPIPE, SIG_IGN)
-        main(nil)
+        configureAllocator()
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            guard code.rawValue == 64 else { exit(withError: error) }
+            let message = Self.message(for: error) + " (see 'lake help')"
+            if CommandLine.arguments.contains("--json") {
+                let document = JSON.object(["error": .object(["type": .string("usage"), "message": .string(message)])])
+                print(document.serialized())
+            } else {
+                writeStandardError("lake: error: " + message + "\n")
+            }
+            exit(withError: ExitCode(CommandFailure.Code.usage.rawValue))
+        }
     }
 }
 
@@ -87,8 +103,7 @@ func runReportingErrors(_ options: GlobalOptions, _ body: () throws -> Void) thr
             ])
             print(document.serialized())
         } else {
-            var line = "lake: error: \(failure.message)\n"
-            line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+            writeStandardError("lake: error: \(failure.message)\n")
         }
         throw ExitCode(failure.code.rawValue)
     }
@@ -96,3 +111,9 @@ func runReportingErrors(_ options: GlobalOptions, _ body: () throws -> Void) thr
 
 /// Marker for "the reader of stdout went away": stop quietly.
 struct OutputClosedSignal: Error {}
+
+/// Writes text to stderr unbuffered.
+func writeStandardError(_ text: String) {
+    var text = text
+    text.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+}

@@ -111,8 +111,7 @@ struct Scan: ParsableCommand {
             if global.json {
                 print(JSON.object(["file": .string(output!), "rows": .int(rows), "row_groups": .int(meta.rowGroups.count)]).serialized())
             } else if !global.quiet {
-                var note = "wrote \(rows) rows in \(meta.rowGroups.count) row group(s) to \(output!)\n"
-                note.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+                writeStandardError("wrote \(rows) rows in \(meta.rowGroups.count) row group(s) to \(output!)\n")
             }
         } catch {
             writer.abort()

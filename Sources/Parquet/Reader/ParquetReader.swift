@@ -168,8 +168,17 @@ public final class ParquetReader: @unchecked Sendable {
     }
 
     private func selectColumns(_ columns: [String]?) throws -> [Int] {
-        guard let columns else { return Array(schema.schema.fields.indices) }
+        guard let columns else {
+            if let (name, reason) = schema.unsupportedColumns.first {
+                throw ParquetError(.unsupported, "\(reason) (the other columns can be read by naming them, without '\(name)')",
+                                   path: path)
+            }
+            return Array(schema.schema.fields.indices)
+        }
         return try columns.map { name in
+            if let (_, reason) = schema.unsupportedColumns.first(where: { $0.name == name }) {
+                throw ParquetError(.unsupported, reason, path: path)
+            }
             guard let i = schema.schema.index(of: name) else {
                 let known = schema.schema.fields.map(\.name).joined(separator: ", ")
                 throw ParquetError(.invalidArgument, "no column '\(name)' (the file has: \(known))", path: path)

@@ -9,8 +9,11 @@ public struct ParquetSchema: Sendable {
     public var leaves: [LeafDescriptor]
     /// The stored schema elements, root first.
     public var elements: [SchemaElement]
-    /// One node per top-level column.
+    /// One node per column of `schema`.
     var roots: [SchemaNode]
+    /// Top-level columns left out of `schema` because they use something lake cannot read,
+    /// with the reason. Reading them is refused; the other columns can still be read.
+    public var unsupportedColumns: [(name: String, reason: String)] = []
 
     static let maxNesting = 100
 }
@@ -162,12 +165,35 @@ extension ParquetSchema {
         var leaves: [LeafDescriptor] = []
         var roots: [SchemaNode] = []
         var fields: [Field] = []
+        var unsupported: [(name: String, reason: String)] = []
         for tree in topLevel {
-            let node = try Self.readNode(tree, forceRequired: false, path: [], def: 0, rep: 0, leaves: &leaves)
-            roots.append(node)
-            fields.append(Field(node.info.name, node.info.type, nullable: node.info.optional))
+            let before = leaves.count
+            do {
+                let node = try Self.readNode(tree, forceRequired: false, path: [], def: 0, rep: 0, leaves: &leaves)
+                roots.append(node)
+                fields.append(Field(node.info.name, node.info.type, nullable: node.info.optional))
+            } catch let error as ParquetError where error.kind == .unsupported {
+                // The column stays out of the schema; its chunks keep their places.
+                leaves.removeSubrange(before...)
+                Self.appendPlaceholderLeaves(tree, path: [], to: &leaves)
+                unsupported.append((tree.element.name, error.message))
+            }
         }
-        self.init(schema: Schema(fields), leaves: leaves, elements: elements, roots: roots)
+        self.init(schema: Schema(fields), leaves: leaves, elements: elements, roots: roots,
+                  unsupportedColumns: unsupported)
+    }
+
+    /// Leaves standing for the primitive columns of an unsupported column, so chunk indices
+    /// still line up; they are never decoded.
+    private static func appendPlaceholderLeaves(_ tree: ElementTree, path: [String], to leaves: inout [LeafDescriptor]) {
+        let path = path + [tree.element.name]
+        if tree.isGroup {
+            for child in tree.children { appendPlaceholderLeaves(child, path: path, to: &leaves) }
+            return
+        }
+        leaves.append(LeafDescriptor(path: path, physicalType: tree.element.type!, typeLength: Int(tree.element.typeLength ?? 0),
+                                     type: .binary, maxDefinitionLevel: 0, maxRepetitionLevel: 0,
+                                     conversion: .none, element: tree.element))
     }
 
     /// Schema elements as a tree.

@@ -44,6 +44,7 @@ public final class ParquetWriter {
     private var rowGroups: [RowGroup] = []
     private var totalRows: Int64 = 0
     private var closed = false
+    private let codecPool = CodecPool()
 
     /// Creates the writer; the file is created as a temporary sibling of `path`.
     public init(path: String, schema: Schema, options: Options = Options()) throws {
@@ -145,37 +146,49 @@ public final class ParquetWriter {
         pendingRows = 0
         pendingBytes = 0
 
-        // Shred and encode each top-level column on its own thread.
+        // 1. Per top-level column (in parallel): shred, then plan each leaf chunk (statistics,
+        //    dictionary, page boundaries).
         let roots = schema.roots
-        let results = ResultBox<[(Int, EncodedChunk)]>(count: roots.count)
         let leaves = schema.leaves
-        let options = self.options
+        let encoder = ColumnChunkEncoder(options: options)
+        let codecs = codecPool
+        let planned = ResultBox<[ColumnChunkEncoder.Plan]>(count: roots.count)
         DispatchQueue.concurrentPerform(iterations: roots.count) { c in
-            results.set(c) {
+            planned.set(c) {
                 var shredder = Shredder(leaves: leaves)
                 for batch in batches { try shredder.append(batch.columns[c], node: roots[c]) }
-                let encoder = ColumnChunkEncoder(options: options, codec: Codec())
-                return try roots[c].leaves.map { leaf in
-                    (leaf, try encoder.encode(shredder.chunk(leaf), leaf: leaves[leaf]))
+                return try codecs.with { codec in
+                    try roots[c].leaves.map { try encoder.plan(shredder.chunk($0), leaf: leaves[$0], codec: codec) }
                 }
             }
         }
+        let plans = try planned.values().flatMap { $0 }
+        // 2. Every data page of every chunk (in parallel): levels, values, compression.
+        let jobs = plans.indices.flatMap { p in plans[p].pages.indices.map { (p, $0) } }
+        let encoded = ResultBox<EncodedPage>(count: jobs.count)
+        DispatchQueue.concurrentPerform(iterations: jobs.count) { j in
+            encoded.set(j) {
+                try codecs.with { try encoder.encodePage(plans[jobs[j].0], jobs[j].1, codec: $0) }
+            }
+        }
+        var pages = try encoded.values()[...]
+        // 3. In order: assemble each chunk and write it.
         var group = RowGroup()
         group.numRows = Int64(rows)
         group.fileOffset = Int64(offset)
         group.ordinal = Int16(truncatingIfNeeded: rowGroups.count)
         var compressed: Int64 = 0
-        for result in try results.values() {
-            for (_, chunk) in result {
-                let base = offset
-                var meta = chunk.metaData
-                meta.dataPageOffset = Int64(base + chunk.dataPageOffset)
-                meta.dictionaryPageOffset = chunk.dictionaryPageOffset.map { Int64(base + $0) }
-                try writeBytes(chunk.bytes)
-                group.columns.append(ColumnChunk(filePath: nil, fileOffset: Int64(base), metaData: meta))
-                group.totalByteSize += meta.totalUncompressedSize
-                compressed += meta.totalCompressedSize
-            }
+        for plan in plans {
+            let chunk = encoder.assemble(plan, Array(pages.prefix(plan.pages.count)))
+            pages = pages.dropFirst(plan.pages.count)
+            let base = offset
+            var meta = chunk.metaData
+            meta.dataPageOffset = Int64(base + chunk.dataPageOffset)
+            meta.dictionaryPageOffset = chunk.dictionaryPageOffset.map { Int64(base + $0) }
+            try writeBytes(chunk.bytes)
+            group.columns.append(ColumnChunk(filePath: nil, fileOffset: Int64(base), metaData: meta))
+            group.totalByteSize += meta.totalUncompressedSize
+            compressed += meta.totalCompressedSize
         }
         group.totalCompressedSize = compressed
         rowGroups.append(group)
@@ -207,7 +220,7 @@ public final class ParquetWriter {
 /// Collects results (or the first error) from concurrent iterations.
 final class ResultBox<T>: @unchecked Sendable {
     private var slots: [Result<T, Error>?]
-    private let lock = NSLockLike()
+    private let lock = Lock()
 
     init(count: Int) { slots = Array(repeating: nil, count: count) }
 
@@ -222,7 +235,7 @@ final class ResultBox<T>: @unchecked Sendable {
 }
 
 /// A minimal mutex over pthread, so the module needs no Foundation.
-final class NSLockLike: @unchecked Sendable {
+final class Lock: @unchecked Sendable {
     private var mutex = pthread_mutex_t()
     init() { pthread_mutex_init(&mutex, nil) }
     deinit { pthread_mutex_destroy(&mutex) }
