@@ -44,7 +44,7 @@ unit-test: build
 	swift test --skip-build
 
 interop-test: release venv
-	LAKE_BIN=$(LAKE) $(PY) -m pytest Tests/Interop -q
+	LAKE_BIN=$(CURDIR)/$(LAKE) $(PY) -m pytest Tests/Interop -q
 
 test: unit-test interop-test
 

@@ -38,7 +38,7 @@ RunLake = Callable[..., subprocess.CompletedProcess]
 
 def lake_binary() -> Path:
     """The lake executable under test (`$LAKE_BIN` overrides the release build)."""
-    return Path(os.environ.get("LAKE_BIN") or DEFAULT_LAKE_BIN)
+    return Path(os.environ.get("LAKE_BIN") or DEFAULT_LAKE_BIN).resolve()
 
 
 @pytest.fixture(scope="session")

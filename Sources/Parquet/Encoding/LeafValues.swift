@@ -1,6 +1,6 @@
 /// The dense, non-null values of one leaf column in their Parquet physical representation:
 /// what a data page's value section holds. Levels say where the nulls go.
-enum LeafValues {
+enum LeafValues: Sendable {
     case boolean([Bool])
     case int32([Int32])
     case int64([Int64])

@@ -4,17 +4,34 @@
 /// encodings PLAIN, PLAIN_DICTIONARY / RLE_DICTIONARY, RLE (booleans),
 /// DELTA_BINARY_PACKED, DELTA_LENGTH_BYTE_ARRAY, DELTA_BYTE_ARRAY and BYTE_STREAM_SPLIT.
 /// Every size and count read from the file is checked before it is used.
-struct ColumnChunkDecoder {
+///
+/// Three steps, so that the pages of a whole row group can be decoded in parallel:
+/// ``layout(codec:)`` walks the page headers and decodes the dictionary (one per chunk),
+/// ``decodePage(_:_:codec:)`` decodes one data page (any order, any thread), and ``merge(_:)``
+/// joins the pages.
+struct ColumnChunkDecoder: @unchecked Sendable {
     let file: UnsafeRawBufferPointer
     let leaf: LeafDescriptor
-    let codec: Codec
+    let meta: ColumnMetaData
     /// Rows in the row group: a flat column has exactly this many entries.
     let rowCount: Int
 
     static let maxPageEntries = 1 << 24
     static let maxPageSize = 1 << 30
 
-    func decode(_ meta: ColumnMetaData) throws -> LeafChunk {
+    /// Where a data page is: its header, the offset of the header, the body's byte range.
+    struct PageRef: Sendable {
+        var header: PageHeader
+        var offset: Int
+        var body: Range<Int>
+    }
+
+    struct Layout: Sendable {
+        var dictionary: LeafValues?
+        var pages: [PageRef]
+    }
+
+    func layout(codec: Codec) throws -> Layout {
         var start = Int(meta.dataPageOffset)
         if let dict = meta.dictionaryPageOffset, dict > 0, dict < meta.dataPageOffset { start = Int(dict) }
         let length = Int(meta.totalCompressedSize)
@@ -23,14 +40,14 @@ struct ColumnChunkDecoder {
                                        offset: max(0, start))
         }
         let end = start + length
-        var chunk = LeafChunk(values: .empty(leaf.physicalType, width: leaf.typeLength))
-        var dictionary: LeafValues?
-        var pages: [LeafValues] = []
+        var layout = Layout(dictionary: nil, pages: [])
         var position = start
-        let maxDef = leaf.maxDefinitionLevel, maxRep = leaf.maxRepetitionLevel
-        let entryLimit = maxRep == 0 ? rowCount : Int(Int32.max)
+        // Entries announced by the page headers; checked against the row group before any
+        // page is decoded, so a hostile file cannot make us allocate for phantom rows.
+        var entries = 0
+        let entryLimit = leaf.maxRepetitionLevel == 0 ? rowCount : Int(Int32.max)
         let expected = Int(meta.numValues)
-        while position < end && chunk.entryCount < expected {
+        while position < end && entries < expected {
             var reader = ThriftReader(UnsafeRawBufferPointer(rebasing: file[position..<end]), baseOffset: position)
             let header = try reader.readPageHeader()
             let bodyStart = position + reader.position
@@ -42,84 +59,124 @@ struct ColumnChunkDecoder {
             guard uncompressedSize >= 0, uncompressedSize <= Self.maxPageSize else {
                 throw ParquetError.corrupt("page claims \(uncompressedSize) uncompressed bytes", offset: position)
             }
-            let body = UnsafeRawBufferPointer(rebasing: file[bodyStart..<bodyStart + compressedSize])
-            do {
-                switch PageType(rawValue: header.type) {
-                case .dictionaryPage:
-                    guard let h = header.dictionaryPage else { throw ParquetError.corrupt("dictionary page without its header") }
-                    guard dictionary == nil else { throw ParquetError.corrupt("second dictionary page in a column chunk") }
-                    guard h.numValues >= 0, Int(h.numValues) <= Self.maxPageEntries else {
-                        throw ParquetError.corrupt("dictionary of \(h.numValues) values")
-                    }
-                    let raw = try codec.decompress(body, codec: meta.codec, uncompressedSize: uncompressedSize)
+            let body = bodyStart..<bodyStart + compressedSize
+            switch PageType(rawValue: header.type) {
+            case .dictionaryPage:
+                guard let h = header.dictionaryPage else { throw ParquetError.corrupt("dictionary page without its header", offset: position) }
+                guard layout.dictionary == nil else { throw ParquetError.corrupt("second dictionary page in a column chunk", offset: position) }
+                guard h.numValues >= 0, Int(h.numValues) <= Self.maxPageEntries else {
+                    throw ParquetError.corrupt("dictionary of \(h.numValues) values", offset: position)
+                }
+                do {
+                    let raw = try codec.decompress(UnsafeRawBufferPointer(rebasing: file[body]), codec: meta.codec,
+                                                   uncompressedSize: uncompressedSize)
                     var values = LeafValues.empty(leaf.physicalType, width: leaf.typeLength)
                     try raw.withUnsafeBytes {
                         _ = try Plain.decode($0, range: 0..<$0.count, count: Int(h.numValues), into: &values)
                     }
-                    dictionary = values
-                case .dataPage:
-                    guard let h = header.dataPage else { throw ParquetError.corrupt("data page without its header") }
-                    let entries = try checkedEntries(h.numValues, chunk.entryCount, entryLimit)
-                    let raw = try codec.decompress(body, codec: meta.codec, uncompressedSize: uncompressedSize)
-                    try raw.withUnsafeBytes { page in
-                        var p = 0
-                        if maxRep > 0 {
-                            p = try decodeLevels(page, p, v1Length: nil, count: entries, max: maxRep,
-                                                 encoding: h.repetitionLevelEncoding, into: &chunk.repetitionLevels)
-                        }
-                        if maxDef > 0 {
-                            p = try decodeLevels(page, p, v1Length: nil, count: entries, max: maxDef,
-                                                 encoding: h.definitionLevelEncoding, into: &chunk.definitionLevels)
-                        }
-                        let present = presentCount(chunk, entries: entries)
-                        pages.append(try decodeValues(page, p..<page.count, count: present, encoding: h.encoding,
-                                                      dictionary: dictionary))
-                    }
-                    chunk.entryCount += entries
-                case .dataPageV2:
-                    guard let h = header.dataPageV2 else { throw ParquetError.corrupt("data page v2 without its header") }
-                    let entries = try checkedEntries(h.numValues, chunk.entryCount, entryLimit)
-                    let repLength = Int(h.repetitionLevelsByteLength), defLength = Int(h.definitionLevelsByteLength)
-                    guard repLength >= 0, defLength >= 0, repLength + defLength <= compressedSize,
-                          repLength + defLength <= uncompressedSize else {
-                        throw ParquetError.corrupt("data page v2 level lengths exceed the page")
-                    }
-                    let levels = UnsafeRawBufferPointer(rebasing: body[0..<repLength + defLength])
-                    if maxRep > 0 {
-                        _ = try decodeLevels(levels, 0, v1Length: repLength, count: entries, max: maxRep,
-                                             encoding: Encoding.rle.rawValue, into: &chunk.repetitionLevels)
-                    }
-                    if maxDef > 0 {
-                        _ = try decodeLevels(levels, repLength, v1Length: defLength, count: entries, max: maxDef,
-                                             encoding: Encoding.rle.rawValue, into: &chunk.definitionLevels)
-                    }
-                    let valueBody = UnsafeRawBufferPointer(rebasing: body[(repLength + defLength)...])
-                    let valueSize = uncompressedSize - repLength - defLength
-                    let raw = h.isCompressed
-                        ? try codec.decompress(valueBody, codec: meta.codec, uncompressedSize: valueSize)
-                        : try codec.decompress(valueBody, codec: .uncompressed, uncompressedSize: valueSize)
-                    let present = presentCount(chunk, entries: entries)
-                    try raw.withUnsafeBytes { page in
-                        pages.append(try decodeValues(page, 0..<page.count, count: present, encoding: h.encoding,
-                                                      dictionary: dictionary))
-                    }
-                    chunk.entryCount += entries
-                case .indexPage, .none:
-                    break  // not needed for reading values
+                    layout.dictionary = values
+                } catch var error as ParquetError {
+                    if error.offset == nil { error.offset = position }
+                    throw error
                 }
-            } catch var error as ParquetError {
-                if error.offset == nil { error.offset = position }
-                throw error
+            case .dataPage, .dataPageV2:
+                let numValues = header.dataPage?.numValues ?? header.dataPageV2?.numValues
+                guard let numValues else { throw ParquetError.corrupt("data page without its header", offset: position) }
+                entries += try checkedEntries(numValues, entries, entryLimit)
+                layout.pages.append(PageRef(header: header, offset: position, body: body))
+            case .indexPage, .none:
+                break  // not needed for reading values
             }
-            position = bodyStart + compressedSize
+            position = body.upperBound
         }
-        chunk.values = LeafValues.concatenate(pages, type: leaf.physicalType, width: leaf.typeLength)
-        if maxRep == 0 && chunk.entryCount != rowCount {
+        return layout
+    }
+
+    /// Decodes one data page into its levels and values.
+    func decodePage(_ page: PageRef, _ dictionary: LeafValues?, codec: Codec) throws -> LeafChunk {
+        do {
+            return try decodePageUnchecked(page, dictionary, codec: codec)
+        } catch var error as ParquetError {
+            if error.offset == nil { error.offset = page.offset }
+            throw error
+        }
+    }
+
+    private func decodePageUnchecked(_ page: PageRef, _ dictionary: LeafValues?, codec: Codec) throws -> LeafChunk {
+        let maxDef = leaf.maxDefinitionLevel, maxRep = leaf.maxRepetitionLevel
+        let body = UnsafeRawBufferPointer(rebasing: file[page.body])
+        let uncompressedSize = Int(page.header.uncompressedPageSize)
+        var chunk = LeafChunk(values: .empty(leaf.physicalType, width: leaf.typeLength))
+        if let h = page.header.dataPage {
+            let entries = Int(h.numValues)
+            let raw = try codec.decompress(body, codec: meta.codec, uncompressedSize: uncompressedSize)
+            try raw.withUnsafeBytes { bytes in
+                var p = 0
+                if maxRep > 0 {
+                    p = try decodeLevels(bytes, p, v1Length: nil, count: entries, max: maxRep,
+                                         encoding: h.repetitionLevelEncoding, into: &chunk.repetitionLevels)
+                }
+                if maxDef > 0 {
+                    p = try decodeLevels(bytes, p, v1Length: nil, count: entries, max: maxDef,
+                                         encoding: h.definitionLevelEncoding, into: &chunk.definitionLevels)
+                }
+                try decodeValues(bytes, p..<bytes.count, count: presentCount(chunk, entries: entries),
+                                 encoding: h.encoding, dictionary: dictionary, into: &chunk.values)
+            }
+            chunk.entryCount = entries
+        } else if let h = page.header.dataPageV2 {
+            let entries = Int(h.numValues)
+            let repLength = Int(h.repetitionLevelsByteLength), defLength = Int(h.definitionLevelsByteLength)
+            guard repLength >= 0, defLength >= 0, repLength + defLength <= body.count,
+                  repLength + defLength <= uncompressedSize else {
+                throw ParquetError.corrupt("data page v2 level lengths exceed the page")
+            }
+            if maxRep > 0 {
+                _ = try decodeLevels(body, 0, v1Length: repLength, count: entries, max: maxRep,
+                                     encoding: Encoding.rle.rawValue, into: &chunk.repetitionLevels)
+            }
+            if maxDef > 0 {
+                _ = try decodeLevels(body, repLength, v1Length: defLength, count: entries, max: maxDef,
+                                     encoding: Encoding.rle.rawValue, into: &chunk.definitionLevels)
+            }
+            let valueBody = UnsafeRawBufferPointer(rebasing: body[(repLength + defLength)...])
+            let raw = try codec.decompress(valueBody, codec: h.isCompressed ? meta.codec : .uncompressed,
+                                           uncompressedSize: uncompressedSize - repLength - defLength)
+            try raw.withUnsafeBytes { bytes in
+                try decodeValues(bytes, 0..<bytes.count, count: presentCount(chunk, entries: entries),
+                                 encoding: h.encoding, dictionary: dictionary, into: &chunk.values)
+            }
+            chunk.entryCount = entries
+        }
+        return chunk
+    }
+
+    /// The pages joined into the chunk, with the checks that need all of them.
+    func merge(_ pages: [LeafChunk]) throws -> LeafChunk {
+        var chunk = LeafChunk(values: LeafValues.concatenate(pages.map(\.values), type: leaf.physicalType,
+                                                              width: leaf.typeLength))
+        if pages.count == 1 {
+            chunk.definitionLevels = pages[0].definitionLevels
+            chunk.repetitionLevels = pages[0].repetitionLevels
+        } else {
+            let total = pages.reduce(0) { $0 + $1.entryCount }
+            if leaf.maxDefinitionLevel > 0 {
+                chunk.definitionLevels.reserveCapacity(total)
+                for p in pages { chunk.definitionLevels += p.definitionLevels }
+            }
+            if leaf.maxRepetitionLevel > 0 {
+                chunk.repetitionLevels.reserveCapacity(total)
+                for p in pages { chunk.repetitionLevels += p.repetitionLevels }
+            }
+        }
+        chunk.entryCount = pages.reduce(0) { $0 + $1.entryCount }
+        if leaf.maxRepetitionLevel == 0 && chunk.entryCount != rowCount {
             throw ParquetError.corrupt("column \(leaf.path.joined(separator: ".")) has \(chunk.entryCount) values, its row group \(rowCount) rows",
-                                       offset: start)
+                                       offset: Int(meta.dataPageOffset))
         }
-        if maxRep > 0 && chunk.repetitionLevels.first.map({ $0 != 0 }) == true {
-            throw ParquetError.corrupt("column \(leaf.path.joined(separator: ".")) does not start a new row", offset: start)
+        if leaf.maxRepetitionLevel > 0 && chunk.repetitionLevels.first.map({ $0 != 0 }) == true {
+            throw ParquetError.corrupt("column \(leaf.path.joined(separator: ".")) does not start a new row",
+                                       offset: Int(meta.dataPageOffset))
         }
         return chunk
     }
@@ -131,14 +188,13 @@ struct ColumnChunkDecoder {
         return Int(numValues)
     }
 
-    /// How many of the last `entries` entries hold a value (definition level at its maximum).
-    private func presentCount(_ chunk: LeafChunk, entries: Int) -> Int {
+    /// How many of a page's `entries` hold a value (definition level at its maximum).
+    private func presentCount(_ page: LeafChunk, entries: Int) -> Int {
         let maxDef = leaf.maxDefinitionLevel
         guard maxDef > 0 else { return entries }
-        let levels = chunk.definitionLevels
         let target = UInt8(maxDef)
         var n = 0
-        for i in (levels.count - entries)..<levels.count where levels[i] == target { n += 1 }
+        for level in page.definitionLevels where level == target { n += 1 }
         return n
     }
 
@@ -166,14 +222,6 @@ struct ColumnChunkDecoder {
             try decoder.decode(into: UnsafeMutableBufferPointer(rebasing: all[old...]), maxValue: UInt8(max))
         }
         return p + length
-    }
-
-    /// The `count` values of one page.
-    private func decodeValues(_ page: UnsafeRawBufferPointer, _ range: Range<Int>, count: Int, encoding: Int32,
-                              dictionary: LeafValues?) throws -> LeafValues {
-        var values = LeafValues.empty(leaf.physicalType, width: leaf.typeLength)
-        try decodeValues(page, range, count: count, encoding: encoding, dictionary: dictionary, into: &values)
-        return values
     }
 
     private func decodeValues(_ page: UnsafeRawBufferPointer, _ range: Range<Int>, count: Int, encoding: Int32,

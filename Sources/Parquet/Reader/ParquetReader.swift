@@ -14,6 +14,7 @@ public final class ParquetReader: @unchecked Sendable {
     public let schema: ParquetSchema
     private let mapping: UnsafeRawBufferPointer
     private let ownsMapping: Bool
+    private let codecPool = CodecPool()
 
     /// Opens and validates the footer of the file at `path`.
     public init(path: String) throws {
@@ -132,20 +133,42 @@ public final class ParquetReader: @unchecked Sendable {
         let group = metadata.rowGroups[index]
         let rows = Int(group.numRows)
         let leafIndices = selected.flatMap { schema.roots[$0].leaves }
-        let results = ResultBox<LeafChunk>(count: leafIndices.count)
         let file = UncheckedBytes(bytes: mapping)
-        let leaves = schema.leaves
-        DispatchQueue.concurrentPerform(iterations: leafIndices.count) { k in
-            results.set(k) {
-                let leaf = leafIndices[k]
-                let decoder = ColumnChunkDecoder(file: file.bytes, leaf: leaves[leaf], codec: Codec(), rowCount: rows)
-                return try decoder.decode(group.columns[leaf].metaData!)
+        let decoders = leafIndices.map {
+            ColumnChunkDecoder(file: file.bytes, leaf: schema.leaves[$0], meta: group.columns[$0].metaData!, rowCount: rows)
+        }
+        let codecs = codecPool
+        let merged: [LeafChunk]
+        do {
+            // 1. Per chunk: page headers and dictionary.
+            let layouts = ResultBox<ColumnChunkDecoder.Layout>(count: decoders.count)
+            DispatchQueue.concurrentPerform(iterations: decoders.count) { k in
+                layouts.set(k) { try codecs.with { try decoders[k].layout(codec: $0) } }
             }
+            let pageLists = try layouts.values()
+            // 2. Every data page of every chunk, in parallel.
+            let jobs = pageLists.indices.flatMap { k in pageLists[k].pages.indices.map { (k, $0) } }
+            let pages = ResultBox<LeafChunk>(count: jobs.count)
+            DispatchQueue.concurrentPerform(iterations: jobs.count) { j in
+                let (k, p) = jobs[j]
+                pages.set(j) {
+                    try codecs.with { try decoders[k].decodePage(pageLists[k].pages[p], pageLists[k].dictionary, codec: $0) }
+                }
+            }
+            var decoded = try pages.values()[...]
+            // 3. Join each chunk's pages.
+            merged = try decoders.indices.map { k in
+                let count = pageLists[k].pages.count
+                defer { decoded = decoded.dropFirst(count) }
+                return try decoders[k].merge(Array(decoded.prefix(count)))
+            }
+        } catch let error as ParquetError {
+            throw error.at(path: path)
         }
         do {
-            var chunks = [LeafChunk?](repeating: nil, count: leaves.count)
-            for (k, chunk) in try results.values().enumerated() { chunks[leafIndices[k]] = chunk }
-            let assembler = Assembler(leaves: leaves, chunks: chunks)
+            var chunks = [LeafChunk?](repeating: nil, count: schema.leaves.count)
+            for (k, chunk) in merged.enumerated() { chunks[leafIndices[k]] = chunk }
+            let assembler = Assembler(leaves: schema.leaves, chunks: chunks)
             var fields: [Field] = []
             var out: [Column] = []
             for c in selected {

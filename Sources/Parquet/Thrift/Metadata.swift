@@ -159,19 +159,19 @@ public enum PageType: Int32, Sendable {
     case dataPage = 0, indexPage = 1, dictionaryPage = 2, dataPageV2 = 3
 }
 
-struct DataPageHeader {
+struct DataPageHeader: Sendable {
     var numValues: Int32 = 0
     var encoding: Int32 = 0
     var definitionLevelEncoding: Int32 = 3
     var repetitionLevelEncoding: Int32 = 3
 }
 
-struct DictionaryPageHeader {
+struct DictionaryPageHeader: Sendable {
     var numValues: Int32 = 0
     var encoding: Int32 = 0
 }
 
-struct DataPageHeaderV2 {
+struct DataPageHeaderV2: Sendable {
     var numValues: Int32 = 0
     var numNulls: Int32 = 0
     var numRows: Int32 = 0
@@ -181,7 +181,7 @@ struct DataPageHeaderV2 {
     var isCompressed = true
 }
 
-struct PageHeader {
+struct PageHeader: Sendable {
     var type: Int32 = 0
     var uncompressedPageSize: Int32 = 0
     var compressedPageSize: Int32 = 0

@@ -1,7 +1,7 @@
 import Columnar
 
 /// The levels and dense values of one leaf column for a row group, ready to be paged.
-struct LeafChunk {
+struct LeafChunk: Sendable {
     /// Definition levels, one per entry; empty when the leaf's max definition level is 0.
     var definitionLevels: [UInt8] = []
     /// Repetition levels, one per entry; empty when the leaf's max repetition level is 0.
