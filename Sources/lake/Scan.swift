@@ -66,7 +66,11 @@ struct Scan: ParsableCommand {
             let reader = try ParquetReader(path: source)
             let projection = columns.map { $0.split(separator: ",").map { $0.trimmingSpaces() } }
             let schema = try reader.projectedSchema(projection)
-            let batches = BatchStream(reader: reader, columns: projection, limit: limit)
+            // No bar when rows go to the same terminal.
+            let showProgress = !global.quiet && (output != nil || isatty(1) == 0)
+            let batches = BatchStream(reader: reader, columns: projection, limit: limit,
+                                      progress: Progress(label: "scan", total: min(limit ?? .max, reader.rowCount),
+                                                         quiet: !showProgress))
             let chosen = format ?? (isatty(1) == 1 && output == nil ? .table : .csv)
             if chosen == .parquet {
                 try writeParquet(batches, schema: schema)
@@ -124,27 +128,31 @@ struct Scan: ParsableCommand {
 final class BatchStream {
     private let reader: ParquetReader
     private let columns: [String]?
+    private let progress: Progress
     private var remaining: Int
+    private var delivered = 0
     private var nextGroup = 0
 
-    init(reader: ParquetReader, columns: [String]?, limit: Int?) {
+    init(reader: ParquetReader, columns: [String]?, limit: Int?, progress: Progress) {
         self.reader = reader
         self.columns = columns
         self.remaining = limit ?? Int.max
+        self.progress = progress
     }
 
+    /// The next batch, or nil at the end (which also clears the progress bar).
     func next() throws -> RecordBatch? {
         while remaining > 0 && nextGroup < reader.rowGroupCount {
-            let batch = try reader.readRowGroup(nextGroup, columns: columns)
+            var batch = try reader.readRowGroup(nextGroup, columns: columns)
             nextGroup += 1
             if batch.rowCount == 0 { continue }
-            if batch.rowCount > remaining {
-                defer { remaining = 0 }
-                return batch.slice(0..<remaining)
-            }
+            if batch.rowCount > remaining { batch = batch.slice(0..<remaining) }
             remaining -= batch.rowCount
+            delivered += batch.rowCount
+            progress.update(delivered)
             return batch
         }
+        progress.finish()
         return nil
     }
 }

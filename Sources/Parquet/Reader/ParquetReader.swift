@@ -1,5 +1,4 @@
 import Columnar
-import Dispatch
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -141,21 +140,16 @@ public final class ParquetReader: @unchecked Sendable {
         let merged: [LeafChunk]
         do {
             // 1. Per chunk: page headers and dictionary.
-            let layouts = ResultBox<ColumnChunkDecoder.Layout>(count: decoders.count)
-            DispatchQueue.concurrentPerform(iterations: decoders.count) { k in
-                layouts.set(k) { try codecs.with { try decoders[k].layout(codec: $0) } }
+            let pageLists = try parallelMap(decoders.count) { k in
+                try codecs.with { try decoders[k].layout(codec: $0) }
             }
-            let pageLists = try layouts.values()
             // 2. Every data page of every chunk, in parallel.
             let jobs = pageLists.indices.flatMap { k in pageLists[k].pages.indices.map { (k, $0) } }
-            let pages = ResultBox<LeafChunk>(count: jobs.count)
-            DispatchQueue.concurrentPerform(iterations: jobs.count) { j in
+            let pages = try parallelMap(jobs.count) { j in
                 let (k, p) = jobs[j]
-                pages.set(j) {
-                    try codecs.with { try decoders[k].decodePage(pageLists[k].pages[p], pageLists[k].dictionary, codec: $0) }
-                }
+                return try codecs.with { try decoders[k].decodePage(pageLists[k].pages[p], pageLists[k].dictionary, codec: $0) }
             }
-            var decoded = try pages.values()[...]
+            var decoded = pages[...]
             // 3. Join each chunk's pages.
             merged = try decoders.indices.map { k in
                 let count = pageLists[k].pages.count

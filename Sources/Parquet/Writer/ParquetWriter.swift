@@ -1,5 +1,4 @@
 import Columnar
-import Dispatch
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -152,26 +151,19 @@ public final class ParquetWriter {
         let leaves = schema.leaves
         let encoder = ColumnChunkEncoder(options: options)
         let codecs = codecPool
-        let planned = ResultBox<[ColumnChunkEncoder.Plan]>(count: roots.count)
-        DispatchQueue.concurrentPerform(iterations: roots.count) { c in
-            planned.set(c) {
-                var shredder = Shredder(leaves: leaves)
-                for batch in batches { try shredder.append(batch.columns[c], node: roots[c]) }
-                return try codecs.with { codec in
-                    try roots[c].leaves.map { try encoder.plan(shredder.chunk($0), leaf: leaves[$0], codec: codec) }
-                }
+        let plans = try parallelMap(roots.count) { c in
+            var shredder = Shredder(leaves: leaves)
+            for batch in batches { try shredder.append(batch.columns[c], node: roots[c]) }
+            return try codecs.with { codec in
+                try roots[c].leaves.map { try encoder.plan(shredder.chunk($0), leaf: leaves[$0], codec: codec) }
             }
-        }
-        let plans = try planned.values().flatMap { $0 }
+        }.flatMap { $0 }
         // 2. Every data page of every chunk (in parallel): levels, values, compression.
         let jobs = plans.indices.flatMap { p in plans[p].pages.indices.map { (p, $0) } }
-        let encoded = ResultBox<EncodedPage>(count: jobs.count)
-        DispatchQueue.concurrentPerform(iterations: jobs.count) { j in
-            encoded.set(j) {
-                try codecs.with { try encoder.encodePage(plans[jobs[j].0], jobs[j].1, codec: $0) }
-            }
+        let encoded = try parallelMap(jobs.count) { j in
+            try codecs.with { try encoder.encodePage(plans[jobs[j].0], jobs[j].1, codec: $0) }
         }
-        var pages = try encoded.values()[...]
+        var pages = encoded[...]
         // 3. In order: assemble each chunk and write it.
         var group = RowGroup()
         group.numRows = Int64(rows)
@@ -214,35 +206,6 @@ public final class ParquetWriter {
         case .list(let o, let child): return o.count * 4 + estimatedSize(child)
         case .map(let o, let k, let v): return o.count * 4 + estimatedSize(k) + estimatedSize(v)
         }
-    }
-}
-
-/// Collects results (or the first error) from concurrent iterations.
-final class ResultBox<T>: @unchecked Sendable {
-    private var slots: [Result<T, Error>?]
-    private let lock = Lock()
-
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-
-    func set(_ index: Int, _ body: () throws -> T) {
-        let r = Result { try body() }
-        lock.withLock { slots[index] = r }
-    }
-
-    func values() throws -> [T] {
-        try slots.map { try $0!.get() }
-    }
-}
-
-/// A minimal mutex over pthread, so the module needs no Foundation.
-final class Lock: @unchecked Sendable {
-    private var mutex = pthread_mutex_t()
-    init() { pthread_mutex_init(&mutex, nil) }
-    deinit { pthread_mutex_destroy(&mutex) }
-    func withLock<R>(_ body: () throws -> R) rethrows -> R {
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
-        return try body()
     }
 }
 
