@@ -2,7 +2,8 @@
 import PackageDescription
 
 /// `lake`: a lakehouse in one command. Modules depend one way, bottom to top:
-/// C codec shims → Columnar → Parquet, Query → lake (the executable).
+/// C shims → Columnar → Parquet → DeltaLog; Catalog (SQLite); Query → Lake (operations) →
+/// lake (the executable).
 let package = Package(
     name: "lake",
     products: [
@@ -25,9 +26,14 @@ let package = Package(
                        providers: [.apt(["zlib1g-dev"])]),
         .target(name: "Columnar"),
         .target(name: "Parquet", dependencies: ["Columnar", "CZstd", "CSnappy", "CLZ4", "CZlib"]),
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
+                       providers: [.apt(["libsqlite3-dev"])]),
+        .target(name: "DeltaLog", dependencies: ["Columnar", "Parquet"]),
+        .target(name: "Catalog", dependencies: ["CSQLite"]),
         .target(name: "Query", dependencies: ["Columnar"]),
+        .target(name: "Lake", dependencies: ["Columnar", "Parquet", "DeltaLog", "Catalog", "Query"]),
         .executableTarget(name: "lake", dependencies: [
-            "Columnar", "Parquet", "Query",
+            "Columnar", "Parquet", "Query", "DeltaLog", "Lake",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "LakeBench", dependencies: ["Columnar", "Parquet"]),
@@ -35,5 +41,7 @@ let package = Package(
         .testTarget(name: "ColumnarTests", dependencies: ["Columnar"]),
         .testTarget(name: "ParquetTests", dependencies: ["Columnar", "Parquet"]),
         .testTarget(name: "QueryTests", dependencies: ["Columnar", "Query"]),
+        .testTarget(name: "DeltaLogTests", dependencies: ["Columnar", "DeltaLog"]),
+        .testTarget(name: "CatalogTests", dependencies: ["Catalog"]),
     ]
 )

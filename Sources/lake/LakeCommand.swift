@@ -1,4 +1,8 @@
 import ArgumentParser
+import Catalog
+import Columnar
+import DeltaLog
+import Lake
 import Parquet
 #if canImport(Glibc)
 import Glibc
@@ -11,7 +15,8 @@ struct Lake: ParsableCommand {
         commandName: "lake",
         abstract: "A lakehouse in one command: Delta Lake tables on a directory, Parquet files you can inspect and scan.",
         version: LakeVersion.current,
-        subcommands: [Inspect.self, Scan.self]
+        subcommands: [Init.self, Create.self, Append.self, Scan.self, Count.self, History.self, Describe.self,
+                      Files.self, List.self, Drop.self, Rename.self, Register.self, CatalogCommand.self, Inspect.self]
     )
 
     /// Entry point: a closed stdout (`lake scan … | head`) ends the command quietly instead
@@ -82,6 +87,28 @@ struct CommandFailure: Error, CustomStringConvertible {
             case .unsupported: self.init(.runtime, type: "unsupported", e.description)
             case .io: self.init(.runtime, type: "io", e.description)
             }
+        case let e as DeltaError:
+            switch e.kind {
+            case .notFound: self.init(.notFound, type: "not_found", e.message)
+            case .conflict: self.init(.conflict, type: "commit_conflict", e.message)
+            case .unsupported: self.init(.runtime, type: "unsupported", e.message)
+            case .corrupt: self.init(.runtime, type: "corrupt_table", e.message)
+            case .invalidArgument: self.init(.usage, type: "invalid_argument", e.message)
+            case .io: self.init(.runtime, type: "io", e.message)
+            }
+        case let e as LakeError:
+            switch e.kind {
+            case .notFound: self.init(.notFound, type: "not_found", e.message)
+            case .invalidArgument: self.init(.usage, type: "invalid_argument", e.message)
+            case .alreadyExists: self.init(.runtime, type: "already_exists", e.message)
+            case .runtime: self.init(.runtime, type: "error", e.message)
+            }
+        case let e as CatalogError:
+            self.init(e.kind == .notFound ? .notFound : .runtime, type: e.kind == .notFound ? "not_found" : "already_exists", e.message)
+        case let e as SchemaSpecError:
+            self.init(.usage, type: "invalid_schema", e.description)
+        case let e as SQLiteError:
+            self.init(.runtime, type: "catalog", e.description)
         default:
             self.init(.runtime, type: "error", "\(error)")
         }
@@ -116,4 +143,34 @@ struct OutputClosedSignal: Error {}
 func writeStandardError(_ text: String) {
     var text = text
     text.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+}
+
+/// `--version N` / `--as-of TIME`.
+struct VersionOptions: ParsableArguments {
+    @Option(name: .customLong("version"), help: "Read this version of the table.")
+    var version: Int64?
+
+    @Option(name: .customLong("as-of"), help: "Read the table as it was at TIME (RFC 3339, or a date for midnight UTC).")
+    var asOf: String?
+
+    func validate() throws {
+        if version != nil && asOf != nil { throw ValidationError("use either --version or --as-of, not both") }
+        if let version, version < 0 { throw ValidationError("--version must be zero or more") }
+    }
+
+    func selector() throws -> VersionSelector {
+        if let version { return .version(version) }
+        if let asOf { return .asOf(try parseTime(asOf)) }
+        return .latest
+    }
+}
+
+extension GlobalOptions {
+    /// The warehouse these options name.
+    func warehouseHandle() -> Warehouse { Warehouse(path: warehouse) }
+}
+
+/// Prints a `--json` document or, without `--json`, the text.
+func emit(_ global: GlobalOptions, json: @autoclosure () -> JSON, text: @autoclosure () -> String) {
+    if global.json { print(json().serialized()) } else { print(text(), terminator: "") }
 }

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Columnar
+import DeltaLog
+import Lake
 import Parquet
 import Query
 #if canImport(Glibc)
@@ -9,7 +11,7 @@ import Glibc
 /// `lake scan FILE.parquet`: print rows, or rewrite them with lake's own Parquet writer.
 struct Scan: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Read rows from a Parquet file and print them (or write them as Parquet with --format parquet)."
+        abstract: "Read rows from a table or a Parquet file and print them (or write them as Parquet with --format parquet)."
     )
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
@@ -28,8 +30,10 @@ struct Scan: ParsableCommand {
         }
     }
 
-    @Argument(help: "The Parquet file.")
+    @Argument(help: "A table (NAME, NAMESPACE.NAME or a directory) or a Parquet file.")
     var source: String
+
+    @OptionGroup var versions: VersionOptions
 
     @Option(help: "Comma-separated columns to read (default: all).")
     var columns: String?
@@ -63,14 +67,34 @@ struct Scan: ParsableCommand {
 
     func run() throws {
         try runReportingErrors(global) {
-            let reader = try ParquetReader(path: source)
             let projection = columns.map { $0.split(separator: ",").map { $0.trimmingSpaces() } }
-            let schema = try reader.projectedSchema(projection)
             // No bar when rows go to the same terminal.
             let showProgress = !global.quiet && (output != nil || isatty(1) == 0)
-            let batches = BatchStream(reader: reader, columns: projection, limit: limit,
-                                      progress: Progress(label: "scan", total: min(limit ?? .max, reader.rowCount),
-                                                         quiet: !showProgress))
+            let schema: Schema
+            let batches: () throws -> RecordBatch?
+            if FileSystem.exists(source) && !FileSystem.isDirectory(source) {
+                guard versions.version == nil && versions.asOf == nil else {
+                    throw ValidationError("--version and --as-of apply to tables, not to a Parquet file")
+                }
+                let reader = try ParquetReader(path: source)
+                schema = try reader.projectedSchema(projection)
+                let stream = BatchStream(reader: reader, columns: projection, limit: limit,
+                                         progress: Progress(label: "scan", total: min(limit ?? .max, reader.rowCount),
+                                                            quiet: !showProgress))
+                batches = stream.next
+            } else {
+                let warehouse = global.warehouseHandle()
+                let snapshot = try warehouse.snapshot(try warehouse.resolve(TableName(parsing: source)), versions.selector())
+                let scan = try TableScan(snapshot: snapshot, columns: projection, limit: limit)
+                schema = scan.schema
+                let progress = Progress(label: "scan", total: Int(min(Int64(limit ?? .max), snapshot.statsRowCount ?? 0)),
+                                        quiet: !showProgress || snapshot.statsRowCount == nil)
+                batches = {
+                    let batch = try scan.next()
+                    if batch == nil { progress.finish() } else { progress.update(scan.delivered) }
+                    return batch
+                }
+            }
             let chosen = format ?? (isatty(1) == 1 && output == nil ? .table : .csv)
             if chosen == .parquet {
                 try writeParquet(batches, schema: schema)
@@ -80,7 +104,7 @@ struct Scan: ParsableCommand {
         }
     }
 
-    private func printRows(_ batches: BatchStream, schema: Schema, format: TextFormat) throws {
+    private func printRows(_ next: () throws -> RecordBatch?, schema: Schema, format: TextFormat) throws {
         var fd: Int32 = 1
         if let output {
             fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
@@ -92,14 +116,14 @@ struct Scan: ParsableCommand {
         let printer = RowPrinter(format: format, schema: schema, output: OutputStream(fd: fd))
         do {
             try printer.begin()
-            while let batch = try batches.next() { try printer.write(batch) }
+            while let batch = try next() { try printer.write(batch) }
             try printer.finish()
         } catch is OutputClosed {
             throw OutputClosedSignal()
         }
     }
 
-    private func writeParquet(_ batches: BatchStream, schema: Schema) throws {
+    private func writeParquet(_ next: () throws -> RecordBatch?, schema: Schema) throws {
         var options = ParquetWriter.Options()
         options.codec = codec.parquet
         options.zstdLevel = zstdLevel
@@ -107,7 +131,7 @@ struct Scan: ParsableCommand {
         let writer = try ParquetWriter(path: output!, schema: schema, options: options)
         var rows = 0
         do {
-            while let batch = try batches.next() {
+            while let batch = try next() {
                 try writer.write(batch)
                 rows += batch.rowCount
             }
@@ -158,7 +182,5 @@ final class BatchStream {
 }
 
 extension Substring {
-    func trimmingSpaces() -> String {
-        String(drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed())
-    }
+    func trimmingSpaces() -> String { String(self).trimmingSpaces() }
 }

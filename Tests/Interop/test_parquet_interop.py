@@ -8,7 +8,7 @@ Two directions are tested:
 * lake READS files written by the other engines (and the parquet-testing fixtures):
   `lake scan F --format jsonl` must equal `render()` of what pyarrow reads from F.
 
-`render(value, arrow_type)` below is the reference implementation of lake's JSON value
+`render(value, arrow_type)` (in helpers.py) is the reference implementation of lake's JSON value
 rendering contract; `canon()` removes the freedom the contract leaves (e.g. `1e+16`
 versus `10000000000000000.0` for a double) so that lake's output and the reference can
 be compared with `==` while keeping everything the contract fixes (the sign of -0.0,
@@ -17,16 +17,12 @@ float32 printed as shortest *float32*, exactly `scale` digits for decimals, ...)
 
 from __future__ import annotations
 
-import base64
 import csv
 import datetime as dt
-import decimal
 import glob
 import io
-import json
 import math
 import random
-import re
 import subprocess
 from dataclasses import dataclass
 from decimal import Decimal
@@ -38,321 +34,20 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import PARQUET_TESTING, describe
-
-UTC = dt.timezone.utc
-
-# --------------------------------------------------------------------------------------
-# The reference rendering of values (the contract of `--format json/jsonl`)
-# --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Num:
-    """A JSON number kept as the exact text lake printed (or should print).
-
-    lake's output is parsed with parse_int/parse_float producing Num, so nothing is lost
-    to Python's int/float conversions: `-0.0`, the digits of a decimal, `5` vs `5.0`.
-    """
-
-    text: str
-
-    def __repr__(self) -> str:
-        return self.text
-
-
-def _reject_constant(name: str):
-    raise ValueError(f"non-standard JSON constant {name!r} (NaN/Infinity must be JSON strings)")
-
-
-def parse_json(text: str):
-    """Parse one JSON document as lake printed it, numbers kept as Num."""
-    return json.loads(text, parse_int=Num, parse_float=Num, parse_constant=_reject_constant)
-
-
-def _float_text(value: float, bit_width: int):
-    """Shortest round-trip text for a float of the given width; specials as strings."""
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "Infinity" if value > 0 else "-Infinity"
-    if bit_width == 32:
-        # numpy prints the shortest digits that round-trip *as float32* (0.1, not
-        # 0.10000000149011612 which is the float32 value widened to double).
-        return Num(str(np.float32(value)))
-    return Num(repr(float(value)))
-
-
-def _timestamp_text(value: dt.datetime, utc: bool) -> str:
-    if utc:
-        value = value.astimezone(UTC)
-    text = (
-        f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
-        f"T{value.hour:02d}:{value.minute:02d}:{value.second:02d}"
-    )
-    if value.microsecond:
-        text += f".{value.microsecond:06d}"
-    return text + ("Z" if utc else "")
-
-
-def _is_string_type(t: pa.DataType) -> bool:
-    return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t)
-
-
-def _is_binary_type(t: pa.DataType) -> bool:
-    return (
-        pa.types.is_binary(t)
-        or pa.types.is_large_binary(t)
-        or pa.types.is_fixed_size_binary(t)
-        or pa.types.is_binary_view(t)
-    )
-
-
-def _is_list_type(t: pa.DataType) -> bool:
-    return (
-        pa.types.is_list(t)
-        or pa.types.is_large_list(t)
-        or pa.types.is_fixed_size_list(t)
-        or pa.types.is_list_view(t)
-        or pa.types.is_large_list_view(t)
-    )
-
-
-def render(value, t: pa.DataType):
-    """The JSON value lake must print for `value` (a pyarrow to_pylist() value) of type t.
-
-    The result is what `parse_json` returns for lake's correct output: numbers as Num,
-    everything else as plain Python JSON values.
-    """
-    if value is None:
-        return None
-    if pa.types.is_dictionary(t):
-        return render(value, t.value_type)
-    if pa.types.is_boolean(t):
-        return bool(value)
-    if pa.types.is_integer(t):
-        return Num(str(int(value)))
-    if pa.types.is_floating(t):
-        return _float_text(value, t.bit_width)
-    if pa.types.is_decimal(t):
-        quantum = Decimal(1).scaleb(-t.scale)
-        exact = value.quantize(quantum, context=decimal.Context(prec=80))
-        return Num(format(exact, "f"))  # exactly `scale` fractional digits
-    if _is_string_type(t):
-        return value
-    if _is_binary_type(t):
-        return base64.b64encode(value).decode("ascii")
-    if pa.types.is_date(t):
-        return value.isoformat()
-    if pa.types.is_timestamp(t):
-        return _timestamp_text(value, utc=t.tz is not None)
-    if pa.types.is_struct(t):
-        return {f.name: render(value.get(f.name), f.type) for f in t}
-    if pa.types.is_map(t):
-        if _is_string_type(t.key_type):
-            return {k: render(v, t.item_type) for k, v in value}
-        return [{"key": render(k, t.key_type), "value": render(v, t.item_type)} for k, v in value]
-    if _is_list_type(t):
-        return [render(v, t.value_type) for v in value]
-    if pa.types.is_null(t):
-        return None
-    raise NotImplementedError(f"render: no lake rendering for arrow type {t}")
-
-
-_INT_RE = re.compile(r"-?(0|[1-9][0-9]*)")
-_CANON_CONTEXT = decimal.Context(prec=100)
-
-
-def _bad(value, t) -> str:
-    return f"<unexpected {type(value).__name__} {value!r} for {t}>"
-
-
-def _canon_float(value: Num, t: pa.DataType) -> str:
-    """The float a printed number denotes, plus how many significant digits it used.
-
-    Equal for two printings iff they denote the same float (of t's width, sign of zero
-    included) with the same number of digits. So any shortest round-trip printing is
-    accepted (where two shortest candidates tie, either one), and a longer one is not.
-    """
-    try:
-        exact = Decimal(value.text)
-    except decimal.InvalidOperation:
-        return _bad(value, t)
-    # normalize() drops trailing zeros ("1.50" -> "1.5", "1E+16" stays) and keeps the
-    # sign of zero ("-0.0" -> "-0").
-    digits = len(exact.normalize(_CANON_CONTEXT).as_tuple().digits)
-    as_float = float(exact)
-    if as_float == 0 and exact.is_signed() and _INT_RE.fullmatch(value.text):
-        # "-0" is read back as the integer 0 by most JSON parsers: the sign is lost.
-        return _bad(value, t)
-    if t.bit_width == 32:
-        # str() of a float32 is numpy's shortest float32 text: '0.1', '-0.0'.
-        return f"{str(np.float32(as_float))} ({digits} digits)"
-    return f"{as_float!r} ({digits} digits)"
-
-
-def canon(value, t: pa.DataType):
-    """Canonical, ==-comparable form of a parsed JSON value of arrow type t.
-
-    Applied to both lake's output and render()'s reference. Keeps what the contract
-    fixes, drops only representation freedom: a double may be printed `1e+16` or
-    `10000000000000000.0`, but its digits must be the shortest round-trip ones.
-    """
-    if value is None:
-        return None
-    if pa.types.is_dictionary(t):
-        return canon(value, t.value_type)
-    if pa.types.is_boolean(t):
-        return value if isinstance(value, bool) else _bad(value, t)
-    if pa.types.is_integer(t):
-        if isinstance(value, Num) and _INT_RE.fullmatch(value.text):
-            return int(value.text)
-        return _bad(value, t)
-    if pa.types.is_floating(t):
-        if isinstance(value, str):
-            return value if value in ("NaN", "Infinity", "-Infinity") else _bad(value, t)
-        if isinstance(value, Num):
-            return _canon_float(value, t)
-        return _bad(value, t)
-    if pa.types.is_decimal(t):
-        # Exact text: the contract fixes exactly `scale` fractional digits.
-        return value.text if isinstance(value, Num) else _bad(value, t)
-    if _is_string_type(t) or _is_binary_type(t) or pa.types.is_date(t) or pa.types.is_timestamp(t):
-        return value if isinstance(value, str) else _bad(value, t)
-    if pa.types.is_struct(t):
-        if not isinstance(value, dict):
-            return _bad(value, t)
-        names = [f.name for f in t]
-        out = {f.name: canon(value[f.name], f.type) if f.name in value else "<missing field>" for f in t}
-        out.update({k: "<unexpected field>" for k in value if k not in names})
-        return out
-    if pa.types.is_map(t):
-        if _is_string_type(t.key_type):
-            if not isinstance(value, dict):
-                return _bad(value, t)
-            return {k: canon(v, t.item_type) for k, v in value.items()}
-        if not isinstance(value, list) or not all(isinstance(e, dict) and set(e) == {"key", "value"} for e in value):
-            return _bad(value, t)
-        return [(canon(e["key"], t.key_type), canon(e["value"], t.item_type)) for e in value]
-    if _is_list_type(t):
-        if not isinstance(value, list):
-            return _bad(value, t)
-        return [canon(v, t.value_type) for v in value]
-    if pa.types.is_null(t):
-        return _bad(value, t)
-    raise NotImplementedError(f"canon: no lake rendering for arrow type {t}")
-
-
-def render_table(table: pa.Table) -> list[dict]:
-    """render() of every row of a table, as the dicts lake's jsonl lines should parse to."""
-    columns = [
-        [render(v, field.type) for v in table.column(i).to_pylist()]
-        for i, field in enumerate(table.schema)
-    ]
-    names = table.schema.names
-    return [dict(zip(names, row)) for row in zip(*columns)]
-
-
-def assert_rows_match(actual: list[dict], expected: list[dict], schema: pa.Schema, what: str):
-    """Compare lake's parsed jsonl rows with rendered reference rows, column by column."""
-    assert len(actual) == len(expected), f"{what}: lake printed {len(actual)} rows, expected {len(expected)}"
-    types = {f.name: f.type for f in schema}
-    problems = []
-    for i, (a, e) in enumerate(zip(actual, expected)):
-        if not isinstance(a, dict):
-            problems.append(f"row {i}: not a JSON object: {a!r}")
-        elif set(a) != set(e):
-            problems.append(f"row {i}: keys {sorted(a)} != expected {sorted(e)}")
-        else:
-            for name in e:
-                if canon(a[name], types[name]) != canon(e[name], types[name]):
-                    problems.append(
-                        f"row {i} column {name!r} ({types[name]}): lake printed {a[name]!r}, expected {e[name]!r}"
-                    )
-        if len(problems) >= 8:
-            break
-    assert not problems, f"{what}: lake's JSON differs from the reference rendering:\n  " + "\n  ".join(problems)
-
-
-# --------------------------------------------------------------------------------------
-# NaN-aware deep equality for values read back by the engines
-# --------------------------------------------------------------------------------------
-
-
-def first_difference(a, b, path: str = "$") -> str | None:
-    """None if a and b are equal (NaN == NaN, -0.0 != 0.0, same Python types), else where not."""
-    if isinstance(a, float) and isinstance(b, float):
-        if math.isnan(a) or math.isnan(b):
-            return None if math.isnan(a) and math.isnan(b) else f"{path}: {a!r} != {b!r}"
-        if a != b or math.copysign(1.0, a) != math.copysign(1.0, b):
-            return f"{path}: {a!r} != {b!r}"
-        return None
-    if type(a) is not type(b):
-        return f"{path}: {type(a).__name__} {a!r} != {type(b).__name__} {b!r}"
-    if isinstance(a, dict):
-        if list(a) != list(b):
-            return f"{path}: keys {list(a)} != {list(b)}"
-        for k in a:
-            d = first_difference(a[k], b[k], f"{path}.{k}")
-            if d:
-                return d
-        return None
-    if isinstance(a, (list, tuple)):
-        if len(a) != len(b):
-            return f"{path}: length {len(a)} != {len(b)} ({a!r} != {b!r})"
-        for i, (x, y) in enumerate(zip(a, b)):
-            d = first_difference(x, y, f"{path}[{i}]")
-            if d:
-                return d
-        return None
-    return None if a == b else f"{path}: {a!r} != {b!r}"
-
-
-def assert_tables_equal(actual: pa.Table, expected: pa.Table, what: str):
-    """Table equality with NaN == NaN and -0.0 distinguished from 0.0, column by column."""
-    assert actual.num_rows == expected.num_rows, f"{what}: {actual.num_rows} rows != {expected.num_rows}"
-    assert actual.schema.names == expected.schema.names, f"{what}: columns {actual.schema.names} != {expected.schema.names}"
-    for name in expected.schema.names:
-        diff = first_difference(actual.column(name).to_pylist(), expected.column(name).to_pylist(), name)
-        assert diff is None, f"{what}: column {name!r} differs at {diff}"
-
-
-def type_signature(t: pa.DataType) -> str:
-    """A type's full description (units, tz, precision, nested nullability) without the
-    child field names that writers legitimately choose (`element` vs `item`, `key_value`)."""
-    def child(f: pa.Field) -> str:
-        return type_signature(f.type) + ("" if f.nullable else " not null")
-
-    if pa.types.is_struct(t):
-        return "struct<" + ", ".join(f"{f.name}: {child(f)}" for f in t) + ">"
-    if pa.types.is_map(t):
-        return f"map<{type_signature(t.key_type)}, {child(t.item_field)}>"
-    if _is_list_type(t):
-        return f"list<{child(t.value_field)}>"
-    return str(t)
-
-
-def lake_type_name(t: pa.DataType) -> str:
-    """lake's type string for an arrow type, as `lake inspect --json` prints it."""
-    simple = {
-        pa.bool_(): "boolean", pa.int8(): "byte", pa.int16(): "short", pa.int32(): "int",
-        pa.int64(): "long", pa.float32(): "float", pa.float64(): "double",
-        pa.string(): "string", pa.large_string(): "string", pa.binary(): "binary",
-        pa.large_binary(): "binary", pa.date32(): "date",
-    }
-    if t in simple:
-        return simple[t]
-    if pa.types.is_decimal(t):
-        return f"decimal({t.precision},{t.scale})"
-    if pa.types.is_timestamp(t):
-        return "timestamp" if t.tz is not None else "timestamp_ntz"
-    if pa.types.is_struct(t):
-        return "struct<" + ",".join(f"{f.name}:{lake_type_name(f.type)}" for f in t) + ">"
-    if pa.types.is_map(t):
-        return f"map<{lake_type_name(t.key_type)},{lake_type_name(t.item_type)}>"
-    if _is_list_type(t):
-        return f"array<{lake_type_name(t.value_type)}>"
-    raise NotImplementedError(f"no lake type for {t}")
-
+from helpers import (
+    _INT_RE,
+    UTC,
+    Num,
+    assert_rows_match,
+    assert_tables_equal,
+    canon,
+    first_difference,
+    lake_type_name,
+    parse_json,
+    render,
+    render_table,
+    type_signature,
+)
 
 # --------------------------------------------------------------------------------------
 # Running lake

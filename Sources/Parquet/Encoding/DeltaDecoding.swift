@@ -7,23 +7,8 @@ enum DeltaDecoding {
                          bits: Int) throws -> ([Int64], Int) {
         var p = range.lowerBound
         let end = range.upperBound
-        func varint() throws -> UInt64 {
-            var result: UInt64 = 0
-            var shift: UInt64 = 0
-            while true {
-                guard p < end else { throw ParquetError.corrupt("DELTA_BINARY_PACKED header runs past the page") }
-                let b = data[p]
-                p += 1
-                result |= UInt64(b & 0x7F) << shift
-                if b & 0x80 == 0 { return result }
-                shift += 7
-                if shift > 63 { throw ParquetError.corrupt("DELTA_BINARY_PACKED varint too long") }
-            }
-        }
-        func zigzag() throws -> Int64 {
-            let v = try varint()
-            return Int64(bitPattern: v >> 1) ^ -Int64(bitPattern: v & 1)
-        }
+        func varint() throws -> UInt64 { try Varint.read(data, &p, end: end, "DELTA_BINARY_PACKED header") }
+        func zigzag() throws -> Int64 { try Varint.readZigzag(data, &p, end: end, "DELTA_BINARY_PACKED header") }
         let blockSize = try varint()
         let miniblocks = try varint()
         let total = try varint()

@@ -117,17 +117,7 @@ struct RLEHybridDecoder {
     var bytePosition: Int { position }
 
     private mutating func varint() throws -> UInt64 {
-        var result: UInt64 = 0
-        var shift: UInt64 = 0
-        while true {
-            guard position < end else { throw ParquetError.corrupt("RLE run header runs past the page") }
-            let b = data[position]
-            position += 1
-            result |= UInt64(b & 0x7F) << shift
-            if b & 0x80 == 0 { return result }
-            shift += 7
-            if shift > 63 { throw ParquetError.corrupt("RLE run header too long") }
-        }
+        try Varint.read(data, &position, end: end, "RLE run header")
     }
 
     /// Decodes exactly `out.count` values into `out`; a stream shorter than that is corrupt.

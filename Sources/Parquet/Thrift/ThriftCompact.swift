@@ -112,14 +112,11 @@ struct ThriftReader {
     }
 
     mutating func varint() throws -> UInt64 {
-        var result: UInt64 = 0
-        var shift: UInt64 = 0
-        while true {
-            let b = try byte()
-            result |= UInt64(b & 0x7F) << shift
-            if b & 0x80 == 0 { return result }
-            shift += 7
-            if shift > 63 { throw fail("varint longer than 10 bytes") }
+        do {
+            return try Varint.read(bytes, &position, end: bytes.count, "Thrift metadata")
+        } catch var error as ParquetError {
+            error.offset = baseOffset + position
+            throw error
         }
     }
 

@@ -187,7 +187,8 @@ public final class ParquetWriter {
         totalRows += Int64(rows)
     }
 
-    static func estimatedSize(_ batch: RecordBatch) -> Int {
+    /// The in-memory size of a batch's buffers, as row groups are measured.
+    public static func estimatedSize(_ batch: RecordBatch) -> Int {
         batch.columns.reduce(0) { $0 + estimatedSize($1) }
     }
 

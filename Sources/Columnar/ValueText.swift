@@ -1,4 +1,3 @@
-import Columnar
 
 /// The text forms of values that every output format and command shares (DESIGN §3):
 /// floats in shortest round-trip form, decimals exact, dates `YYYY-MM-DD`, timestamps

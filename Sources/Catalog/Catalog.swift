@@ -1,0 +1,90 @@
+/// A table registered in the catalog, with the indexes kept about it.
+public struct TableEntry: Sendable, Equatable {
+    public var id: Int64
+    public var namespace: String
+    public var name: String
+    /// The table directory (absolute).
+    public var location: String
+    public var comment: String?
+    /// Registration time, milliseconds since the epoch.
+    public var created: Int64
+    /// The latest version the catalog has indexed, and the state at that version.
+    public var version: Int64
+    public var rows: Int64?
+    public var bytes: Int64
+    public var files: Int64
+    /// The schema as `name type, …`.
+    public var schemaSummary: String
+    /// The timestamp of the latest indexed commit, milliseconds since the epoch.
+    public var lastChange: Int64
+
+    public var qualifiedName: String { "\(namespace).\(name)" }
+}
+
+/// One commit as the catalog indexes it.
+public struct CommitEntry: Sendable, Equatable {
+    public var version: Int64
+    public var timestamp: Int64
+    public var operation: String
+    public var rowsAdded: Int64
+    public var filesAdded: Int64
+    public var bytesAdded: Int64
+    public var filesRemoved: Int64
+    public var bytesRemoved: Int64
+
+    public init(version: Int64, timestamp: Int64, operation: String, rowsAdded: Int64, filesAdded: Int64,
+                bytesAdded: Int64, filesRemoved: Int64, bytesRemoved: Int64) {
+        self.version = version
+        self.timestamp = timestamp
+        self.operation = operation
+        self.rowsAdded = rowsAdded
+        self.filesAdded = filesAdded
+        self.bytesAdded = bytesAdded
+        self.filesRemoved = filesRemoved
+        self.bytesRemoved = bytesRemoved
+    }
+}
+
+/// The state of a table at its latest indexed version.
+public struct TableState: Sendable {
+    public var version: Int64
+    public var rows: Int64?
+    public var bytes: Int64
+    public var files: Int64
+    public var schemaSummary: String
+    public var lastChange: Int64
+
+    public init(version: Int64, rows: Int64?, bytes: Int64, files: Int64, schemaSummary: String, lastChange: Int64) {
+        self.version = version
+        self.rows = rows
+        self.bytes = bytes
+        self.files = files
+        self.schemaSummary = schemaSummary
+        self.lastChange = lastChange
+    }
+}
+
+/// Errors of catalog operations on names.
+public struct CatalogError: Error, CustomStringConvertible, Sendable {
+    public enum Kind: Sendable { case notFound, alreadyExists }
+    public var kind: Kind
+    public var message: String
+    public var description: String { message }
+}
+
+/// The catalog: the source of truth for table names (name → location, namespace, comment)
+/// and a fast index of each table's log. Many processes use it at once.
+public protocol TableCatalog {
+    func table(namespace: String, name: String) throws -> TableEntry?
+    func tables(namespace: String?) throws -> [TableEntry]
+    func table(location: String) throws -> TableEntry?
+    /// Registers a table; throws `alreadyExists` when the name is taken.
+    func register(namespace: String, name: String, location: String, comment: String?, created: Int64) throws -> TableEntry
+    func drop(namespace: String, name: String) throws
+    func rename(namespace: String, name: String, to newNamespace: String, _ newName: String) throws
+    /// Adds indexed commits and moves the table's state forward (never backward).
+    func record(tableID: Int64, commits: [CommitEntry], state: TableState) throws
+    /// Forgets every indexed commit of a table (for a rebuild).
+    func resetIndex(tableID: Int64) throws
+    func commits(tableID: Int64) throws -> [CommitEntry]
+}

@@ -1,0 +1,153 @@
+/// The catalog in a SQLite database (`catalog.db`), WAL mode, schema by ordered migrations.
+public final class SQLiteCatalog: TableCatalog {
+    public let database: SQLiteDatabase
+
+    /// The schema, one migration per step; `PRAGMA user_version` records how many ran.
+    /// Never edit a released step: add a new one.
+    static let migrations: [String] = [
+        """
+        CREATE TABLE namespaces (
+            name TEXT PRIMARY KEY,
+            created INTEGER NOT NULL
+        );
+        CREATE TABLE tables (
+            id INTEGER PRIMARY KEY,
+            namespace TEXT NOT NULL REFERENCES namespaces(name),
+            name TEXT NOT NULL,
+            location TEXT NOT NULL,
+            comment TEXT,
+            created INTEGER NOT NULL,
+            version INTEGER NOT NULL DEFAULT -1,
+            rows INTEGER,
+            bytes INTEGER NOT NULL DEFAULT 0,
+            files INTEGER NOT NULL DEFAULT 0,
+            schema_summary TEXT NOT NULL DEFAULT '',
+            last_change INTEGER NOT NULL DEFAULT 0,
+            UNIQUE (namespace, name)
+        );
+        CREATE TABLE commits (
+            table_id INTEGER NOT NULL REFERENCES tables(id) ON DELETE CASCADE,
+            version INTEGER NOT NULL,
+            timestamp INTEGER NOT NULL,
+            operation TEXT NOT NULL,
+            rows_added INTEGER NOT NULL,
+            files_added INTEGER NOT NULL,
+            bytes_added INTEGER NOT NULL,
+            files_removed INTEGER NOT NULL,
+            bytes_removed INTEGER NOT NULL,
+            PRIMARY KEY (table_id, version)
+        );
+        """,
+    ]
+
+    /// Opens `path`, creating it and running pending migrations.
+    public init(path: String) throws {
+        database = try SQLiteDatabase(path: path)
+        try migrate()
+    }
+
+    private func migrate() throws {
+        try database.transaction {
+            let current = Int(try database.execute("PRAGMA user_version").first?["user_version"]?.int ?? 0)
+            guard current < Self.migrations.count else { return }
+            for step in Self.migrations[current...] {
+                for statement in step.split(separator: ";") where !statement.allSatisfy(\.isWhitespace) {
+                    try database.execute(String(statement))
+                }
+            }
+            try database.execute("PRAGMA user_version = \(Self.migrations.count)")
+        }
+    }
+
+    private func entry(_ row: [String: SQLValue]) -> TableEntry {
+        TableEntry(id: row["id"]?.int ?? 0, namespace: row["namespace"]?.text ?? "", name: row["name"]?.text ?? "",
+                   location: row["location"]?.text ?? "", comment: row["comment"]?.text,
+                   created: row["created"]?.int ?? 0, version: row["version"]?.int ?? -1, rows: row["rows"]?.int,
+                   bytes: row["bytes"]?.int ?? 0, files: row["files"]?.int ?? 0,
+                   schemaSummary: row["schema_summary"]?.text ?? "", lastChange: row["last_change"]?.int ?? 0)
+    }
+
+    public func table(namespace: String, name: String) throws -> TableEntry? {
+        try database.execute("SELECT * FROM tables WHERE namespace = ? AND name = ?", [.text(namespace), .text(name)])
+            .first.map(entry)
+    }
+
+    public func table(location: String) throws -> TableEntry? {
+        try database.execute("SELECT * FROM tables WHERE location = ? ORDER BY id LIMIT 1", [.text(location)]).first.map(entry)
+    }
+
+    public func tables(namespace: String?) throws -> [TableEntry] {
+        if let namespace {
+            return try database.execute("SELECT * FROM tables WHERE namespace = ? ORDER BY name", [.text(namespace)]).map(entry)
+        }
+        return try database.execute("SELECT * FROM tables ORDER BY namespace, name").map(entry)
+    }
+
+    public func register(namespace: String, name: String, location: String, comment: String?, created: Int64) throws -> TableEntry {
+        try database.transaction {
+            if try table(namespace: namespace, name: name) != nil {
+                throw CatalogError(kind: .alreadyExists, message: "table \(namespace).\(name) already exists")
+            }
+            try database.execute("INSERT OR IGNORE INTO namespaces (name, created) VALUES (?, ?)", [.text(namespace), .int(created)])
+            try database.execute("INSERT INTO tables (namespace, name, location, comment, created) VALUES (?, ?, ?, ?, ?)",
+                                 [.text(namespace), .text(name), .text(location), comment.map(SQLValue.text) ?? .null, .int(created)])
+            return try table(namespace: namespace, name: name)!
+        }
+    }
+
+    public func drop(namespace: String, name: String) throws {
+        try database.transaction {
+            guard let t = try table(namespace: namespace, name: name) else {
+                throw CatalogError(kind: .notFound, message: "table \(namespace).\(name) does not exist")
+            }
+            try database.execute("DELETE FROM commits WHERE table_id = ?", [.int(t.id)])
+            try database.execute("DELETE FROM tables WHERE id = ?", [.int(t.id)])
+        }
+    }
+
+    public func rename(namespace: String, name: String, to newNamespace: String, _ newName: String) throws {
+        try database.transaction {
+            guard let t = try table(namespace: namespace, name: name) else {
+                throw CatalogError(kind: .notFound, message: "table \(namespace).\(name) does not exist")
+            }
+            if try table(namespace: newNamespace, name: newName) != nil {
+                throw CatalogError(kind: .alreadyExists, message: "table \(newNamespace).\(newName) already exists")
+            }
+            try database.execute("INSERT OR IGNORE INTO namespaces (name, created) VALUES (?, ?)", [.text(newNamespace), .int(t.created)])
+            try database.execute("UPDATE tables SET namespace = ?, name = ? WHERE id = ?", [.text(newNamespace), .text(newName), .int(t.id)])
+        }
+    }
+
+    public func record(tableID: Int64, commits: [CommitEntry], state: TableState) throws {
+        try database.transaction {
+            for c in commits {
+                try database.execute("""
+                    INSERT OR IGNORE INTO commits (table_id, version, timestamp, operation, rows_added, files_added,
+                        bytes_added, files_removed, bytes_removed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, [.int(tableID), .int(c.version), .int(c.timestamp), .text(c.operation), .int(c.rowsAdded),
+                          .int(c.filesAdded), .int(c.bytesAdded), .int(c.filesRemoved), .int(c.bytesRemoved)])
+            }
+            try database.execute("""
+                UPDATE tables SET version = ?, rows = ?, bytes = ?, files = ?, schema_summary = ?, last_change = ?
+                WHERE id = ? AND version <= ?
+                """, [.int(state.version), state.rows.map(SQLValue.int) ?? .null, .int(state.bytes), .int(state.files),
+                      .text(state.schemaSummary), .int(state.lastChange), .int(tableID), .int(state.version)])
+        }
+    }
+
+    public func resetIndex(tableID: Int64) throws {
+        try database.transaction {
+            try database.execute("DELETE FROM commits WHERE table_id = ?", [.int(tableID)])
+            try database.execute("UPDATE tables SET version = -1 WHERE id = ?", [.int(tableID)])
+        }
+    }
+
+    public func commits(tableID: Int64) throws -> [CommitEntry] {
+        try database.execute("SELECT * FROM commits WHERE table_id = ? ORDER BY version", [.int(tableID)]).map { r in
+            CommitEntry(version: r["version"]?.int ?? 0, timestamp: r["timestamp"]?.int ?? 0,
+                        operation: r["operation"]?.text ?? "", rowsAdded: r["rows_added"]?.int ?? 0,
+                        filesAdded: r["files_added"]?.int ?? 0, bytesAdded: r["bytes_added"]?.int ?? 0,
+                        filesRemoved: r["files_removed"]?.int ?? 0, bytesRemoved: r["bytes_removed"]?.int ?? 0)
+        }
+    }
+}

@@ -1,0 +1,274 @@
+/// The actions of the Delta transaction log (PROTOCOL.md, "Actions").
+///
+/// Each typed action keeps the JSON it was read from (`raw`), so fields this implementation
+/// does not know survive a rewrite (a checkpoint, a `remove` made from an `add`).
+public enum Action: Sendable {
+    case commitInfo(JSONValue)
+    case protocolAction(ProtocolAction)
+    case metaData(Metadata)
+    case add(AddFile)
+    case remove(RemoveFile)
+    case txn(Txn)
+    case domainMetadata(DomainMetadata)
+    /// `cdc`, `checkpointMetadata`, `sidecar` and actions newer than this implementation.
+    case other(String, JSONValue)
+
+    /// The single-key object a commit file holds on one line.
+    public var json: JSONValue {
+        switch self {
+        case .commitInfo(let v): return .object([("commitInfo", v)])
+        case .protocolAction(let p): return .object([("protocol", p.raw)])
+        case .metaData(let m): return .object([("metaData", m.raw)])
+        case .add(let a): return .object([("add", a.raw)])
+        case .remove(let r): return .object([("remove", r.raw)])
+        case .txn(let t): return .object([("txn", t.raw)])
+        case .domainMetadata(let d): return .object([("domainMetadata", d.raw)])
+        case .other(let key, let v): return .object([(key, v)])
+        }
+    }
+
+    /// Reads one action from its single-key object.
+    public init(json: JSONValue) throws {
+        guard case .object(let members) = json, let (key, body) = members.first else {
+            throw DeltaError(.corrupt, "an action line is not a JSON object")
+        }
+        switch key {
+        case "commitInfo": self = .commitInfo(body)
+        case "protocol": self = .protocolAction(try ProtocolAction(body))
+        case "metaData": self = .metaData(try Metadata(body))
+        case "add": self = .add(try AddFile(body))
+        case "remove": self = .remove(try RemoveFile(body))
+        case "txn": self = .txn(try Txn(body))
+        case "domainMetadata": self = .domainMetadata(try DomainMetadata(body))
+        default: self = .other(key, body)
+        }
+    }
+
+    /// The actions of a commit file: one JSON object per line.
+    public static func parseCommit(_ bytes: [UInt8], version: Int64) throws -> [Action] {
+        var actions: [Action] = []
+        var start = 0
+        try bytes.withUnsafeBytes { raw in
+            for i in 0...raw.count {
+                guard i == raw.count || raw[i] == 0x0A else { continue }
+                let line = UnsafeRawBufferPointer(rebasing: raw[start..<i])
+                start = i + 1
+                if line.allSatisfy({ $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }) { continue }
+                do {
+                    actions.append(try Action(json: JSONValue.parse(line)))
+                } catch let error as JSONError {
+                    throw DeltaError(.corrupt, "commit \(version): \(error)")
+                } catch let error as DeltaError {
+                    throw DeltaError(error.kind, "commit \(version): \(error.message)")
+                }
+            }
+        }
+        return actions
+    }
+
+    /// A commit file's text: one action per line.
+    public static func serializeCommit(_ actions: [Action]) -> [UInt8] {
+        var out: [UInt8] = []
+        for a in actions {
+            a.json.write(to: &out)
+            out.append(0x0A)
+        }
+        return out
+    }
+}
+
+private func required<T>(_ value: T?, _ what: String, in action: String) throws -> T {
+    guard let value else { throw DeltaError(.corrupt, "\(action) action without '\(what)'") }
+    return value
+}
+
+/// Partition values in their serialized (string) form; nil for a null value.
+public typealias PartitionValues = [(String, String?)]
+
+func decodePartitionValues(_ json: JSONValue?) -> PartitionValues {
+    guard case .object(let members)? = json else { return [] }
+    return members.map { key, value in (key, value.stringValue) }
+}
+
+func encodePartitionValues(_ values: PartitionValues) -> JSONValue {
+    .object(values.map { ($0.0, $0.1.map(JSONValue.string) ?? .null) })
+}
+
+public struct ProtocolAction: Sendable {
+    public var minReaderVersion: Int
+    public var minWriterVersion: Int
+    public var readerFeatures: [String]?
+    public var writerFeatures: [String]?
+    public var raw: JSONValue
+
+    init(_ json: JSONValue) throws {
+        minReaderVersion = Int(try required(json["minReaderVersion"]?.intValue, "minReaderVersion", in: "protocol"))
+        minWriterVersion = Int(try required(json["minWriterVersion"]?.intValue, "minWriterVersion", in: "protocol"))
+        readerFeatures = json["readerFeatures"]?.arrayValue?.compactMap(\.stringValue)
+        writerFeatures = json["writerFeatures"]?.arrayValue?.compactMap(\.stringValue)
+        raw = json
+    }
+
+    public init(minReaderVersion: Int, minWriterVersion: Int, readerFeatures: [String]? = nil, writerFeatures: [String]? = nil) {
+        var members: [(String, JSONValue)] = [("minReaderVersion", .int(minReaderVersion)), ("minWriterVersion", .int(minWriterVersion))]
+        if let readerFeatures { members.append(("readerFeatures", .array(readerFeatures.map(JSONValue.string)))) }
+        if let writerFeatures { members.append(("writerFeatures", .array(writerFeatures.map(JSONValue.string)))) }
+        raw = .object(members)
+        self.minReaderVersion = minReaderVersion
+        self.minWriterVersion = minWriterVersion
+        self.readerFeatures = readerFeatures
+        self.writerFeatures = writerFeatures
+    }
+}
+
+public struct Metadata: Sendable {
+    public var id: String
+    public var name: String?
+    public var description: String?
+    public var schemaString: String
+    public var partitionColumns: [String]
+    public var configuration: [(String, String)]
+    public var createdTime: Int64?
+    public var raw: JSONValue
+
+    init(_ json: JSONValue) throws {
+        id = try required(json["id"]?.stringValue, "id", in: "metaData")
+        name = json["name"]?.stringValue
+        description = json["description"]?.stringValue
+        schemaString = try required(json["schemaString"]?.stringValue, "schemaString", in: "metaData")
+        partitionColumns = json["partitionColumns"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        configuration = json["configuration"]?.objectValue?.compactMap { k, v in v.stringValue.map { (k, $0) } } ?? []
+        createdTime = json["createdTime"]?.intValue
+        raw = json
+    }
+
+    public init(id: String, name: String?, description: String?, schemaString: String, partitionColumns: [String],
+                configuration: [(String, String)], createdTime: Int64) {
+        var members: [(String, JSONValue)] = [("id", .string(id))]
+        if let name { members.append(("name", .string(name))) }
+        if let description { members.append(("description", .string(description))) }
+        members += [
+            ("format", .object([("provider", .string("parquet")), ("options", .object([]))])),
+            ("schemaString", .string(schemaString)),
+            ("partitionColumns", .array(partitionColumns.map(JSONValue.string))),
+            ("configuration", .strings(configuration)),
+            ("createdTime", .int(createdTime)),
+        ]
+        raw = .object(members)
+        self.id = id
+        self.name = name
+        self.description = description
+        self.schemaString = schemaString
+        self.partitionColumns = partitionColumns
+        self.configuration = configuration
+        self.createdTime = createdTime
+    }
+
+    /// A table property.
+    public func property(_ key: String) -> String? {
+        configuration.first { $0.0 == key }?.1
+    }
+}
+
+public struct AddFile: Sendable {
+    /// The path as stored: a URI relative to the table root (percent-encoded).
+    public var path: String
+    public var partitionValues: PartitionValues
+    public var size: Int64
+    public var modificationTime: Int64
+    public var dataChange: Bool
+    /// The statistics JSON text, if any.
+    public var stats: String?
+    public var hasDeletionVector: Bool
+    public var raw: JSONValue
+
+    init(_ json: JSONValue) throws {
+        path = try required(json["path"]?.stringValue, "path", in: "add")
+        partitionValues = decodePartitionValues(json["partitionValues"])
+        size = json["size"]?.intValue ?? 0
+        modificationTime = json["modificationTime"]?.intValue ?? 0
+        dataChange = json["dataChange"]?.boolValue ?? true
+        stats = json["stats"]?.stringValue
+        if let dv = json["deletionVector"], dv != .null { hasDeletionVector = true } else { hasDeletionVector = false }
+        raw = json
+    }
+
+    public init(path: String, partitionValues: PartitionValues, size: Int64, modificationTime: Int64,
+                dataChange: Bool, stats: String?) {
+        var members: [(String, JSONValue)] = [
+            ("path", .string(path)), ("partitionValues", encodePartitionValues(partitionValues)),
+            ("size", .int(size)), ("modificationTime", .int(modificationTime)), ("dataChange", .bool(dataChange)),
+        ]
+        if let stats { members.append(("stats", .string(stats))) }
+        raw = .object(members)
+        self.path = path
+        self.partitionValues = partitionValues
+        self.size = size
+        self.modificationTime = modificationTime
+        self.dataChange = dataChange
+        self.stats = stats
+        hasDeletionVector = false
+    }
+
+    /// The number of records from the statistics, when present.
+    public var numRecords: Int64? {
+        guard let stats, let json = try? JSONValue.parse(stats) else { return nil }
+        return json["numRecords"]?.intValue
+    }
+}
+
+public struct RemoveFile: Sendable {
+    public var path: String
+    public var deletionTimestamp: Int64?
+    public var dataChange: Bool
+    public var raw: JSONValue
+
+    init(_ json: JSONValue) throws {
+        path = try required(json["path"]?.stringValue, "path", in: "remove")
+        deletionTimestamp = json["deletionTimestamp"]?.intValue
+        dataChange = json["dataChange"]?.boolValue ?? true
+        raw = json
+    }
+
+    /// The `remove` of a live file, carrying its partition values, size and stats.
+    public init(removing add: AddFile, at timestamp: Int64, dataChange: Bool) {
+        var members: [(String, JSONValue)] = [
+            ("path", .string(add.path)), ("deletionTimestamp", .int(timestamp)), ("dataChange", .bool(dataChange)),
+            ("extendedFileMetadata", .bool(true)), ("partitionValues", encodePartitionValues(add.partitionValues)),
+            ("size", .int(add.size)),
+        ]
+        if let stats = add.stats { members.append(("stats", .string(stats))) }
+        raw = .object(members)
+        path = add.path
+        deletionTimestamp = timestamp
+        self.dataChange = dataChange
+    }
+}
+
+public struct Txn: Sendable {
+    public var appId: String
+    public var version: Int64
+    public var lastUpdated: Int64?
+    public var raw: JSONValue
+
+    init(_ json: JSONValue) throws {
+        appId = try required(json["appId"]?.stringValue, "appId", in: "txn")
+        version = try required(json["version"]?.intValue, "version", in: "txn")
+        lastUpdated = json["lastUpdated"]?.intValue
+        raw = json
+    }
+}
+
+public struct DomainMetadata: Sendable {
+    public var domain: String
+    public var configuration: String
+    public var removed: Bool
+    public var raw: JSONValue
+
+    init(_ json: JSONValue) throws {
+        domain = try required(json["domain"]?.stringValue, "domain", in: "domainMetadata")
+        configuration = json["configuration"]?.stringValue ?? ""
+        removed = json["removed"]?.boolValue ?? false
+        raw = json
+    }
+}

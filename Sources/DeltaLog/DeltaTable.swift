@@ -1,0 +1,187 @@
+import Columnar
+import Parquet
+
+/// A Delta table directory: reads its log into snapshots, resolves time travel, and lists its
+/// history. Writing goes through ``Transaction``.
+public struct DeltaTable: Sendable {
+    /// The table root (absolute).
+    public let root: String
+
+    public init(root: String) {
+        self.root = FileSystem.absolute(root)
+    }
+
+    public var logDirectory: String { root + "/_delta_log" }
+
+    /// Whether the directory holds a Delta log.
+    public var exists: Bool { FileSystem.isDirectory(logDirectory) }
+
+    /// The log's files; `notFound` when there is no log.
+    public func listing() throws -> LogListing {
+        guard let listing = try LogListing.list(logDirectory), listing.latestVersion != nil else {
+            throw DeltaError(.notFound, "\(root) is not a Delta table (no _delta_log)")
+        }
+        return listing
+    }
+
+    /// The latest version.
+    public func latestVersion() throws -> Int64 {
+        try listing().latestVersion!
+    }
+
+    /// The snapshot at `version` (latest when nil).
+    public func snapshot(version: Int64? = nil, listing: LogListing? = nil) throws -> Snapshot {
+        let listing = try listing ?? self.listing()
+        let target = version ?? listing.latestVersion!
+        let segment = try listing.segment(for: target)
+        var batches: [[Action]] = []
+        if let checkpoint = segment.checkpoint {
+            batches.append(try CheckpointReader.read(checkpoint.files.map { logDirectory + "/" + $0 },
+                                                     version: checkpoint.version))
+        }
+        for v in segment.commits {
+            batches.append(try readCommit(v, listing: listing))
+        }
+        return try Snapshot.replay(root: root, version: target, batches)
+    }
+
+    /// The actions of commit `version`.
+    public func readCommit(_ version: Int64, listing: LogListing? = nil) throws -> [Action] {
+        let name = listing?.commits[version] ?? DeltaTable.commitName(version)
+        guard let bytes = try FileSystem.read(logDirectory + "/" + name) else {
+            throw DeltaError(.notFound, "commit \(version) of \(root) does not exist")
+        }
+        return try Action.parseCommit(bytes, version: version)
+    }
+
+    /// `%020d.json`.
+    public static func commitName(_ version: Int64) -> String {
+        String(version).leftPadded(20) + ".json"
+    }
+
+    // MARK: Commit timestamps and time travel
+
+    /// The timestamp (ms) of every commit still in the log, ascending by version: the
+    /// in-commit timestamp where the table records them, else the commit file's modification
+    /// time, made monotonic as Spark does (a timestamp not after its predecessor becomes the
+    /// predecessor's plus one millisecond).
+    public func commitTimestamps(listing: LogListing? = nil) throws -> [(version: Int64, timestamp: Int64)] {
+        let listing = try listing ?? self.listing()
+        let versions = listing.commits.keys.sorted()
+        let latest = try snapshot(listing: listing)
+        var ictFrom: Int64?
+        if latest.inCommitTimestampsEnabled {
+            ictFrom = latest.property("delta.inCommitTimestampEnablementVersion").flatMap { Int64($0) } ?? versions.first
+        }
+        var out: [(Int64, Int64)] = []
+        var previous: Int64 = .min
+        for v in versions {
+            var ts: Int64?
+            if let ictFrom, v >= ictFrom {
+                if case .commitInfo(let info)? = try readCommit(v, listing: listing).first {
+                    ts = info["inCommitTimestamp"]?.intValue
+                }
+            }
+            if ts == nil { ts = FileSystem.modificationTime(logDirectory + "/" + listing.commits[v]!) }
+            var t = ts ?? 0
+            if t <= previous { t = previous + 1 }
+            previous = t
+            out.append((v, t))
+        }
+        return out
+    }
+
+    /// The last version committed at or before `timestamp` (ms since the epoch).
+    public func version(asOf timestamp: Int64, listing: LogListing? = nil) throws -> Int64 {
+        let stamps = try commitTimestamps(listing: listing)
+        guard let match = stamps.last(where: { $0.timestamp <= timestamp }) else {
+            let first = stamps.first.map { " (the oldest commit still in the log, version \($0.version), is from \(Self.formatMillis($0.timestamp)))" } ?? ""
+            throw DeltaError(.notFound, "no version of \(root) existed at \(Self.formatMillis(timestamp))\(first)")
+        }
+        return match.version
+    }
+
+    /// RFC 3339 text of a millisecond timestamp.
+    public static func formatMillis(_ ms: Int64) -> String {
+        var out: [UInt8] = []
+        ValueText.appendTimestamp(micros: ms * 1000, utc: true, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    // MARK: Paths
+
+    /// The absolute path of a log path (a URI, relative to `root` or absolute). Refuses
+    /// anything that leads outside the table.
+    public static func resolve(_ uriPath: String, root: String) throws -> String {
+        var path = Partitioning.uriDecode(uriPath)
+        if path.hasPrefix("file://") { path = String(path.dropFirst("file://".count)) }
+        if path.hasPrefix("file:") { path = String(path.dropFirst("file:".count)) }
+        if path.contains("://") {
+            throw DeltaError(.unsupported, "data file \(uriPath) is not on the local file system")
+        }
+        let full = path.hasPrefix("/") ? FileSystem.absolute(path) : FileSystem.absolute(root + "/" + path)
+        guard full.hasPrefix(root + "/") else {
+            throw DeltaError(.corrupt, "data file \(uriPath) lies outside the table \(root)")
+        }
+        return full
+    }
+
+    /// The key that identifies a file across `add` and `remove` (the decoded path).
+    static func normalizedKey(_ uriPath: String) -> String {
+        Partitioning.uriDecode(uriPath)
+    }
+}
+
+/// Reads classic Parquet checkpoints into actions, through lake's Parquet reader.
+enum CheckpointReader {
+    static let actionColumns = ["protocol", "metaData", "add", "remove", "txn", "domainMetadata"]
+
+    static func read(_ paths: [String], version: Int64) throws -> [Action] {
+        var actions: [Action] = []
+        for path in paths {
+            do {
+                let reader = try ParquetReader(path: path)
+                let available = actionColumns.filter { reader.schema.schema.index(of: $0) != nil }
+                for g in 0..<reader.rowGroupCount {
+                    let batch = try reader.readRowGroup(g, columns: available)
+                    for row in 0..<batch.rowCount {
+                        for (c, column) in batch.columns.enumerated() where !column.isNull(row) {
+                            let body = json(column.value(at: row), column.type)
+                            actions.append(try Action(json: .object([(available[c], body)])))
+                        }
+                    }
+                }
+            } catch let error as ParquetError {
+                throw DeltaError(error.kind == .unsupported ? .unsupported : .corrupt,
+                                 "checkpoint \(version): \(error)")
+            }
+        }
+        return actions
+    }
+
+    /// A checkpoint value as the JSON the same action has in a commit file.
+    static func json(_ value: Value, _ type: DataType) -> JSONValue {
+        switch (value, type) {
+        case (.null, _): return .null
+        case (.bool(let b), _): return .bool(b)
+        case (.int(let i), _): return .int(i)
+        case (.float(let f), _): return .number(String(f))
+        case (.double(let d), _): return .number(String(d))
+        case (.decimal(let d), _): return .number(String(d))
+        case (.string(let s), _): return .string(s)
+        case (.binary(let b), _): return .string(String(decoding: b, as: UTF8.self))
+        case (.list(let items), .array(let element, _)): return .array(items.map { json($0, element) })
+        case (.structure(let members), .struct(let fields)):
+            return .object(zip(fields, members).compactMap { field, member in
+                member == .null ? nil : (field.name, json(member, field.type))
+            })
+        case (.map(let entries), .map(let keyType, let valueType, _)):
+            return .object(entries.map { entry in
+                let key: String
+                if case .string(let s) = entry.key { key = s } else { key = json(entry.key, keyType).serialized() }
+                return (key, json(entry.value, valueType))
+            })
+        default: return .null
+        }
+    }
+}

@@ -1,0 +1,263 @@
+import Columnar
+
+/// Per-file statistics for `add.stats` (PROTOCOL.md, "Per-file Statistics"): `numRecords`,
+/// and per column `minValues`, `maxValues`, `nullCount`.
+///
+/// Bounds are always valid: timestamps are kept at millisecond precision (min rounded down,
+/// max up) as other writers do; strings longer than 32 characters keep a truncated minimum
+/// and no maximum; float columns holding NaN get no bounds.
+public enum FileStats {
+    public static let stringPrefixLength = 32
+
+    /// Which top-level columns get statistics: `delta.dataSkippingStatsColumns` if set, else
+    /// the first `delta.dataSkippingNumIndexedCols` leaf columns (32 by default, -1 for all).
+    public static func indexedColumns(_ schema: Schema, properties: (String) -> String?) -> Set<String> {
+        if let list = properties("delta.dataSkippingStatsColumns") {
+            return Set(list.split(separator: ",").map { $0.trimmingCharacters(in: " `") })
+        }
+        let limit = properties("delta.dataSkippingNumIndexedCols").flatMap(Int.init) ?? 32
+        var chosen = Set<String>()
+        var leaves = 0
+        for field in schema.fields {
+            if limit >= 0 && leaves >= limit { break }
+            chosen.insert(field.name)
+            leaves += leafCount(field.type)
+        }
+        return chosen
+    }
+
+    static func leafCount(_ type: DataType) -> Int {
+        switch type {
+        case .struct(let fields): return fields.reduce(0) { $0 + leafCount($1.type) }
+        case .array, .map: return 1
+        default: return 1
+        }
+    }
+
+    /// Statistics of one data file, gathered batch by batch as the file is written.
+    public struct Accumulator: Sendable {
+        private let schema: Schema
+        private let indexed: Set<String>
+        private var rows = 0
+        private var columns: [ColumnStats]
+
+        public init(schema: Schema, indexed: Set<String>) {
+            self.schema = schema
+            self.indexed = indexed
+            columns = schema.fields.map { ColumnStats(type: $0.type) }
+        }
+
+        /// Adds the rows of `batch` (whose schema is the accumulator's).
+        public mutating func add(_ batch: RecordBatch) {
+            rows += batch.rowCount
+            for (c, field) in schema.fields.enumerated() where indexed.contains(field.name) {
+                columns[c].add(batch.columns[c], parentValidity: nil)
+            }
+        }
+
+        public var rowCount: Int { rows }
+
+        /// The stats JSON text for `add.stats`.
+        public func json() -> String {
+            var mins: [(String, JSONValue)] = [], maxs: [(String, JSONValue)] = [], nulls: [(String, JSONValue)] = []
+            for (c, field) in schema.fields.enumerated() where indexed.contains(field.name) {
+                columns[c].emit(field.name, &mins, &maxs, &nulls)
+            }
+            return JSONValue.object([
+                ("numRecords", .int(rows)),
+                ("minValues", .object(mins)), ("maxValues", .object(maxs)), ("nullCount", .object(nulls)),
+            ]).serialized()
+        }
+    }
+
+    /// Running statistics of one column (and its fields, for a struct).
+    struct ColumnStats: Sendable {
+        let type: DataType
+        var nulls = 0
+        var min: JSONValue?
+        var max: JSONValue?
+        var minKey: Value?
+        var maxKey: Value?
+        /// False once a value without usable bounds (NaN, a long string's max) was seen.
+        var minUsable = true
+        var maxUsable = true
+        var children: [ColumnStats] = []
+
+        init(type: DataType) {
+            self.type = type
+            if case .struct(let fields) = type { children = fields.map { ColumnStats(type: $0.type) } }
+        }
+
+        mutating func add(_ column: Column, parentValidity: Bitmap?) {
+            var validity = column.validity
+            if let parentValidity {
+                var v = validity ?? Bitmap(repeating: true, count: column.count)
+                for i in 0..<column.count where !parentValidity[i] { v[i] = false }
+                validity = v
+            }
+            nulls += validity.map { column.count - $0.setCount } ?? 0
+            if case .structure(let fields) = column.storage {
+                for k in children.indices { children[k].add(fields[k], parentValidity: validity) }
+                return
+            }
+            var effective = column
+            effective.validity = validity
+            guard let b = FileStats.bounds(effective) else {
+                if FileStats.boundsImpossible(effective) { minUsable = false; maxUsable = false }
+                return
+            }
+            if minKey == nil || FileStats.less(b.minKey, minKey!) { minKey = b.minKey; min = b.min }
+            if let bMax = b.max, let bMaxKey = b.maxKey {
+                if maxKey == nil || FileStats.less(maxKey!, bMaxKey) { maxKey = bMaxKey; max = bMax }
+            } else {
+                maxUsable = false
+            }
+        }
+
+        func emit(_ name: String, _ mins: inout [(String, JSONValue)], _ maxs: inout [(String, JSONValue)],
+                  _ nullsOut: inout [(String, JSONValue)]) {
+            if !children.isEmpty, case .struct(let fields) = type {
+                var cMins: [(String, JSONValue)] = [], cMaxs: [(String, JSONValue)] = [], cNulls: [(String, JSONValue)] = []
+                for (f, child) in zip(fields, children) { child.emit(f.name, &cMins, &cMaxs, &cNulls) }
+                if !cMins.isEmpty { mins.append((name, .object(cMins))) }
+                if !cMaxs.isEmpty { maxs.append((name, .object(cMaxs))) }
+                nullsOut.append((name, .object(cNulls)))
+                return
+            }
+            nullsOut.append((name, .int(nulls)))
+            if minUsable, let min { mins.append((name, min)) }
+            if maxUsable, let max { maxs.append((name, max)) }
+        }
+    }
+
+    /// Whether a column's values rule out bounds (NaN in a float column).
+    static func boundsImpossible(_ column: Column) -> Bool {
+        let valid = column.validity
+        switch column.storage {
+        case .float32(let v): return (0..<v.count).contains { (valid?[$0] ?? true) && v[$0].isNaN }
+        case .float64(let v): return (0..<v.count).contains { (valid?[$0] ?? true) && v[$0].isNaN }
+        default: return false
+        }
+    }
+
+    /// Orders two bound keys of the same column.
+    static func less(_ a: Value, _ b: Value) -> Bool {
+        switch (a, b) {
+        case (.int(let x), .int(let y)): return x < y
+        case (.double(let x), .double(let y)): return x < y
+        case (.decimal(let x), .decimal(let y)): return x < y
+        case (.string(let x), .string(let y)): return x.utf8.lexicographicallyPrecedes(y.utf8)
+        default: return false
+        }
+    }
+
+    /// The stats JSON text of a single batch holding all of one file's rows.
+    public static func json(_ batch: RecordBatch, indexed: Set<String>) -> String {
+        var accumulator = Accumulator(schema: batch.schema, indexed: indexed)
+        accumulator.add(batch)
+        return accumulator.json()
+    }
+
+    /// Min and max of the non-null values: stats JSON and a key to compare them by; `max` is
+    /// nil when no valid upper bound can be written (a string longer than the prefix).
+    /// Nil when there are no values or the type has no bounds.
+    static func bounds(_ column: Column) -> (min: JSONValue, minKey: Value, max: JSONValue?, maxKey: Value?)? {
+        let valid = column.validity
+        func range<T: Comparable>(_ v: [T]) -> (T, T)? {
+            var lo: T?, hi: T?
+            for i in 0..<v.count where valid?[i] ?? true {
+                let x = v[i]
+                if lo == nil || x < lo! { lo = x }
+                if hi == nil || x > hi! { hi = x }
+            }
+            guard let lo, let hi else { return nil }
+            return (lo, hi)
+        }
+        func text(_ body: (inout [UInt8]) -> Void) -> String {
+            var out: [UInt8] = []
+            body(&out)
+            return String(decoding: out, as: UTF8.self)
+        }
+        func ints<T: BinaryInteger>(_ r: (T, T)?) -> (JSONValue, Value, JSONValue?, Value?)? {
+            r.map { (.int($0.0), .int(Int64($0.0)), .int($0.1), .int(Int64($0.1))) }
+        }
+        switch column.storage {
+        case .int8(let v): return ints(range(v))
+        case .int16(let v): return ints(range(v))
+        case .int32(let v):
+            guard let (lo, hi) = range(v) else { return nil }
+            if column.type == .date {
+                return (.string(text { ValueText.appendDate(days: Int64(lo), to: &$0) }), .int(Int64(lo)),
+                        .string(text { ValueText.appendDate(days: Int64(hi), to: &$0) }), .int(Int64(hi)))
+            }
+            return ints((lo, hi))
+        case .int64(let v):
+            guard let (lo, hi) = range(v) else { return nil }
+            switch column.type {
+            case .timestamp, .timestampNTZ:
+                let utc = column.type == .timestamp
+                let floor = lo - ((lo % 1000) + 1000) % 1000
+                let ceil = hi % 1000 == 0 ? hi : hi - ((hi % 1000) + 1000) % 1000 + 1000
+                return (.string(millisText(floor, utc: utc)), .int(floor), .string(millisText(ceil, utc: utc)), .int(ceil))
+            default:
+                return ints((lo, hi))
+            }
+        case .float32(let v):
+            if boundsImpossible(column) { return nil }
+            return range(v).map { (floatJSON(Double($0.0)), .double(Double($0.0)), floatJSON(Double($0.1)), .double(Double($0.1))) }
+        case .float64(let v):
+            if boundsImpossible(column) { return nil }
+            return range(v).map { (floatJSON($0.0), .double($0.0), floatJSON($0.1), .double($0.1)) }
+        case .int128(let v):
+            guard case .decimal(_, let scale) = column.type, let (lo, hi) = range(v) else { return nil }
+            return (.number(text { ValueText.appendDecimal(lo, scale: scale, to: &$0) }), .decimal(lo),
+                    .number(text { ValueText.appendDecimal(hi, scale: scale, to: &$0) }), .decimal(hi))
+        case .bytes(let offsets, let bytes):
+            guard column.type == .string else { return nil }
+            var lo: Int?, hi: Int?
+            bytes.withUnsafeBytes { b in
+                for i in 0..<column.count where valid?[i] ?? true {
+                    if lo == nil || compare(b, offsets, i, lo!) < 0 { lo = i }
+                    if hi == nil || compare(b, offsets, i, hi!) > 0 { hi = i }
+                }
+            }
+            guard let lo, let hi else { return nil }
+            let minText = String(String(decoding: bytes[offsets[lo]..<offsets[lo + 1]], as: UTF8.self).prefix(stringPrefixLength))
+            let maxText = String(decoding: bytes[offsets[hi]..<offsets[hi + 1]], as: UTF8.self)
+            let maxFits = maxText.count <= stringPrefixLength
+            return (.string(minText), .string(minText), maxFits ? .string(maxText) : nil, maxFits ? .string(maxText) : nil)
+        case .bool, .structure, .list, .map:
+            return nil
+        }
+    }
+
+    private static func compare(_ b: UnsafeRawBufferPointer, _ offsets: [Int], _ x: Int, _ y: Int) -> Int {
+        let a = UnsafeRawBufferPointer(rebasing: b[offsets[x]..<offsets[x + 1]])
+        let c = UnsafeRawBufferPointer(rebasing: b[offsets[y]..<offsets[y + 1]])
+        for (p, q) in zip(a, c) where p != q { return p < q ? -1 : 1 }
+        return a.count - c.count
+    }
+
+    private static func floatJSON(_ d: Double) -> JSONValue {
+        d.isInfinite ? .string(d < 0 ? "-Infinity" : "Infinity") : .number(d == 0 ? "0.0" : "\(d)")
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SS.mmm` (+ `Z` for UTC) of microseconds on a millisecond boundary.
+    static func millisText(_ micros: Int64, utc: Bool) -> String {
+        var days = micros / 86_400_000_000
+        var rest = micros % 86_400_000_000
+        if rest < 0 { rest += 86_400_000_000; days -= 1 }
+        var out: [UInt8] = []
+        // Whole seconds print without a fraction; the milliseconds follow explicitly.
+        ValueText.appendTimestamp(micros: days * 86_400_000_000 + rest / 1_000_000 * 1_000_000, utc: false, to: &out)
+        out += Array(".".utf8) + Array(String(rest % 1_000_000 / 1000).leftPadded(3).utf8)
+        if utc { out.append(UInt8(ascii: "Z")) }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+extension Substring {
+    func trimmingCharacters(in set: String) -> String {
+        String(drop(while: { set.contains($0) }).reversed().drop(while: { set.contains($0) }).reversed())
+    }
+}

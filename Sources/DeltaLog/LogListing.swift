@@ -1,0 +1,74 @@
+/// The files of a table's `_delta_log` directory, by version.
+///
+/// Commits are `%020d.json`; classic checkpoints `%020d.checkpoint.parquet` or the parts
+/// `%020d.checkpoint.%010d.%010d.parquet`. Anything else (`_last_checkpoint`, `.crc`,
+/// temporary files, log compactions) is ignored: listing the directory is the truth.
+public struct LogListing: Sendable {
+    /// Commit file names by version.
+    public var commits: [Int64: String] = [:]
+    /// Complete classic checkpoints by version: the file names of all parts, in order.
+    public var checkpoints: [Int64: [String]] = [:]
+    /// V2 checkpoint names (`%020d.checkpoint.<uuid>.(json|parquet)`) by version.
+    public var v2Checkpoints: [Int64: String] = [:]
+
+    /// Lists `logDirectory`; nil when there is no log.
+    public static func list(_ logDirectory: String) throws -> LogListing? {
+        guard let names = try FileSystem.list(logDirectory) else { return nil }
+        var listing = LogListing()
+        var parts: [Int64: [Int: String]] = [:]
+        var partCounts: [Int64: Int] = [:]
+        for name in names {
+            let pieces = name.split(separator: ".", omittingEmptySubsequences: false)
+            guard pieces.count >= 2, pieces[0].count == 20, let version = Int64(pieces[0]) else { continue }
+            if pieces.count == 2 && pieces[1] == "json" {
+                listing.commits[version] = name
+            } else if pieces.count == 3 && pieces[1] == "checkpoint" && pieces[2] == "parquet" {
+                parts[version, default: [:]][1] = name
+                partCounts[version] = 1
+            } else if pieces.count == 5 && pieces[1] == "checkpoint" && pieces[4] == "parquet",
+                      let part = Int(pieces[2]), let total = Int(pieces[3]), part >= 1, part <= total {
+                parts[version, default: [:]][part] = name
+                partCounts[version] = total
+            } else if pieces.count == 4 && pieces[1] == "checkpoint" && (pieces[3] == "json" || pieces[3] == "parquet") {
+                listing.v2Checkpoints[version] = name
+            }
+        }
+        for (version, found) in parts {
+            let total = partCounts[version] ?? 0
+            if found.count == total, total > 0 {
+                listing.checkpoints[version] = (1...total).map { found[$0]! }
+            }
+        }
+        return listing
+    }
+
+    /// The newest version with a commit file.
+    public var latestVersion: Int64? {
+        commits.keys.max() ?? checkpoints.keys.max()
+    }
+
+    /// The files that make up version `version`: the newest complete checkpoint at or before
+    /// it (if any) and the commits after that checkpoint. Throws `notFound` when the version
+    /// does not exist or its log was cleaned up.
+    public func segment(for version: Int64) throws -> (checkpoint: (version: Int64, files: [String])?, commits: [Int64]) {
+        guard let latest = latestVersion, version <= latest, version >= 0 else {
+            let range = latestVersion.map { " (it has versions up to \($0))" } ?? ""
+            throw DeltaError(.notFound, "version \(version) does not exist\(range)")
+        }
+        let checkpoint = checkpoints.keys.filter { $0 <= version }.max()
+        let first = (checkpoint ?? -1) + 1
+        var needed: [Int64] = []
+        if first <= version {
+            for v in first...version {
+                guard commits[v] != nil else {
+                    if v2Checkpoints.keys.contains(where: { $0 >= v && $0 <= version }) {
+                        throw DeltaError(.unsupported, "the table uses V2 checkpoints (reader feature v2Checkpoint), which lake does not support")
+                    }
+                    throw DeltaError(.notFound, "version \(version) cannot be reconstructed: commit \(v) is missing (the log was cleaned up)")
+                }
+                needed.append(v)
+            }
+        }
+        return (checkpoint.map { ($0, checkpoints[$0]!) }, needed)
+    }
+}

@@ -1,0 +1,99 @@
+import Columnar
+
+/// The state of a table at one version: protocol, metadata, schema and live data files.
+///
+/// Built by replaying the log segment (a checkpoint, then the commits after it). Files keep
+/// the order in which they were added, which is the order scans return rows in.
+public struct Snapshot: Sendable {
+    /// The table directory (absolute).
+    public let root: String
+    public let version: Int64
+    public let protocolAction: ProtocolAction
+    public let metadata: Metadata
+    public let schema: Schema
+    /// Live data files, in the order they were added.
+    public let files: [AddFile]
+    /// The latest `txn` version per application id.
+    public let transactions: [String: Int64]
+    /// Live domain metadata by domain.
+    public let domains: [String: DomainMetadata]
+
+    /// The partition columns as schema fields, in partition order.
+    public var partitionFields: [Field] {
+        metadata.partitionColumns.compactMap { name in schema.fields.first { $0.name == name } }
+    }
+
+    /// A table property.
+    public func property(_ key: String) -> String? { metadata.property(key) }
+
+    /// Whether in-commit timestamps are on (`delta.enableInCommitTimestamps`).
+    public var inCommitTimestampsEnabled: Bool {
+        property("delta.enableInCommitTimestamps")?.lowercased() == "true"
+    }
+
+    /// The absolute path of a data file of this table (paths in the log are URIs, usually
+    /// relative to the root). Refuses paths that lead outside the table.
+    public func absolutePath(of file: AddFile) throws -> String {
+        try DeltaTable.resolve(file.path, root: root)
+    }
+
+    /// Rows in the table according to the file statistics; nil when a file has none.
+    public var statsRowCount: Int64? {
+        var total: Int64 = 0
+        for f in files {
+            guard let n = f.numRecords else { return nil }
+            total += n
+        }
+        return total
+    }
+
+    /// Total bytes of the live data files.
+    public var totalBytes: Int64 { files.reduce(0) { $0 + $1.size } }
+
+    /// Replays `actions` (checkpoint first, then commits in order) into a snapshot.
+    static func replay(root: String, version: Int64, _ batches: [[Action]]) throws -> Snapshot {
+        var protocolAction: ProtocolAction?
+        var metadata: Metadata?
+        var order: [String] = []
+        var live: [String: AddFile] = [:]
+        var position: [String: Int] = [:]
+        var transactions: [String: Int64] = [:]
+        var domains: [String: DomainMetadata] = [:]
+        for actions in batches {
+            for action in actions {
+                switch action {
+                case .add(let add):
+                    let key = DeltaTable.normalizedKey(add.path)
+                    if live[key] == nil {
+                        position[key] = order.count
+                        order.append(key)
+                    }
+                    live[key] = add
+                case .remove(let remove):
+                    let key = DeltaTable.normalizedKey(remove.path)
+                    if live.removeValue(forKey: key) != nil, let p = position.removeValue(forKey: key) {
+                        order[p] = ""
+                    }
+                case .metaData(let m): metadata = m
+                case .protocolAction(let p): protocolAction = p
+                case .txn(let t): transactions[t.appId] = t.version
+                case .domainMetadata(let d):
+                    if d.removed { domains.removeValue(forKey: d.domain) } else { domains[d.domain] = d }
+                case .commitInfo, .other:
+                    break
+                }
+            }
+        }
+        guard let protocolAction else { throw DeltaError(.corrupt, "version \(version) of \(root) has no protocol action") }
+        guard let metadata else { throw DeltaError(.corrupt, "version \(version) of \(root) has no metaData action") }
+        try TableFeatures.checkReadable(protocolAction, metadata)
+        let schema = try SchemaJSON.decode(metadata.schemaString)
+        var files: [AddFile] = []
+        files.reserveCapacity(live.count)
+        for key in order where !key.isEmpty {
+            if let add = live[key] { files.append(add) }
+        }
+        return Snapshot(root: root, version: version, protocolAction: protocolAction, metadata: metadata,
+                        schema: schema, files: files, transactions: transactions, domains: domains)
+    }
+}

@@ -1,0 +1,63 @@
+import Catalog
+import Columnar
+import DeltaLog
+
+/// Keeps the catalog's per-table indexes in step with the logs. The log is the truth: on
+/// access, commits past the catalog's version are read and indexed.
+enum CatalogIndex {
+    /// Indexes every commit of `table` after the entry's version, and the state at the latest
+    /// version (taken from `snapshot` when it is that version).
+    static func catchUp(_ entry: TableEntry, table: DeltaTable, catalog: TableCatalog,
+                        latest snapshot: Snapshot? = nil) throws {
+        let listing = try table.listing()
+        guard let latest = listing.latestVersion else { return }
+        var from = entry.version + 1
+        if entry.version > latest {
+            // The table was replaced by an older log (restored from backup, re-created).
+            try catalog.resetIndex(tableID: entry.id)
+            from = 0
+        } else if entry.version == latest {
+            return
+        }
+        var commits: [CommitEntry] = []
+        for v in listing.commits.keys.sorted() where v >= from {
+            commits.append(try commitEntry(table, version: v, listing: listing))
+        }
+        let state = snapshot?.version == latest ? snapshot! : try table.snapshot(listing: listing)
+        let lastChange = commits.last?.timestamp
+            ?? FileSystem.modificationTime(table.logDirectory + "/" + (listing.commits[latest] ?? "")) ?? 0
+        try catalog.record(tableID: entry.id, commits: commits, state: TableState(
+            version: latest, rows: state.statsRowCount, bytes: state.totalBytes, files: Int64(state.files.count),
+            schemaSummary: schemaSummary(state.schema), lastChange: lastChange))
+    }
+
+    static func commitEntry(_ table: DeltaTable, version: Int64, listing: LogListing) throws -> CommitEntry {
+        let actions = try table.readCommit(version, listing: listing)
+        var entry = CommitEntry(version: version, timestamp: 0, operation: "UNKNOWN", rowsAdded: 0, filesAdded: 0,
+                                bytesAdded: 0, filesRemoved: 0, bytesRemoved: 0)
+        for action in actions {
+            switch action {
+            case .commitInfo(let info):
+                entry.operation = info["operation"]?.stringValue ?? entry.operation
+                entry.timestamp = info["inCommitTimestamp"]?.intValue ?? info["timestamp"]?.intValue ?? 0
+            case .add(let add):
+                entry.filesAdded += 1
+                entry.bytesAdded += add.size
+                entry.rowsAdded += add.numRecords ?? 0
+            case .remove(let remove):
+                entry.filesRemoved += 1
+                entry.bytesRemoved += remove.raw["size"]?.intValue ?? 0
+            default:
+                break
+            }
+        }
+        if entry.timestamp == 0 {
+            entry.timestamp = FileSystem.modificationTime(table.logDirectory + "/" + (listing.commits[version] ?? "")) ?? 0
+        }
+        return entry
+    }
+
+    static func schemaSummary(_ schema: Schema) -> String {
+        schema.fields.map { "\($0.name) \($0.type)\($0.nullable ? "" : " not null")" }.joined(separator: ", ")
+    }
+}

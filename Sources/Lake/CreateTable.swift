@@ -1,0 +1,140 @@
+import Catalog
+import Columnar
+import DeltaLog
+
+/// What `create` did.
+public struct CreateResult: Sendable {
+    public var name: String
+    public var location: String
+    public var version: Int64
+    /// False when the table already existed and `ifNotExists` kept it.
+    public var created: Bool
+}
+
+/// A request to create a table.
+public struct CreateRequest {
+    public var name: TableName
+    public var schema: Schema
+    public var partitionBy: [String] = []
+    public var properties: [(String, String)] = []
+    public var location: String?
+    public var comment: String?
+    public var ifNotExists = false
+
+    public init(name: TableName, schema: Schema) {
+        self.name = name
+        self.schema = schema
+    }
+}
+
+extension Warehouse {
+    /// Creates a table: version 0 of its log (protocol, metadata), then its catalog entry.
+    public func create(_ request: CreateRequest) throws -> CreateResult {
+        let location: String
+        var catalogName: (String, String)?
+        switch request.name {
+        case .catalog(let ns, let n):
+            catalogName = (ns, n)
+            if let existing = try catalog().table(namespace: ns, name: n) {
+                if request.ifNotExists {
+                    return CreateResult(name: existing.qualifiedName, location: existing.location,
+                                        version: max(0, existing.version), created: false)
+                }
+                throw LakeError(.alreadyExists, "table \(ns).\(n) already exists (at \(existing.location)); use --if-not-exists to keep it")
+            }
+            location = request.location.map(FileSystem.absolute) ?? defaultLocation(namespace: ns, name: n)
+        case .path(let p):
+            if let requested = request.location, FileSystem.absolute(requested) != p {
+                throw LakeError(.invalidArgument, "--location conflicts with the table path \(p)")
+            }
+            location = p
+        }
+        try validate(request)
+        let table = DeltaTable(root: location)
+        if table.exists {
+            if request.ifNotExists, catalogName == nil {
+                return CreateResult(name: location, location: location, version: try table.latestVersion(), created: false)
+            }
+            throw LakeError(.alreadyExists, "\(location) already holds a Delta table; use lake register to add it to the catalog")
+        }
+
+        let now = FileSystem.nowMillis()
+        let metadata = Metadata(id: FileSystem.uuid(), name: catalogName?.1, description: request.comment,
+                                schemaString: SchemaJSON.encode(request.schema).serialized(),
+                                partitionColumns: request.partitionBy, configuration: request.properties, createdTime: now)
+        let protocolAction = Self.protocolFor(request)
+        var transaction = Transaction(table: table, readVersion: -1, operation: "CREATE TABLE",
+                                      actions: [.protocolAction(protocolAction), .metaData(metadata)],
+                                      isBlindAppend: true, inCommitTimestamps: Self.wantsInCommitTimestamps(request.properties))
+        transaction.parameters = [
+            ("partitionBy", JSONValue.array(request.partitionBy.map(JSONValue.string)).serialized()),
+            ("description", request.comment ?? ""),
+            ("properties", JSONValue.strings(request.properties).serialized()),
+        ]
+        do {
+            _ = try transaction.commit()
+        } catch let error as DeltaError where error.kind == .conflict && request.ifNotExists {
+            return CreateResult(name: request.name.description, location: location, version: 0, created: false)
+        }
+        guard let (ns, n) = catalogName else {
+            return CreateResult(name: location, location: location, version: 0, created: true)
+        }
+        let catalog = try catalog()
+        do {
+            let entry = try catalog.register(namespace: ns, name: n, location: location, comment: request.comment, created: now)
+            try CatalogIndex.catchUp(entry, table: table, catalog: catalog)
+        } catch let error as CatalogError where error.kind == .alreadyExists {
+            if request.ifNotExists, let existing = try catalog.table(namespace: ns, name: n), existing.location == location {
+                return CreateResult(name: existing.qualifiedName, location: location, version: 0, created: false)
+            }
+            throw LakeError(.alreadyExists, error.message)
+        }
+        return CreateResult(name: "\(ns).\(n)", location: location, version: 0, created: true)
+    }
+
+    private func validate(_ request: CreateRequest) throws {
+        let names = request.schema.fields.map(\.name)
+        for column in request.partitionBy {
+            guard let field = request.schema.fields.first(where: { $0.name == column }) else {
+                throw LakeError(.invalidArgument, "partition column '\(column)' is not in the schema (\(names.joined(separator: ", ")))")
+            }
+            guard field.type.isPrimitive, field.type != .binary else {
+                throw LakeError(.invalidArgument, "cannot partition by '\(column)': its type \(field.type) has no partition value form")
+            }
+        }
+        if Set(request.partitionBy).count != request.partitionBy.count {
+            throw LakeError(.invalidArgument, "a partition column is listed twice")
+        }
+        if request.partitionBy.count == names.count {
+            throw LakeError(.invalidArgument, "a table needs at least one column that is not a partition column")
+        }
+    }
+
+    static func wantsInCommitTimestamps(_ properties: [(String, String)]) -> Bool {
+        properties.contains { $0.0 == "delta.enableInCommitTimestamps" && $0.1.lowercased() == "true" }
+    }
+
+    /// The lowest protocol the table's features need: (1, 2) unless timestamp_ntz (reader and
+    /// writer feature) or in-commit timestamps (writer feature) ask for table features.
+    static func protocolFor(_ request: CreateRequest) -> ProtocolAction {
+        let ntz = request.schema.fields.contains { containsNTZ($0.type) }
+        let ict = wantsInCommitTimestamps(request.properties)
+        if !ntz && !ict { return ProtocolAction(minReaderVersion: 1, minWriterVersion: 2) }
+        var writerFeatures = ["appendOnly", "invariants"]
+        if ntz { writerFeatures.append("timestampNtz") }
+        if ict { writerFeatures.append("inCommitTimestamp") }
+        return ntz ? ProtocolAction(minReaderVersion: 3, minWriterVersion: 7, readerFeatures: ["timestampNtz"],
+                                    writerFeatures: writerFeatures)
+                   : ProtocolAction(minReaderVersion: 1, minWriterVersion: 7, writerFeatures: writerFeatures)
+    }
+
+    static func containsNTZ(_ type: DataType) -> Bool {
+        switch type {
+        case .timestampNTZ: return true
+        case .struct(let fields): return fields.contains { containsNTZ($0.type) }
+        case .array(let e, _): return containsNTZ(e)
+        case .map(let k, let v, _): return containsNTZ(k) || containsNTZ(v)
+        default: return false
+        }
+    }
+}

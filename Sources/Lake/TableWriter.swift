@@ -1,0 +1,161 @@
+import Columnar
+import DeltaLog
+import Parquet
+
+/// Writes rows into a table's data files: one stream of files per partition, rolled at the
+/// target file size, each with its `add` action and statistics. Nothing is visible until the
+/// caller commits the actions; ``abort()`` removes the files written so far.
+final class TableWriter {
+    let snapshot: Snapshot
+    private let dataSchema: Schema
+    private let dataIndices: [Int]
+    private let partitionIndices: [Int]
+    private let indexed: Set<String>
+    private let options: ParquetWriter.Options
+    private let targetFileSize: Int
+    private var open: [String: OpenFile] = [:]
+    private(set) var added: [AddFile] = []
+    private var written: [String] = []
+    private var fileCounter = 0
+    private let writeID = FileSystem.uuid()
+
+    private final class OpenFile {
+        let writer: ParquetWriter
+        let relativePath: String
+        let partitionValues: PartitionValues
+        var stats: FileStats.Accumulator
+        var bytesBuffered = 0
+
+        init(writer: ParquetWriter, relativePath: String, partitionValues: PartitionValues, stats: FileStats.Accumulator) {
+            self.writer = writer
+            self.relativePath = relativePath
+            self.partitionValues = partitionValues
+            self.stats = stats
+        }
+    }
+
+    init(snapshot: Snapshot) throws {
+        self.snapshot = snapshot
+        let partitionColumns = snapshot.metadata.partitionColumns
+        let fields = snapshot.schema.fields
+        let partitionIndices = try partitionColumns.map { name in
+            guard let i = fields.firstIndex(where: { $0.name == name }) else {
+                throw DeltaError(.corrupt, "partition column '\(name)' is not in the table schema")
+            }
+            return i
+        }
+        let dataIndices = fields.indices.filter { !partitionIndices.contains($0) }
+        let dataSchema = Schema(dataIndices.map { fields[$0] })
+        self.partitionIndices = partitionIndices
+        self.dataIndices = dataIndices
+        self.dataSchema = dataSchema
+        indexed = FileStats.indexedColumns(dataSchema, properties: { snapshot.property($0) })
+        var options = ParquetWriter.Options()
+        switch snapshot.property("delta.parquet.compression.codec")?.lowercased() {
+        case nil, "zstd": options.codec = .zstd
+        case "snappy": options.codec = .snappy
+        case "uncompressed", "none": options.codec = .uncompressed
+        case let other?: throw DeltaError(.unsupported, "compression codec '\(other)' (delta.parquet.compression.codec) is not supported")
+        }
+        if let level = snapshot.property("lake.zstd.level").flatMap(Int32.init) { options.zstdLevel = max(1, min(22, level)) }
+        self.options = options
+        targetFileSize = snapshot.property("delta.targetFileSize").flatMap { parseSize($0) } ?? 128 << 20
+    }
+
+    /// Writes a batch whose schema is the table's (all columns, table order).
+    func write(_ batch: RecordBatch) throws {
+        if partitionIndices.isEmpty {
+            try append(batch, partitionValues: [])
+            return
+        }
+        // Group rows by their partition values.
+        var groups: [[String?]: [Int]] = [:]
+        var order: [[String?]] = []
+        let partitionColumns = partitionIndices.map { batch.columns[$0] }
+        for row in 0..<batch.rowCount {
+            let key = partitionColumns.map { Partitioning.serialize($0, row) }
+            if groups[key] == nil { order.append(key) }
+            groups[key, default: []].append(row)
+        }
+        for key in order {
+            let rows = groups[key]!
+            let part = rows.count == batch.rowCount ? batch : batch.take(rows)
+            let values = zip(partitionIndices, key).map { (snapshot.schema.fields[$0.0].name, $0.1) }
+            try append(part, partitionValues: values)
+        }
+    }
+
+    private func append(_ batch: RecordBatch, partitionValues: PartitionValues) throws {
+        let data = RecordBatch(schema: dataSchema, columns: dataIndices.map { batch.columns[$0] })
+        let key = partitionValues.map { "\($0.0)=\($0.1 ?? "\u{0}")" }.joined(separator: "/")
+        let file = try open[key] ?? startFile(partitionValues)
+        open[key] = file
+        try file.writer.write(data)
+        file.stats.add(data)
+        file.bytesBuffered += ParquetWriter.estimatedSize(data)
+        if file.bytesBuffered >= targetFileSize {
+            try finish(file)
+            open[key] = nil
+        }
+    }
+
+    private func startFile(_ partitionValues: PartitionValues) throws -> OpenFile {
+        let directory = partitionValues.map { Partitioning.directoryName(column: $0.0, value: $0.1) }.joined(separator: "/")
+        let name = "part-\(String(fileCounter).leftPaddedZeros(5))-\(writeID)-c000.\(options.codec == .zstd ? "zstd." : options.codec == .snappy ? "snappy." : "")parquet"
+        fileCounter += 1
+        let relative = directory.isEmpty ? name : directory + "/" + name
+        let absolute = snapshot.root + "/" + relative
+        try FileSystem.makeDirectories(FileSystem.parent(of: absolute))
+        let writer = try ParquetWriter(path: absolute, schema: dataSchema, options: options)
+        return OpenFile(writer: writer, relativePath: relative, partitionValues: partitionValues,
+                        stats: FileStats.Accumulator(schema: dataSchema, indexed: indexed))
+    }
+
+    private func finish(_ file: OpenFile) throws {
+        try file.writer.close()
+        let absolute = snapshot.root + "/" + file.relativePath
+        written.append(absolute)
+        added.append(AddFile(path: Partitioning.uriEncode(file.relativePath), partitionValues: file.partitionValues,
+                             size: FileSystem.size(absolute) ?? 0,
+                             modificationTime: FileSystem.modificationTime(absolute) ?? FileSystem.nowMillis(),
+                             dataChange: true, stats: file.stats.json()))
+    }
+
+    /// Closes every open file; returns the `add` actions of all files written.
+    func close() throws -> [AddFile] {
+        for (_, file) in open.sorted(by: { $0.key < $1.key }) { try finish(file) }
+        open = [:]
+        return added
+    }
+
+    /// Removes every file written or being written.
+    func abort() {
+        for (_, file) in open { file.writer.abort() }
+        open = [:]
+        for path in written { FileSystem.remove(path) }
+        written = []
+        added = []
+    }
+}
+
+/// `SIZE` text: `512KB`, `128MB`, `1GB`, or plain bytes.
+public func parseSize(_ text: String) -> Int? {
+    let upper = text.uppercased().trimmingSpaces()
+    let units: [(String, Int)] = [("KIB", 1 << 10), ("MIB", 1 << 20), ("GIB", 1 << 30), ("KB", 1 << 10), ("MB", 1 << 20),
+                                  ("GB", 1 << 30), ("K", 1 << 10), ("M", 1 << 20), ("G", 1 << 30), ("B", 1)]
+    for (suffix, factor) in units where upper.hasSuffix(suffix) {
+        guard let n = Double(String(upper.dropLast(suffix.count)).trimmingSpaces()), n >= 0 else { return nil }
+        return Int(n * Double(factor))
+    }
+    return Int(upper)
+}
+
+extension String {
+    func leftPaddedZeros(_ width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+
+    func trimmingSpaces() -> String {
+        String(drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed())
+    }
+}

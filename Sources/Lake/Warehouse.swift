@@ -1,0 +1,133 @@
+import Catalog
+import Columnar
+import DeltaLog
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Errors of lake operations that are not errors of a lower layer: unknown tables, bad
+/// arguments, tables that already exist.
+public struct LakeError: Error, CustomStringConvertible, Sendable {
+    public enum Kind: Sendable { case notFound, invalidArgument, alreadyExists, runtime }
+    public var kind: Kind
+    public var message: String
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+    public var description: String { message }
+}
+
+/// A warehouse directory: its catalog and the default home of its tables
+/// (`<warehouse>/<namespace>/<table>`).
+public final class Warehouse {
+    /// The warehouse directory (absolute).
+    public let root: String
+    private var openCatalog: SQLiteCatalog?
+
+    /// The warehouse at `path`, else `$LAKE_WAREHOUSE`, else `./lakehouse`.
+    public init(path: String?) {
+        let chosen = path ?? getenv("LAKE_WAREHOUSE").map { String(cString: $0) } ?? "lakehouse"
+        root = FileSystem.absolute(chosen.isEmpty ? "lakehouse" : chosen)
+    }
+
+    public var catalogPath: String { root + "/catalog.db" }
+
+    /// The catalog, created (with the warehouse directory) on first use.
+    public func catalog() throws -> SQLiteCatalog {
+        if let openCatalog { return openCatalog }
+        try FileSystem.makeDirectories(root)
+        let catalog = try SQLiteCatalog(path: catalogPath)
+        openCatalog = catalog
+        return catalog
+    }
+
+    /// Creates the warehouse and its catalog (idempotent).
+    public func initialize() throws {
+        _ = try catalog()
+    }
+
+    /// The default location of a table.
+    public func defaultLocation(namespace: String, name: String) -> String {
+        root + "/" + namespace + "/" + name
+    }
+}
+
+/// How a command names a table: a catalog name or a directory.
+public enum TableName: Sendable, CustomStringConvertible {
+    case catalog(namespace: String, name: String)
+    case path(String)
+
+    public static let defaultNamespace = "default"
+
+    /// `NAME`, `NAMESPACE.NAME`, or (anything with a `/`) a path.
+    public init(parsing text: String) throws {
+        if text.contains("/") {
+            self = .path(FileSystem.absolute(text))
+            return
+        }
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        guard (1...2).contains(parts.count) else {
+            throw LakeError(.invalidArgument, "'\(text)' is not a table name: use NAME or NAMESPACE.NAME, or a path containing '/'")
+        }
+        for part in parts where !Self.isValidIdentifier(part) {
+            throw LakeError(.invalidArgument, "'\(part)' is not a valid name: use letters, digits, '_' and '-'")
+        }
+        self = parts.count == 2 ? .catalog(namespace: parts[0], name: parts[1])
+                                : .catalog(namespace: Self.defaultNamespace, name: parts[0])
+    }
+
+    static func isValidIdentifier(_ s: String) -> Bool {
+        !s.isEmpty && s.count <= 128 && s.unicodeScalars.allSatisfy {
+            $0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_" || $0 == "-"
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .catalog(let ns, let name): return "\(ns).\(name)"
+        case .path(let p): return p
+        }
+    }
+}
+
+/// A table found by name or path: the Delta table, and its catalog entry when it has one.
+public struct ResolvedTable {
+    public var table: DeltaTable
+    public var entry: TableEntry?
+    /// How to name the table to the user.
+    public var displayName: String
+}
+
+extension Warehouse {
+    /// Finds a table; `notFound` when the name is not in the catalog or the path holds no
+    /// Delta table.
+    public func resolve(_ name: TableName) throws -> ResolvedTable {
+        switch name {
+        case .catalog(let ns, let n):
+            guard let entry = try catalog().table(namespace: ns, name: n) else {
+                throw LakeError(.notFound, "table \(ns).\(n) does not exist in \(catalogPath) (lake list shows the tables)")
+            }
+            let table = DeltaTable(root: entry.location)
+            guard table.exists else {
+                throw LakeError(.notFound, "table \(ns).\(n) is registered at \(entry.location), but no Delta table is there")
+            }
+            return ResolvedTable(table: table, entry: entry, displayName: entry.qualifiedName)
+        case .path(let path):
+            let table = DeltaTable(root: path)
+            guard table.exists else { throw LakeError(.notFound, "\(path) is not a Delta table (no _delta_log)") }
+            // A registered table named by its path still keeps its catalog index current.
+            let entry = FileSystem.exists(catalogPath) ? try catalog().table(location: table.root) : nil
+            return ResolvedTable(table: table, entry: entry, displayName: path)
+        }
+    }
+}
+
+/// Parses `TIME` arguments: RFC 3339 with any offset, or a date (midnight UTC). Returns
+/// milliseconds since the epoch (rounded down).
+public func parseTime(_ text: String) throws -> Int64 {
+    guard let (micros, hasOffset) = ValueText.parseTimestamp(Substring(text)), hasOffset || text.count == 10 else {
+        throw LakeError(.invalidArgument, "'\(text)' is not a time: use RFC 3339 (2026-11-26T10:00:00Z, any offset) or a date (2026-11-26)")
+    }
+    return micros >= 0 ? micros / 1000 : (micros - 999) / 1000
+}

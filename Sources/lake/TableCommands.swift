@@ -1,0 +1,337 @@
+import ArgumentParser
+import Catalog
+import Columnar
+import DeltaLog
+import Lake
+
+/// `lake init`
+struct Init: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Create the warehouse and its catalog (idempotent).")
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        try runReportingErrors(global) {
+            let warehouse = global.warehouseHandle()
+            try warehouse.initialize()
+            emit(global, json: .object(["warehouse": .string(warehouse.root), "catalog": .string(warehouse.catalogPath)]),
+                 text: "warehouse \(warehouse.root) (catalog \(warehouse.catalogPath))\n")
+        }
+    }
+}
+
+/// `lake create`
+struct Create: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Create a table.")
+
+    @Argument(help: "NAME, NAMESPACE.NAME, or a directory path.")
+    var table: String
+
+    @Option(help: "The columns: \"id long not null, name string, amount decimal(12,2), ts timestamp\".")
+    var schema: String
+
+    @Option(name: .customLong("partition-by"), help: "Comma-separated partition columns.")
+    var partitionBy: String?
+
+    @Option(name: .customLong("property"), help: "A table property K=V (repeatable).")
+    var properties: [String] = []
+
+    @Option(help: "Where the table's files go (default: <warehouse>/<namespace>/<name>).")
+    var location: String?
+
+    @Option(help: "A description of the table.")
+    var comment: String?
+
+    @Flag(name: .customLong("if-not-exists"), help: "Succeed without change when the table exists.")
+    var ifNotExists = false
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        try runReportingErrors(global) {
+            var request = CreateRequest(name: try TableName(parsing: table), schema: try Schema(parsing: schema))
+            request.partitionBy = partitionBy.map { $0.split(separator: ",").map { String($0).trimmingSpaces() } } ?? []
+            request.properties = try properties.map { p in
+                guard let eq = p.firstIndex(of: "="), eq != p.startIndex else {
+                    throw ValidationError("--property takes KEY=VALUE, got '\(p)'")
+                }
+                return (String(p[..<eq]), String(p[p.index(after: eq)...]))
+            }
+            request.location = location
+            request.comment = comment
+            request.ifNotExists = ifNotExists
+            let result = try global.warehouseHandle().create(request)
+            emit(global, json: .object(["table": .string(result.name), "location": .string(result.location),
+                                        "version": .int(Int(result.version)), "created": .bool(result.created)]),
+                 text: result.created ? "created \(result.name) at \(result.location)\n"
+                                      : "\(result.name) already exists at \(result.location)\n")
+        }
+    }
+}
+
+/// `lake append`
+struct Append: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Append rows from Parquet files to a table, in one commit.")
+
+    @Argument(help: "The table.")
+    var table: String
+
+    @Argument(help: "Parquet files to append.")
+    var files: [String] = []
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        try runReportingErrors(global) {
+            let result = try global.warehouseHandle().append(to: try TableName(parsing: table), files: files)
+            emit(global, json: .object(["table": .string(result.name), "version": .int(Int(result.version)),
+                                        "rows": .int(result.rows), "files": .int(result.files), "bytes": .int(Int(result.bytes))]),
+                 text: "appended \(result.rows) rows in \(result.files) file(s) (\(result.bytes) bytes) to \(result.name): version \(result.version)\n")
+        }
+    }
+}
+
+/// `lake count`
+struct Count: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Count a table's rows (from the log's statistics where possible).")
+
+    @Argument(help: "The table.")
+    var table: String
+
+    @OptionGroup var versions: VersionOptions
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        try runReportingErrors(global) {
+            let warehouse = global.warehouseHandle()
+            let snapshot = try warehouse.snapshot(try warehouse.resolve(TableName(parsing: table)), versions.selector())
+            let n = try warehouse.count(snapshot)
+            emit(global, json: .object(["count": .int(Int(n))]), text: "\(n)\n")
+        }
+    }
+}
+
+/// `lake history`
+struct History: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "A table's commits, newest first.")
+
+    @Argument(help: "The table.")
+    var table: String
+
+    @Option(help: "At most this many commits.")
+    var limit: Int?
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        try runReportingErrors(global) {
+            let warehouse = global.warehouseHandle()
+            let resolved = try warehouse.resolve(TableName(parsing: table))
+            let commits = try warehouse.history(resolved, limit: limit)
+            let json = JSON.object(["table": .string(resolved.displayName), "commits": .array(commits.map { c in
+                JSON.object(["version": .int(Int(c.version)), "timestamp": .string(DeltaTable.formatMillis(c.timestamp)),
+                             "operation": .string(c.operation), "parameters": .raw(c.parameters.serialized()),
+                             "metrics": .raw(c.metrics.serialized())])
+            })])
+            var text = ""
+            for c in commits {
+                text += "\(c.version)\t\(DeltaTable.formatMillis(c.timestamp))\t\(c.operation)\t\(c.parameters.serialized())\t\(c.metrics.serialized())\n"
+            }
+            emit(global, json: json, text: text)
+        }
+    }
+}
+
+/// `lake describe`
+struct Describe: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "A table's schema, partitioning, properties, protocol and size.")
+
+    @Argument(help: "The table.")
+    var table: String
+
+    @OptionGroup var versions: VersionOptions
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        try runReportingErrors(global) {
+            let warehouse = global.warehouseHandle()
+            let resolved = try warehouse.resolve(TableName(parsing: table))
+            let s = try warehouse.snapshot(resolved, versions.selector())
+            let rows = try warehouse.count(s)
+            let p = s.protocolAction
+            var protocolJSON: [(String, JSON)] = [("min_reader_version", .int(p.minReaderVersion)),
+                                                  ("min_writer_version", .int(p.minWriterVersion))]
+            if let r = p.readerFeatures { protocolJSON.append(("reader_features", .array(r.map { .string($0) }))) }
+            if let w = p.writerFeatures { protocolJSON.append(("writer_features", .array(w.map { .string($0) }))) }
+            let json = JSON.orderedObject([
+                ("table", .string(resolved.displayName)), ("location", .string(s.root)), ("version", .int(Int(s.version))),
+                ("schema", .array(s.schema.fields.map { f in
+                    JSON.object(["name": .string(f.name), "type": .string(f.type.description), "nullable": .bool(f.nullable)])
+                })),
+                ("partition_columns", .array(s.metadata.partitionColumns.map { .string($0) })),
+                ("properties", .orderedObject(s.metadata.configuration.map { ($0.0, .string($0.1)) })),
+                ("protocol", .orderedObject(protocolJSON)),
+                ("files", .int(s.files.count)), ("rows", .int(Int(rows))), ("bytes", .int(Int(s.totalBytes))),
+                ("comment", s.metadata.description.map { .string($0) } ?? .null),
+                ("id", .string(s.metadata.id)),
+            ])
+            var text = "table \(resolved.displayName)\nlocation \(s.root)\nversion \(s.version)\n"
+            if let comment = s.metadata.description { text += "comment \(comment)\n" }
+            text += "schema:\n" + s.schema.fields.map { "  \($0.name) \($0.type)\($0.nullable ? "" : " not null")\n" }.joined()
+            if !s.metadata.partitionColumns.isEmpty { text += "partitioned by \(s.metadata.partitionColumns.joined(separator: ", "))\n" }
+            for (k, v) in s.metadata.configuration { text += "property \(k)=\(v)\n" }
+            text += "protocol reader \(p.minReaderVersion) writer \(p.minWriterVersion)"
+            if let r = p.readerFeatures, !r.isEmpty { text += " reader features \(r.joined(separator: ","))" }
+            if let w = p.writerFeatures, !w.isEmpty { text += " writer features \(w.joined(separator: ","))" }
+            text += "\nfiles \(s.files.count), rows \(rows), bytes \(s.totalBytes)\n"
+            emit(global, json: json, text: text)
+        }
+    }
+}
+
+/// `lake files`
+struct Files: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "A table's live data files with size, rows and partition values.")
+
+    @Argument(help: "The table.")
+    var table: String
+
+    @OptionGroup var versions: VersionOptions
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        try runReportingErrors(global) {
+            let warehouse = global.warehouseHandle()
+            let s = try warehouse.snapshot(try warehouse.resolve(TableName(parsing: table)), versions.selector())
+            let json = JSON.object(["version": .int(Int(s.version)), "files": .array(s.files.map { f in
+                JSON.orderedObject([
+                    ("path", .string(Partitioning.uriDecode(f.path))), ("size", .int(Int(f.size))),
+                    ("rows", f.numRecords.map { .int(Int($0)) } ?? .null),
+                    ("partition_values", .orderedObject(f.partitionValues.map { ($0.0, $0.1.map { .string($0) } ?? .null) })),
+                ])
+            })])
+            var text = ""
+            for f in s.files {
+                text += "\(Partitioning.uriDecode(f.path))\t\(f.size)\t\(f.numRecords.map(String.init) ?? "")\n"
+            }
+            emit(global, json: json, text: text)
+        }
+    }
+}
+
+/// `lake list`
+struct List: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Tables in the catalog with version, rows, bytes and last change.")
+
+    @Argument(help: "Only this namespace.")
+    var namespace: String?
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        try runReportingErrors(global) {
+            let tables = try global.warehouseHandle().list(namespace: namespace)
+            let json = JSON.object(["tables": .array(tables.map { t in
+                JSON.orderedObject([
+                    ("name", .string(t.qualifiedName)), ("location", .string(t.location)), ("version", .int(Int(t.version))),
+                    ("rows", t.rows.map { .int(Int($0)) } ?? .null), ("bytes", .int(Int(t.bytes))), ("files", .int(Int(t.files))),
+                    ("last_change", .string(DeltaTable.formatMillis(t.lastChange))),
+                ])
+            })])
+            var text = ""
+            for t in tables {
+                text += "\(t.qualifiedName)\tversion \(t.version)\t\(t.rows.map(String.init) ?? "?") rows\t\(t.bytes) bytes\t\(DeltaTable.formatMillis(t.lastChange))\n"
+            }
+            emit(global, json: json, text: text)
+        }
+    }
+}
+
+/// `lake drop`
+struct Drop: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Remove a table from the catalog (--purge deletes its files too).")
+
+    @Argument(help: "The table's catalog name.")
+    var table: String
+
+    @Flag(help: "Also delete the table's directory.")
+    var purge = false
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        try runReportingErrors(global) {
+            let name = try TableName(parsing: table)
+            let location = try global.warehouseHandle().drop(name, purge: purge)
+            emit(global, json: .object(["table": .string(name.description), "location": .string(location), "purged": .bool(purge)]),
+                 text: purge ? "dropped \(name) and deleted \(location)\n" : "dropped \(name) (its files remain at \(location))\n")
+        }
+    }
+}
+
+/// `lake rename`
+struct Rename: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Rename a catalog table.")
+
+    @Argument(help: "The table's current name.")
+    var table: String
+
+    @Argument(help: "Its new name.")
+    var newName: String
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        try runReportingErrors(global) {
+            let (from, to) = try global.warehouseHandle().rename(try TableName(parsing: table), to: try TableName(parsing: newName))
+            emit(global, json: .object(["from": .string(from), "to": .string(to)]), text: "renamed \(from) to \(to)\n")
+        }
+    }
+}
+
+/// `lake register`
+struct Register: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Add an existing Delta table directory to the catalog.")
+
+    @Argument(help: "The catalog name to give it.")
+    var table: String
+
+    @Argument(help: "The table directory.")
+    var directory: String
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        try runReportingErrors(global) {
+            let entry = try global.warehouseHandle().register(try TableName(parsing: table), directory: directory)
+            emit(global, json: .object(["table": .string(entry.qualifiedName), "location": .string(entry.location),
+                                        "version": .int(Int(entry.version))]),
+                 text: "registered \(entry.qualifiedName) at \(entry.location) (version \(entry.version))\n")
+        }
+    }
+}
+
+/// `lake catalog sync`
+struct CatalogCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "catalog", abstract: "Catalog maintenance.",
+                                                    subcommands: [Sync.self])
+
+    struct Sync: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Rebuild the catalog's indexes from the tables' logs.")
+        @OptionGroup var global: GlobalOptions
+
+        func run() throws {
+            try runReportingErrors(global) {
+                let (synced, missing) = try global.warehouseHandle().syncCatalog()
+                emit(global, json: .object(["synced": .array(synced.map { .string($0.qualifiedName) }),
+                                            "missing": .array(missing.map { .string($0.qualifiedName) })]),
+                     text: "synced \(synced.count) table(s)" + (missing.isEmpty ? "" : "; no table found for: \(missing.map(\.qualifiedName).joined(separator: ", "))") + "\n")
+            }
+        }
+    }
+}
+
+extension String {
+    func trimmingSpaces() -> String {
+        String(drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed())
+    }
+}
