@@ -133,7 +133,12 @@ extension Warehouse {
         var total: Int64 = 0
         for file in snapshot.files {
             if let n = file.numRecords { total += n; continue }
-            total += Int64(try ParquetReader(path: try snapshot.absolutePath(of: file)).rowCount)
+            let path = try snapshot.absolutePath(of: file)
+            do {
+                total += Int64(try ParquetReader(path: path).rowCount)
+            } catch let error as ParquetError where error.kind == .notFound {
+                throw DeltaError(.corrupt, "data file \(path) of version \(snapshot.version) is missing (deleted by a vacuum or by hand?)")
+            }
         }
         return total
     }

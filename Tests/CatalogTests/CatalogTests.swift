@@ -1,1 +1,50 @@
 import Testing
+@testable import Catalog
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite struct CatalogTests {
+    func open() throws -> (SQLiteCatalog, String) {
+        let path = "/tmp/lake-catalog-test-\(UInt64.random(in: 0...UInt64.max)).db"
+        return (try SQLiteCatalog(path: path), path)
+    }
+
+    @Test func registerRenameDrop() throws {
+        let (catalog, path) = try open()
+        defer { unlink(path) }
+        let entry = try catalog.register(namespace: "default", name: "t", location: "/data/t", comment: "hi", created: 5)
+        #expect(entry.qualifiedName == "default.t" && entry.version == -1)
+        #expect(throws: CatalogError.self) { try catalog.register(namespace: "default", name: "t", location: "/x", comment: nil, created: 6) }
+        try catalog.rename(namespace: "default", name: "t", to: "sales", "orders")
+        #expect(try catalog.table(namespace: "default", name: "t") == nil)
+        #expect(try catalog.table(namespace: "sales", name: "orders")?.location == "/data/t")
+        #expect(try catalog.table(location: "/data/t")?.name == "orders")
+        try catalog.drop(namespace: "sales", name: "orders")
+        #expect(try catalog.tables(namespace: nil).isEmpty)
+    }
+
+    @Test func stateOnlyMovesForward() throws {
+        let (catalog, path) = try open()
+        defer { unlink(path) }
+        let entry = try catalog.register(namespace: "default", name: "t", location: "/data/t", comment: nil, created: 0)
+        let commit = CommitEntry(version: 3, timestamp: 9, operation: "WRITE", rowsAdded: 10, filesAdded: 1,
+                                 bytesAdded: 100, filesRemoved: 0, bytesRemoved: 0)
+        try catalog.record(tableID: entry.id, commits: [commit],
+                           state: TableState(version: 3, rows: 10, bytes: 100, files: 1, schemaSummary: "a long", lastChange: 9))
+        try catalog.record(tableID: entry.id, commits: [],
+                           state: TableState(version: 2, rows: 1, bytes: 1, files: 1, schemaSummary: "", lastChange: 1))
+        let now = try #require(try catalog.table(namespace: "default", name: "t"))
+        #expect(now.version == 3 && now.rows == 10)
+        #expect(try catalog.commits(tableID: entry.id) == [commit])
+    }
+
+    @Test func reopeningKeepsTheSchema() throws {
+        let (catalog, path) = try open()
+        defer { unlink(path) }
+        _ = try catalog.register(namespace: "a", name: "b", location: "/x", comment: nil, created: 0)
+        let again = try SQLiteCatalog(path: path)
+        #expect(try again.tables(namespace: "a").count == 1)
+        #expect(try again.database.execute("PRAGMA journal_mode").first?["journal_mode"]?.text == "wal")
+    }
+}

@@ -1,1 +1,199 @@
+import Columnar
 import Testing
+@testable import DeltaLog
+
+@Suite struct JSONTests {
+    @Test func roundTripKeepsOrderNumbersAndEscapes() throws {
+        let text = #"{"b":1,"a":[true,false,null],"n":12345678901234567890.125,"s":"q\"\\\n\u0001é😀","e":{}}"#
+        let value = try JSONValue.parse(text)
+        #expect(value["n"] == .number("12345678901234567890.125"))
+        #expect(value["s"]?.stringValue == "q\"\\\n\u{1}é😀")
+        #expect(value.serialized() == #"{"b":1,"a":[true,false,null],"n":12345678901234567890.125,"s":"q\"\\\n\u0001é😀","e":{}}"#)
+    }
+
+    @Test func surrogatePairsDecode() throws {
+        #expect(try JSONValue.parse(#""\ud83d\ude00""#) == .string("😀"))
+    }
+
+    @Test(arguments: ["", "{", "[1,]", "{\"a\" 1}", "tru", "\"open", "{\"a\":1} x", "-"])
+    func malformedTextIsAnError(text: String) {
+        #expect(throws: JSONError.self) { try JSONValue.parse(text) }
+    }
+
+    @Test func deepNestingIsAnError() {
+        let text = String(repeating: "[", count: 10_000)
+        #expect(throws: JSONError.self) { try JSONValue.parse(text) }
+    }
+}
+
+@Suite struct SchemaTests {
+    @Test func specParsesEveryType() throws {
+        let schema = try Schema(parsing: """
+            id long not null, name string, amount decimal(12,2), ts timestamp, t2 timestamp_ntz, d date,
+            b boolean, y byte, s short, i int, f float, x double, bin binary,
+            tags array<string>, m map<string, bigint>, st struct<a:int, `b c`: string not null>
+            """)
+        #expect(schema.fields.count == 16)
+        #expect(schema.fields[0] == Field("id", .long, nullable: false))
+        #expect(schema.fields[2].type == .decimal(precision: 12, scale: 2))
+        #expect(schema.fields[15].type == .struct([Field("a", .int), Field("b c", .string, nullable: false)]))
+        // Delta's JSON form and back.
+        let json = SchemaJSON.encode(schema).serialized()
+        #expect(try SchemaJSON.decode(json) == schema)
+        #expect(json.contains(#""type":"integer""#))
+    }
+
+    @Test(arguments: ["id lng", "id long,", "id decimal(40,2)", "a int, a long", "s struct<>", "m map<string>", "id long not"])
+    func badSpecsAreErrors(spec: String) {
+        #expect(throws: SchemaSpecError.self) { try Schema(parsing: spec) }
+    }
+
+    @Test func unknownDeltaTypesAreRefusedByName() {
+        let json = #"{"type":"struct","fields":[{"name":"v","type":"variant","nullable":true,"metadata":{}}]}"#
+        do {
+            _ = try SchemaJSON.decode(json)
+            Issue.record("accepted a variant column")
+        } catch let error as DeltaError {
+            #expect(error.kind == .unsupported)
+            #expect(error.message.contains("variant"))
+        } catch {
+            Issue.record("\(error)")
+        }
+    }
+}
+
+@Suite struct PartitioningTests {
+    @Test func hiveDirectoryNamesEscape() {
+        #expect(Partitioning.directoryName(column: "region", value: "us/east") == "region=us%2Feast")
+        #expect(Partitioning.directoryName(column: "a", value: "x=y:z%") == "a=x%3Dy%3Az%25")
+        #expect(Partitioning.directoryName(column: "a", value: nil) == "a=__HIVE_DEFAULT_PARTITION__")
+        #expect(Partitioning.directoryName(column: "a", value: "B B é") == "a=B B é")
+    }
+
+    @Test func uriPathsRoundTrip() {
+        let path = "region=us%2Feast/name with space é/part-0.parquet"
+        let encoded = Partitioning.uriEncode(path)
+        #expect(encoded == "region=us%252Feast/name%20with%20space%20%C3%A9/part-0.parquet")
+        #expect(Partitioning.uriDecode(encoded) == path)
+    }
+
+    @Test func valuesSerializeAsTheProtocolSays() throws {
+        let date = try Column(.date, [.int(20418)])
+        #expect(Partitioning.serialize(date, 0) == "2025-11-26")
+        let ts = try Column(.timestamp, [.int(1_764_115_200_000_001)])
+        #expect(Partitioning.serialize(ts, 0) == "2025-11-26 00:00:00.000001")
+        let dec = try Column(.decimal(precision: 5, scale: 2), [.decimal(-105)])
+        #expect(Partitioning.serialize(dec, 0) == "-1.05")
+        #expect(try Partitioning.parse("-1.05", type: .decimal(precision: 5, scale: 2)) == .decimal(-105))
+        #expect(try Partitioning.parse("2025-11-26 00:00:00.000001", type: .timestamp) == .int(1_764_115_200_000_001))
+        #expect(throws: DeltaError.self) { try Partitioning.parse("abc", type: .int) }
+    }
+}
+
+@Suite struct FileStatsTests {
+    @Test func boundsAreValidForEveryType() throws {
+        let long = String(repeating: "z", count: 40)
+        let schema = Schema([Field("i", .long), Field("s", .string), Field("t", .timestamp), Field("f", .double),
+                             Field("d", .date), Field("st", .struct([Field("a", .int)]))])
+        let batch = RecordBatch(schema: schema, columns: [
+            try Column(.long, [.int(5), .null, .int(-2)]),
+            try Column(.string, [.string("b"), .string(long), .null]),
+            try Column(.timestamp, [.int(1_500), .int(2_999_001), .null]),
+            try Column(.double, [.double(1), .double(.nan), .null]),
+            try Column(.date, [.int(0), .int(1), .null]),
+            try Column(.struct([Field("a", .int)]), [.structure([.int(7)]), .null, .structure([.null])]),
+        ])
+        let stats = try JSONValue.parse(FileStats.json(batch, indexed: Set(schema.fields.map(\.name))))
+        #expect(stats["numRecords"] == .number("3"))
+        #expect(stats["minValues"]?["i"] == .number("-2"))
+        #expect(stats["maxValues"]?["i"] == .number("5"))
+        #expect(stats["minValues"]?["s"] == .string("b"))
+        #expect(stats["maxValues"]?["s"] == nil, "a 40-character maximum cannot be kept as a prefix")
+        #expect(stats["minValues"]?["t"] == .string("1970-01-01T00:00:00.001Z"))
+        #expect(stats["maxValues"]?["t"] == .string("1970-01-01T00:00:03.000Z"))
+        #expect(stats["minValues"]?["f"] == nil, "NaN rules out bounds")
+        #expect(stats["minValues"]?["d"] == .string("1970-01-01"))
+        #expect(stats["nullCount"]?["st"]?["a"] == .number("2"))
+        #expect(stats["minValues"]?["st"]?["a"] == .number("7"))
+    }
+}
+
+@Suite struct LogTests {
+    func temporaryTable() -> DeltaTable {
+        DeltaTable(root: "/tmp/lake-log-test-\(FileSystem.uuid())")
+    }
+
+    func create(_ table: DeltaTable) throws {
+        let metadata = Metadata(id: FileSystem.uuid(), name: nil, description: nil,
+                                schemaString: SchemaJSON.encode(Schema([Field("a", .long)])).serialized(),
+                                partitionColumns: [], configuration: [], createdTime: 0)
+        _ = try Transaction(table: table, readVersion: -1, operation: "CREATE TABLE",
+                            actions: [.protocolAction(ProtocolAction(minReaderVersion: 1, minWriterVersion: 2)), .metaData(metadata)],
+                            isBlindAppend: true, inCommitTimestamps: false).commit()
+    }
+
+    func add(_ path: String) -> Action {
+        .add(AddFile(path: path, partitionValues: [], size: 1, modificationTime: 0, dataChange: true, stats: #"{"numRecords":1}"#))
+    }
+
+    @Test func appendsRebaseOverEachOther() throws {
+        let table = temporaryTable()
+        defer { try? FileSystem.removeTree(table.root) }
+        try create(table)
+        // Two writers read version 0; both commit.
+        let first = try Transaction(table: table, readVersion: 0, operation: "WRITE", actions: [add("a")],
+                                    isBlindAppend: true, inCommitTimestamps: false).commit()
+        let second = try Transaction(table: table, readVersion: 0, operation: "WRITE", actions: [add("b")],
+                                     isBlindAppend: true, inCommitTimestamps: false).commit()
+        #expect(first == 1 && second == 2)
+        let snapshot = try table.snapshot()
+        #expect(snapshot.files.map(\.path) == ["a", "b"])
+        #expect(snapshot.statsRowCount == 2)
+        #expect(try table.snapshot(version: 1).files.count == 1)
+    }
+
+    @Test func metadataChangeConflicts() throws {
+        let table = temporaryTable()
+        defer { try? FileSystem.removeTree(table.root) }
+        try create(table)
+        let snapshot = try table.snapshot()
+        _ = try Transaction(table: table, readVersion: 0, operation: "SET TBLPROPERTIES", actions: [.metaData(snapshot.metadata)],
+                            isBlindAppend: false, inCommitTimestamps: false).commit()
+        #expect(throws: DeltaError.self) {
+            _ = try Transaction(table: table, readVersion: 0, operation: "WRITE", actions: [add("a")],
+                                isBlindAppend: true, inCommitTimestamps: false).commit()
+        }
+    }
+
+    @Test func missingVersionsAreNotFound() throws {
+        let table = temporaryTable()
+        defer { try? FileSystem.removeTree(table.root) }
+        try create(table)
+        do {
+            _ = try table.snapshot(version: 3)
+            Issue.record("read a version that does not exist")
+        } catch let error as DeltaError {
+            #expect(error.kind == .notFound)
+        }
+        FileSystem.remove(table.logDirectory + "/" + DeltaTable.commitName(0))
+        #expect(throws: DeltaError.self) { try table.snapshot() }
+    }
+
+    @Test func removeAfterAddHidesTheFile() throws {
+        let table = temporaryTable()
+        defer { try? FileSystem.removeTree(table.root) }
+        try create(table)
+        _ = try Transaction(table: table, readVersion: 0, operation: "WRITE", actions: [add("a%20b"), add("c")],
+                            isBlindAppend: true, inCommitTimestamps: false).commit()
+        let removeJSON = try JSONValue.parse(#"{"remove":{"path":"a b","deletionTimestamp":1,"dataChange":true}}"#)
+        _ = try Transaction(table: table, readVersion: 1, operation: "DELETE", actions: [try Action(json: removeJSON)],
+                            isBlindAppend: false, inCommitTimestamps: false).commit()
+        #expect(try table.snapshot().files.map(\.path) == ["c"])
+    }
+
+    @Test func pathsOutsideTheTableAreRefused() {
+        #expect(throws: DeltaError.self) { try DeltaTable.resolve("../other/x.parquet", root: "/data/t") }
+        #expect(throws: DeltaError.self) { try DeltaTable.resolve("s3://bucket/x.parquet", root: "/data/t") }
+        #expect(try! DeltaTable.resolve("a%3Db/x.parquet", root: "/data/t") == "/data/t/a=b/x.parquet")
+    }
+}
