@@ -1,17 +1,32 @@
 #!/usr/bin/env bash
-# A short tour of lake at this stage: inspect and scan a Parquet file written by pyarrow,
-# rewrite it with lake's own writer (zstd), and read that back.
+# A short tour of lake: a Parquet file inspected and scanned, then a table's life in a demo
+# warehouse (demo-warehouse/, recreated on every run): create, append, scan, history, time travel.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-lake=.build/release/lake
-out=demo-warehouse
-mkdir -p "$out"
+lake="$PWD/.build/release/lake"
+export LAKE_WAREHOUSE="$PWD/demo-warehouse"
+rm -rf "$LAKE_WAREHOUSE"
+mkdir -p "$LAKE_WAREHOUSE"
 
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
 
+# Parquet files.
 step $lake inspect Fixtures/trips.parquet
-step $lake scan Fixtures/trips.parquet --limit 5 --format table
-step $lake scan Fixtures/trips.parquet --format parquet --output "$out/trips.zstd.parquet"
-step $lake inspect "$out/trips.zstd.parquet"
-step $lake scan "$out/trips.zstd.parquet" --columns trip_id,zone,fare,tags --limit 3 --format jsonl
-step $lake scan "$out/trips.zstd.parquet" --columns zone,pickup --limit 4 --format csv
+step $lake scan Fixtures/trips.parquet --limit 3 --format table
+step $lake scan Fixtures/trips.parquet --format parquet --output "$LAKE_WAREHOUSE/trips.zstd.parquet"
+
+# A table's life.
+step $lake init
+step $lake create trips --schema "trip_id long not null, pickup timestamp, zone string, fare decimal(10,2), distance_km double, passengers short, tags array<string>" --partition-by passengers --comment "demo taxi trips"
+step $lake append trips Fixtures/trips.parquet
+sleep 1
+before=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+sleep 1
+step $lake append trips "$LAKE_WAREHOUSE/trips.zstd.parquet"
+step $lake count trips
+step $lake scan trips --columns trip_id,zone,fare,passengers --limit 5 --format table
+step $lake history trips
+step $lake count trips --as-of "$before"
+step $lake scan trips --version 1 --columns zone --format csv --limit 3
+step $lake describe trips
+step $lake list
