@@ -29,17 +29,19 @@ public struct CommitEntry: Sendable, Equatable {
     public var rowsAdded: Int64
     public var filesAdded: Int64
     public var bytesAdded: Int64
+    public var rowsRemoved: Int64
     public var filesRemoved: Int64
     public var bytesRemoved: Int64
 
     public init(version: Int64, timestamp: Int64, operation: String, rowsAdded: Int64, filesAdded: Int64,
-                bytesAdded: Int64, filesRemoved: Int64, bytesRemoved: Int64) {
+                bytesAdded: Int64, rowsRemoved: Int64, filesRemoved: Int64, bytesRemoved: Int64) {
         self.version = version
         self.timestamp = timestamp
         self.operation = operation
         self.rowsAdded = rowsAdded
         self.filesAdded = filesAdded
         self.bytesAdded = bytesAdded
+        self.rowsRemoved = rowsRemoved
         self.filesRemoved = filesRemoved
         self.bytesRemoved = bytesRemoved
     }

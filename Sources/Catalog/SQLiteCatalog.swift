@@ -33,6 +33,7 @@ public final class SQLiteCatalog: TableCatalog {
             rows_added INTEGER NOT NULL,
             files_added INTEGER NOT NULL,
             bytes_added INTEGER NOT NULL,
+            rows_removed INTEGER NOT NULL,
             files_removed INTEGER NOT NULL,
             bytes_removed INTEGER NOT NULL,
             PRIMARY KEY (table_id, version)
@@ -123,9 +124,10 @@ public final class SQLiteCatalog: TableCatalog {
             for c in commits {
                 try database.execute("""
                     INSERT OR IGNORE INTO commits (table_id, version, timestamp, operation, rows_added, files_added,
-                        bytes_added, files_removed, bytes_removed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        bytes_added, rows_removed, files_removed, bytes_removed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, [.int(tableID), .int(c.version), .int(c.timestamp), .text(c.operation), .int(c.rowsAdded),
-                          .int(c.filesAdded), .int(c.bytesAdded), .int(c.filesRemoved), .int(c.bytesRemoved)])
+                          .int(c.filesAdded), .int(c.bytesAdded), .int(c.rowsRemoved), .int(c.filesRemoved),
+                          .int(c.bytesRemoved)])
             }
             try database.execute("""
                 UPDATE tables SET version = ?, rows = ?, bytes = ?, files = ?, schema_summary = ?, last_change = ?
@@ -147,7 +149,7 @@ public final class SQLiteCatalog: TableCatalog {
             CommitEntry(version: r["version"]?.int ?? 0, timestamp: r["timestamp"]?.int ?? 0,
                         operation: r["operation"]?.text ?? "", rowsAdded: r["rows_added"]?.int ?? 0,
                         filesAdded: r["files_added"]?.int ?? 0, bytesAdded: r["bytes_added"]?.int ?? 0,
-                        filesRemoved: r["files_removed"]?.int ?? 0, bytesRemoved: r["bytes_removed"]?.int ?? 0)
+                        rowsRemoved: r["rows_removed"]?.int ?? 0, filesRemoved: r["files_removed"]?.int ?? 0, bytesRemoved: r["bytes_removed"]?.int ?? 0)
         }
     }
 }

@@ -34,7 +34,7 @@ enum CatalogIndex {
     static func commitEntry(_ table: DeltaTable, version: Int64, listing: LogListing) throws -> CommitEntry {
         let actions = try table.readCommit(version, listing: listing)
         var entry = CommitEntry(version: version, timestamp: 0, operation: "UNKNOWN", rowsAdded: 0, filesAdded: 0,
-                                bytesAdded: 0, filesRemoved: 0, bytesRemoved: 0)
+                                bytesAdded: 0, rowsRemoved: 0, filesRemoved: 0, bytesRemoved: 0)
         for action in actions {
             switch action {
             case .commitInfo(let info):
@@ -47,6 +47,9 @@ enum CatalogIndex {
             case .remove(let remove):
                 entry.filesRemoved += 1
                 entry.bytesRemoved += remove.raw["size"]?.intValue ?? 0
+                if let stats = remove.raw["stats"]?.stringValue, let json = try? JSONValue.parse(stats) {
+                    entry.rowsRemoved += json["numRecords"]?.intValue ?? 0
+                }
             default:
                 break
             }

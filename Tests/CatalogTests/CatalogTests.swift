@@ -29,7 +29,7 @@ import Glibc
         defer { unlink(path) }
         let entry = try catalog.register(namespace: "default", name: "t", location: "/data/t", comment: nil, created: 0)
         let commit = CommitEntry(version: 3, timestamp: 9, operation: "WRITE", rowsAdded: 10, filesAdded: 1,
-                                 bytesAdded: 100, filesRemoved: 0, bytesRemoved: 0)
+                                 bytesAdded: 100, rowsRemoved: 0, filesRemoved: 0, bytesRemoved: 0)
         try catalog.record(tableID: entry.id, commits: [commit],
                            state: TableState(version: 3, rows: 10, bytes: 100, files: 1, schemaSummary: "a long", lastChange: 9))
         try catalog.record(tableID: entry.id, commits: [],
