@@ -146,7 +146,11 @@ enum CheckpointReader {
                     let batch = try reader.readRowGroup(g, columns: available)
                     for row in 0..<batch.rowCount {
                         for (c, column) in batch.columns.enumerated() where !column.isNull(row) {
-                            let body = json(column.value(at: row), column.type)
+                            var body = json(column.value(at: row), column.type)
+                            // Checkpoints may carry stats only in parsed form.
+                            if available[c] == "add", body["stats"] == nil, let parsed = body["stats_parsed"] {
+                                body = body.setting("stats", .string(parsed.serialized()))
+                            }
                             actions.append(try Action(json: .object([(available[c], body)])))
                         }
                     }

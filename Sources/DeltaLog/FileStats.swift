@@ -3,11 +3,14 @@ import Columnar
 /// Per-file statistics for `add.stats` (PROTOCOL.md, "Per-file Statistics"): `numRecords`,
 /// and per column `minValues`, `maxValues`, `nullCount`.
 ///
-/// Bounds are always valid: timestamps are kept at millisecond precision (min rounded down,
-/// max up) as other writers do; strings longer than 32 characters keep a truncated minimum
-/// and no maximum; float columns holding NaN get no bounds.
+/// Bounds are always valid: timestamps are exact (to the microsecond); strings longer than 32
+/// characters keep a truncated minimum and no maximum; float columns holding NaN get no bounds.
 public enum FileStats {
     public static let stringPrefixLength = 32
+    /// 0001-01-01T00:00:00 and 9999-12-31T23:59:59.999 in microseconds: the range of
+    /// timestamps statistics can state.
+    static let minStatsTimestamp: Int64 = -62_135_596_800_000_000
+    static let maxStatsTimestamp: Int64 = 253_402_300_799_999_999
 
     /// Which top-level columns get statistics: `delta.dataSkippingStatsColumns` if set, else
     /// the first `delta.dataSkippingNumIndexedCols` leaf columns (32 by default, -1 for all).
@@ -196,9 +199,10 @@ public enum FileStats {
             switch column.type {
             case .timestamp, .timestampNTZ:
                 let utc = column.type == .timestamp
-                let floor = lo - ((lo % 1000) + 1000) % 1000
-                let ceil = hi % 1000 == 0 ? hi : hi - ((hi % 1000) + 1000) % 1000 + 1000
-                return (.string(millisText(floor, utc: utc)), .int(floor), .string(millisText(ceil, utc: utc)), .int(ceil))
+                // Exact bounds (microseconds when they are not whole milliseconds), within
+                // the four-digit years statistics can state.
+                guard lo >= minStatsTimestamp, hi <= maxStatsTimestamp else { return nil }
+                return (.string(timestampText(lo, utc: utc)), .int(lo), .string(timestampText(hi, utc: utc)), .int(hi))
             default:
                 return ints((lo, hi))
             }
@@ -242,15 +246,17 @@ public enum FileStats {
         d.isInfinite ? .string(d < 0 ? "-Infinity" : "Infinity") : .number(d == 0 ? "0.0" : "\(d)")
     }
 
-    /// `YYYY-MM-DDTHH:MM:SS.mmm` (+ `Z` for UTC) of microseconds on a millisecond boundary.
-    static func millisText(_ micros: Int64, utc: Bool) -> String {
+    /// `YYYY-MM-DDTHH:MM:SS.mmm` or `.mmmmmm` (+ `Z` for UTC): milliseconds when exact.
+    static func timestampText(_ micros: Int64, utc: Bool) -> String {
         var days = micros / 86_400_000_000
         var rest = micros % 86_400_000_000
         if rest < 0 { rest += 86_400_000_000; days -= 1 }
         var out: [UInt8] = []
-        // Whole seconds print without a fraction; the milliseconds follow explicitly.
+        // Whole seconds print without a fraction; the fraction follows explicitly.
         ValueText.appendTimestamp(micros: days * 86_400_000_000 + rest / 1_000_000 * 1_000_000, utc: false, to: &out)
-        out += Array(".".utf8) + Array(String(rest % 1_000_000 / 1000).leftPadded(3).utf8)
+        let fraction = rest % 1_000_000
+        let text = fraction % 1000 == 0 ? String(fraction / 1000).leftPadded(3) : String(fraction).leftPadded(6)
+        out += Array(".".utf8) + Array(text.utf8)
         if utc { out.append(UInt8(ascii: "Z")) }
         return String(decoding: out, as: UTF8.self)
     }

@@ -50,6 +50,12 @@ public struct Snapshot: Sendable {
     /// Total bytes of the live data files.
     public var totalBytes: Int64 { files.reduce(0) { $0 + $1.size } }
 
+    /// This snapshot with a blind append's files added, as version `version`.
+    public func appending(_ files: [AddFile], version: Int64) -> Snapshot {
+        Snapshot(root: root, version: version, protocolAction: protocolAction, metadata: metadata, schema: schema,
+                 files: self.files + files, transactions: transactions, domains: domains)
+    }
+
     /// Replays `actions` (checkpoint first, then commits in order) into a snapshot.
     static func replay(root: String, version: Int64, _ batches: [[Action]]) throws -> Snapshot {
         var protocolAction: ProtocolAction?

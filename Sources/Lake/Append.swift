@@ -55,7 +55,8 @@ extension Warehouse {
         }
         if let entry = resolved.entry {
             // The commit landed; a stale index is caught up on next access if this fails.
-            try? CatalogIndex.catchUp(entry, table: resolved.table, catalog: catalog())
+            try? CatalogIndex.catchUp(entry, table: resolved.table, catalog: catalog(),
+                                      latest: version == snapshot.version + 1 ? snapshot.appending(adds, version: version) : nil)
         }
         return AppendResult(name: resolved.displayName, version: version, rows: rows, files: adds.count, bytes: bytes)
     }
@@ -84,13 +85,13 @@ struct InputMapping {
                 names.append(input.fields[match].name)
             } else {
                 guard field.nullable else {
-                    throw LakeError(.invalidArgument, "\(file): column '\(field.name)' is missing, and the table does not allow it to be null")
+                    throw LakeError(.badInput, "\(file): column '\(field.name)' is missing, and the table does not allow it to be null")
                 }
                 sources.append(nil)
             }
         }
         if let extra = input.fields.first(where: { !used.contains($0.name) }) {
-            throw LakeError(.invalidArgument, "\(file): column '\(extra.name)' (\(extra.type)) is not in the table (its columns: \(table.fields.map(\.name).joined(separator: ", ")))")
+            throw LakeError(.badInput, "\(file): column '\(extra.name)' (\(extra.type)) is not in the table (its columns: \(table.fields.map(\.name).joined(separator: ", ")))")
         }
         self.sources = sources
         inputColumns = names
@@ -109,11 +110,11 @@ struct InputMapping {
             do {
                 column = try Cast.column(input, to: field.type)
             } catch let error as ColumnarError {
-                throw LakeError(.invalidArgument, "\(file): column '\(field.name)' is \(input.type), the table's is \(field.type): \(error)")
+                throw LakeError(.badInput, "\(file): column '\(field.name)' is \(input.type), the table's is \(field.type): \(error)")
             }
             if !field.nullable && column.nullCount > 0 {
                 let row = (0..<column.count).first { column.isNull($0) }! + 1
-                throw LakeError(.invalidArgument, "\(file): column '\(field.name)' is null in row \(row), but the table does not allow nulls")
+                throw LakeError(.badInput, "\(file): column '\(field.name)' is null in row \(row), but the table does not allow nulls")
             }
             columns.append(column)
         }

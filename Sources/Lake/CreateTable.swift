@@ -52,10 +52,19 @@ extension Warehouse {
         try validate(request)
         let table = DeltaTable(root: location)
         if table.exists {
-            if request.ifNotExists, catalogName == nil {
-                return CreateResult(name: location, location: location, version: try table.latestVersion(), created: false)
+            guard request.ifNotExists else {
+                throw LakeError(.alreadyExists, "\(location) already holds a Delta table; use lake register to add it to the catalog")
             }
-            throw LakeError(.alreadyExists, "\(location) already holds a Delta table; use lake register to add it to the catalog")
+            // Another `create --if-not-exists` may have written the log and not yet registered it.
+            if let (ns, n) = catalogName {
+                let catalog = try catalog()
+                if (try? catalog.register(namespace: ns, name: n, location: location, comment: request.comment,
+                                          created: FileSystem.nowMillis())) == nil,
+                   try catalog.table(namespace: ns, name: n)?.location != location {
+                    throw LakeError(.alreadyExists, "table \(ns).\(n) exists at another location")
+                }
+            }
+            return CreateResult(name: request.name.description, location: location, version: try table.latestVersion(), created: false)
         }
 
         let now = FileSystem.nowMillis()

@@ -72,7 +72,7 @@ public final class TableScan {
                 do {
                     reader = try ParquetReader(path: path)
                 } catch let error as ParquetError where error.kind == .notFound {
-                    throw DeltaError(.corrupt, "data file \(path) of version \(snapshot.version) is missing (deleted by a vacuum or by hand?)")
+                    throw DeltaError(.notFound, "data file \(path) of version \(snapshot.version) is missing (deleted by a vacuum or by hand?)")
                 }
                 readerFile = file
                 rowGroup = 0
@@ -109,7 +109,12 @@ public final class TableScan {
                 let value = file.partitionValues.first { $0.0 == field.name }?.1 ?? nil
                 out.append(try Partitioning.column(value, type: field.type, count: rows))
             } else if let k = fromFile.firstIndex(of: c) {
-                let column = batch.columns[k]
+                var column = batch.columns[k]
+                // Some writers store a table's timestamps without the UTC flag (or the
+                // reverse); the values are microseconds either way, and the table's type rules.
+                if (column.type == .timestampNTZ && field.type == .timestamp) || (column.type == .timestamp && field.type == .timestampNTZ) {
+                    column.type = field.type
+                }
                 do {
                     out.append(try Cast.column(column, to: field.type))
                 } catch {
@@ -137,7 +142,7 @@ extension Warehouse {
             do {
                 total += Int64(try ParquetReader(path: path).rowCount)
             } catch let error as ParquetError where error.kind == .notFound {
-                throw DeltaError(.corrupt, "data file \(path) of version \(snapshot.version) is missing (deleted by a vacuum or by hand?)")
+                throw DeltaError(.notFound, "data file \(path) of version \(snapshot.version) is missing (deleted by a vacuum or by hand?)")
             }
         }
         return total

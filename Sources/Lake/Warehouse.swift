@@ -8,7 +8,11 @@ import Glibc
 /// Errors of lake operations that are not errors of a lower layer: unknown tables, bad
 /// arguments, tables that already exist.
 public struct LakeError: Error, CustomStringConvertible, Sendable {
-    public enum Kind: Sendable { case notFound, invalidArgument, alreadyExists, runtime }
+    public enum Kind: Sendable {
+        case notFound, invalidArgument, alreadyExists, runtime
+        /// Input data that does not fit the table (exit 1, like any failed run, not a usage error).
+        case badInput
+    }
     public var kind: Kind
     public var message: String
     public init(_ kind: Kind, _ message: String) {

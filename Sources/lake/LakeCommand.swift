@@ -14,9 +14,9 @@ struct Lake: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lake",
         abstract: "A lakehouse in one command: Delta Lake tables on a directory, Parquet files you can inspect and scan.",
-        version: LakeVersion.current,
         subcommands: [Init.self, Create.self, Append.self, Scan.self, Count.self, History.self, Describe.self,
-                      Files.self, List.self, Drop.self, Rename.self, Register.self, CatalogCommand.self, Inspect.self]
+                      Files.self, List.self, Drop.self, Rename.self, Register.self, CatalogCommand.self, Inspect.self,
+                      VersionCommand.self]
     )
 
     /// Entry point: a closed stdout (`lake scan … | head`) ends the command quietly instead
@@ -102,6 +102,7 @@ struct CommandFailure: Error, CustomStringConvertible {
             case .invalidArgument: self.init(.usage, type: "invalid_argument", e.message)
             case .alreadyExists: self.init(.runtime, type: "already_exists", e.message)
             case .runtime: self.init(.runtime, type: "error", e.message)
+            case .badInput: self.init(.runtime, type: "bad_input", e.message)
             }
         case let e as CatalogError:
             self.init(e.kind == .notFound ? .notFound : .runtime, type: e.kind == .notFound ? "not_found" : "already_exists", e.message)
@@ -173,4 +174,14 @@ extension GlobalOptions {
 /// Prints a `--json` document or, without `--json`, the text.
 func emit(_ global: GlobalOptions, json: @autoclosure () -> JSON, text: @autoclosure () -> String) {
     if global.json { print(json().serialized()) } else { print(text(), terminator: "") }
+}
+
+/// `lake version` (a subcommand: `--version` selects a table version everywhere else).
+struct VersionCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "version", abstract: "Print lake's version.")
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        emit(global, json: .object(["version": .string(LakeVersion.current)]), text: "lake \(LakeVersion.current)\n")
+    }
 }

@@ -429,6 +429,7 @@ GENERATORS = {
         _maybe(r, lambda: {"x": _maybe(r, lambda: r.uniform(-5, 5)), "y": _maybe(r, lambda: r.choice(WORDS))})
         for _ in range(r.randint(0, 3))
     ],
+    "ntz": lambda r: _micros_ts(r).replace(tzinfo=None),
 }
 
 
@@ -494,6 +495,7 @@ NTZ_SCHEMA = pa.schema([
 ])
 NTZ_VALUES = [None, dt.datetime(1970, 1, 1), dt.datetime(1969, 12, 31, 23, 59, 59, 999999),
               dt.datetime(2026, 11, 26, 10, 0, 0, 123456), dt.datetime(1900, 1, 1, 0, 0, 0, 1)]
+EDGES["ntz"] = NTZ_VALUES
 
 
 def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
@@ -707,6 +709,28 @@ def test_create_and_append_json_documents(lake_tables):
             assert a.get("bytes") == sum(x["size"] for x in adds), a
 
 
+def test_describe_properties_comment_protocol(lake_tables):
+    sc = lake_tables["all_types"]
+    d = sc.lake.doc("describe", sc.name)
+    assert d.get("table") == "default.all_types" and d.get("version") == sc.latest, d
+    props = d.get("properties")
+    assert isinstance(props, dict) and all(props.get(k) == v for k, v in sc.properties.items()), props
+    assert d.get("comment") == sc.comment, d
+    assert d.get("partition_columns") == [], d
+    assert d.get("protocol", {}).get("min_reader_version") == 1 and d["protocol"].get("min_writer_version") == 2, d
+    d = sc.lake.doc("describe", "by_int_and_string")
+    assert d.get("partition_columns") == ["bucket", "cat"], d
+    assert d.get("comment") is None, d
+    d = sc.lake.doc("describe", "timestamp_ntz")
+    proto = d.get("protocol", {})
+    assert (proto.get("min_reader_version"), proto.get("min_writer_version")) == (3, 7), proto
+    assert "timestampNtz" in (proto.get("reader_features") or []), proto
+    assert "timestampNtz" in (proto.get("writer_features") or []), proto
+    # An old version describes the table as it was then.
+    d = sc.lake.doc("describe", sc.name, "--version", 1)
+    assert (d.get("version"), d.get("rows")) == (1, sum(t.num_rows for t in sc.batches[0])), d
+
+
 # --------------------------------------------------------------------------------------
 # lake writes: the log and the data files follow the protocol
 # --------------------------------------------------------------------------------------
@@ -748,16 +772,23 @@ def _check_stat(col: str, dtype, lo, hi, values: list, problems: list, where: st
     elif dtype == "date":
         ok = lo == vmin.isoformat() and hi == vmax.isoformat()
     elif dtype in ("timestamp", "timestamp_ntz"):
-        # Choice: exact microseconds, or truncated to milliseconds as Spark and delta-rs write them.
-        def near(stat, actual):
-            parsed = dt.datetime.fromisoformat(str(stat).replace("Z", "+00:00"))
+        # Choice: exact microseconds, or milliseconds as Spark and delta-rs write them: the
+        # min truncated down; the max truncated down (their convention) or rounded up. The
+        # text must be a timestamp other readers parse (four-digit year).
+        def near(stat, actual, is_max):
+            try:
+                parsed = dt.datetime.fromisoformat(str(stat).replace("Z", "+00:00"))
+            except ValueError:
+                problems.append(f"{where}: {col} statistic {stat!r} is not a valid timestamp")
+                return True
             if dtype == "timestamp" and parsed.tzinfo is None:
                 return False
             if dtype == "timestamp_ntz":
                 parsed = parsed.replace(tzinfo=None)
-            truncated = actual.replace(microsecond=actual.microsecond - actual.microsecond % 1000)
-            return parsed in (actual, truncated)
-        ok = near(lo, vmin) and near(hi, vmax)
+            down = actual.replace(microsecond=actual.microsecond - actual.microsecond % 1000)
+            up = down + dt.timedelta(milliseconds=1) if down != actual else actual
+            return parsed in ((actual, down, up) if is_max else (actual, down))
+        ok = near(lo, vmin, False) and near(hi, vmax, True)
     elif dtype == "string":
         # Choice: exact, or a truncated prefix as min and a bound >= the real max.
         ok = (lo == vmin or vmin.startswith(lo)) and (hi == vmax or hi > vmax)
@@ -962,12 +993,16 @@ def test_append_rejects_bad_inputs_without_committing(lk, tmp_path):
         "null in not-null column": pa.table({"id": pa.array([None], pa.int64()), "name": ["c"]}),
         "binary into decimal": pa.table({"id": pa.array([3], pa.int64()), "amount": pa.array([b"\x01"], pa.binary())}),
     }
-    for what, table in bad_inputs.items():
-        f = _write(tmp_path, "bad.parquet", table)
+    problems = []
+    for i, (what, table) in enumerate(bad_inputs.items()):
+        f = _write(tmp_path, f"bad{i}.parquet", table)
         # The good file first: nothing of a multi-file append is committed when one input is bad.
-        lk.fails(1, "append", "t", good, f)
-        assert log_versions(path) == [0, 1], f"{what}: a commit was written"
-        assert lk.count("t") == 2, what
+        proc = lk.run("append", "t", good, f)
+        if proc.returncode != 1 or not proc.stderr.strip():
+            problems.append(f"{what}: expected exit 1 with a message{describe(proc, 500)}")
+        if log_versions(path) != [0, 1] or lk.count("t") != 2:
+            problems.append(f"{what}: a commit was written: versions {log_versions(path)}")
+    assert not problems, "\n".join(problems)
     lk.fails(NOT_FOUND, "append", "t", tmp_path / "missing.parquet")
     lk.fails(NOT_FOUND, "append", "nosuchtable", good)
     assert log_versions(path) == [0, 1]
@@ -1316,8 +1351,15 @@ def test_as_of_with_history_timestamps(lk, tmp_path):
     assert _version_as_of(lk, "tt", "2999-01-01T00:00:00Z") == 3
     assert _version_as_of(lk, "tt", "2999-12-31") == 3
     # Choice: --version and --as-of together is a usage error; so is an unparsable time.
-    assert lk.run("scan", "tt", "--version", 1, "--as-of", rfc3339(ts[1])).returncode == 2
-    assert lk.run("scan", "tt", "--as-of", "yesterday-ish").returncode == 2
+    problems = []
+    for args in (["scan", "tt", "--version", 1, "--as-of", rfc3339(ts[1])],
+                 ["count", "tt", "--as-of", rfc3339(ts[1]), "--version", 1],
+                 ["scan", "tt", "--as-of", "yesterday-ish"],
+                 ["count", "tt", "--as-of", "2026-13-45"]):
+        proc = lk.run(*args)
+        if proc.returncode != 2:
+            problems.append(f"expected a usage error (exit 2){describe(proc, 300)}")
+    assert not problems, "\n".join(problems)
 
 
 def _set_mtime(path: Path, when: dt.datetime):
@@ -1462,12 +1504,15 @@ def test_warehouse_option_and_defaults(lake, tmp_path):
 
 
 def test_quiet_option(lk, tmp_path):
+    """-q: no progress or notes on stderr when all goes well; errors are still reported."""
     for args in (["create", "q", "--schema", "id long", "-q"],
                  ["append", "q", _write(tmp_path, "q.parquet", pa.table({"id": pa.array([1], pa.int64())})), "-q"],
+                 ["scan", "q", "--format", "csv", "-q"],
                  ["init", "--quiet"]):
         proc = lk.ok(*args)
-        assert proc.stdout == "", f"-q must print nothing on success{describe(proc)}"
+        assert proc.stderr == "", f"-q must keep stderr empty on success{describe(proc)}"
     assert lk.count("q") == 1
+    lk.fails(NOT_FOUND, "count", "nosuch", "-q")
 
 
 def test_catalog_round_trip(lk, tmp_path):
