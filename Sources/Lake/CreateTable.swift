@@ -51,20 +51,11 @@ extension Warehouse {
         }
         try validate(request)
         let table = DeltaTable(root: location)
-        if table.exists {
+        if table.exists, (try? table.latestVersion()) != nil {
             guard request.ifNotExists else {
                 throw LakeError(.alreadyExists, "\(location) already holds a Delta table; use lake register to add it to the catalog")
             }
-            // Another `create --if-not-exists` may have written the log and not yet registered it.
-            if let (ns, n) = catalogName {
-                let catalog = try catalog()
-                if (try? catalog.register(namespace: ns, name: n, location: location, comment: request.comment,
-                                          created: FileSystem.nowMillis())) == nil,
-                   try catalog.table(namespace: ns, name: n)?.location != location {
-                    throw LakeError(.alreadyExists, "table \(ns).\(n) exists at another location")
-                }
-            }
-            return CreateResult(name: request.name.description, location: location, version: try table.latestVersion(), created: false)
+            return try adopt(table, request, catalogName)
         }
 
         let now = FileSystem.nowMillis()
@@ -82,8 +73,10 @@ extension Warehouse {
         ]
         do {
             _ = try transaction.commit()
-        } catch let error as DeltaError where error.kind == .conflict && request.ifNotExists {
-            return CreateResult(name: request.name.description, location: location, version: 0, created: false)
+        } catch let error as DeltaError where error.kind == .conflict {
+            // Another create won the race for version 0.
+            if request.ifNotExists { return try adopt(table, request, catalogName) }
+            throw LakeError(.alreadyExists, "\(request.name) was created by another writer at the same time")
         }
         guard let (ns, n) = catalogName else {
             return CreateResult(name: location, location: location, version: 0, created: true)
@@ -99,6 +92,21 @@ extension Warehouse {
             throw LakeError(.alreadyExists, error.message)
         }
         return CreateResult(name: "\(ns).\(n)", location: location, version: 0, created: true)
+    }
+
+    /// With `--if-not-exists`, an existing table at the location is the answer: make sure the
+    /// catalog names it (its creator may not have registered it yet) and report it.
+    private func adopt(_ table: DeltaTable, _ request: CreateRequest, _ catalogName: (String, String)?) throws -> CreateResult {
+        if let (ns, n) = catalogName {
+            let catalog = try catalog()
+            if (try? catalog.register(namespace: ns, name: n, location: table.root, comment: request.comment,
+                                      created: FileSystem.nowMillis())) == nil,
+               try catalog.table(namespace: ns, name: n)?.location != table.root {
+                throw LakeError(.alreadyExists, "table \(ns).\(n) exists at another location")
+            }
+        }
+        return CreateResult(name: request.name.description == table.root ? table.root : "\(catalogName.map { "\($0.0).\($0.1)" } ?? table.root)",
+                            location: table.root, version: try table.latestVersion(), created: false)
     }
 
     private func validate(_ request: CreateRequest) throws {

@@ -786,7 +786,10 @@ def _check_stat(col: str, dtype, lo, hi, values: list, problems: list, where: st
             if dtype == "timestamp_ntz":
                 parsed = parsed.replace(tzinfo=None)
             down = actual.replace(microsecond=actual.microsecond - actual.microsecond % 1000)
-            up = down + dt.timedelta(milliseconds=1) if down != actual else actual
+            try:
+                up = down + dt.timedelta(milliseconds=1) if down != actual else actual
+            except OverflowError:  # the last representable instant: no room to round up
+                up = actual
             return parsed in ((actual, down, up) if is_max else (actual, down))
         ok = near(lo, vmin, False) and near(hi, vmax, True)
     elif dtype == "string":
