@@ -1,7 +1,7 @@
 # lake — build, demo, test and benchmark entry points.
 #   make demo    install what is missing, build release, run a short demonstration
 #   make test    install, build, run the Swift unit tests and the interop tests
-#   make bench   benchmarks against peers (pyarrow), printing ratios
+#   make bench   benchmarks against peers (pyarrow, delta-rs), printing ratios
 #   make fuzz    run the libFuzzer target for the Parquet reader (FUZZ_SECONDS, default 300)
 
 SHELL := /bin/bash
@@ -49,7 +49,8 @@ interop-test: release venv
 test: unit-test interop-test
 
 bench: release venv
-	bash bench/parquet_rw.sh
+	PYTHON=$(PY) bash bench/parquet_rw.sh
+	PYTHON=$(PY) bash bench/table_open.sh
 
 # libFuzzer over the Parquet reader, seeded with the conformance fixtures.
 fuzz: deps
