@@ -169,6 +169,13 @@ struct VersionOptions: ParsableArguments {
 extension GlobalOptions {
     /// The warehouse these options name.
     func warehouseHandle() -> Warehouse { Warehouse(path: warehouse) }
+
+    /// The table a command names and the snapshot its version options select.
+    func snapshot(of table: String, _ versions: VersionOptions) throws -> (Warehouse, ResolvedTable, Snapshot) {
+        let warehouse = warehouseHandle()
+        let resolved = try warehouse.resolve(TableName(parsing: table))
+        return (warehouse, resolved, try warehouse.snapshot(resolved, versions.selector()))
+    }
 }
 
 /// Prints a `--json` document or, without `--json`, the text.

@@ -83,8 +83,7 @@ struct Scan: ParsableCommand {
                                                             quiet: !showProgress))
                 batches = stream.next
             } else {
-                let warehouse = global.warehouseHandle()
-                let snapshot = try warehouse.snapshot(try warehouse.resolve(TableName(parsing: source)), versions.selector())
+                let (_, _, snapshot) = try global.snapshot(of: source, versions)
                 let scan = try TableScan(snapshot: snapshot, columns: projection, limit: limit)
                 schema = scan.schema
                 let progress = Progress(label: "scan", total: Int(min(Int64(limit ?? .max), snapshot.statsRowCount ?? 0)),

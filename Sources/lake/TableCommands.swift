@@ -102,8 +102,7 @@ struct Count: ParsableCommand {
 
     func run() throws {
         try runReportingErrors(global) {
-            let warehouse = global.warehouseHandle()
-            let snapshot = try warehouse.snapshot(try warehouse.resolve(TableName(parsing: table)), versions.selector())
+            let (warehouse, _, snapshot) = try global.snapshot(of: table, versions)
             let n = try warehouse.count(snapshot)
             emit(global, json: .object(["count": .int(Int(n))]), text: "\(n)\n")
         }
@@ -153,9 +152,7 @@ struct Describe: ParsableCommand {
 
     func run() throws {
         try runReportingErrors(global) {
-            let warehouse = global.warehouseHandle()
-            let resolved = try warehouse.resolve(TableName(parsing: table))
-            let s = try warehouse.snapshot(resolved, versions.selector())
+            let (warehouse, resolved, s) = try global.snapshot(of: table, versions)
             // Rows need stats or readable footers; a table whose files are gone still describes.
             let rows = try? warehouse.count(s)
             let p = s.protocolAction
@@ -201,8 +198,7 @@ struct Files: ParsableCommand {
 
     func run() throws {
         try runReportingErrors(global) {
-            let warehouse = global.warehouseHandle()
-            let s = try warehouse.snapshot(try warehouse.resolve(TableName(parsing: table)), versions.selector())
+            let (_, _, s) = try global.snapshot(of: table, versions)
             let json = JSON.object(["version": .int(Int(s.version)), "files": .array(s.files.map { f in
                 JSON.orderedObject([
                     ("path", .string(Partitioning.uriDecode(f.path))), ("size", .int(Int(f.size))),

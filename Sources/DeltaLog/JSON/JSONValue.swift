@@ -1,3 +1,5 @@
+import Columnar
+
 /// A JSON document as the Delta log stores it. Objects keep their key order and numbers keep
 /// their text, so an action read and written again is unchanged (unknown fields included) and
 /// 64-bit or decimal statistics never pass through a double.
@@ -289,24 +291,10 @@ extension JSONValue {
         }
     }
 
-    private static let hex = Array("0123456789abcdef".utf8)
-
     static func writeString(_ s: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        for b in s.utf8 {
-            switch b {
-            case 0x22: out += #"\""#.utf8
-            case 0x5C: out += #"\\"#.utf8
-            case 0x0A: out += #"\n"#.utf8
-            case 0x0D: out += #"\r"#.utf8
-            case 0x09: out += #"\t"#.utf8
-            case 0..<0x20:
-                out += #"\u00"#.utf8
-                out.append(hex[Int(b >> 4)])
-                out.append(hex[Int(b & 15)])
-            default: out.append(b)
-            }
-        }
+        var utf8 = Array(s.utf8)
+        utf8.withUnsafeMutableBytes { ValueText.appendJSONEscaped(UnsafeRawBufferPointer($0), to: &out) }
         out.append(UInt8(ascii: "\""))
     }
 }
