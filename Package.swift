@@ -31,9 +31,10 @@ let package = Package(
         .target(name: "DeltaLog", dependencies: ["Columnar", "Parquet"]),
         .target(name: "Catalog", dependencies: ["CSQLite"]),
         .target(name: "Query", dependencies: ["Columnar"]),
-        .target(name: "Lake", dependencies: ["Columnar", "Parquet", "DeltaLog", "Catalog", "Query"]),
+        .target(name: "Ingest", dependencies: ["Columnar", "Parquet", "DeltaLog"]),
+        .target(name: "Lake", dependencies: ["Columnar", "Parquet", "DeltaLog", "Catalog", "Query", "Ingest"]),
         .executableTarget(name: "lake", dependencies: [
-            "Columnar", "Parquet", "Query", "DeltaLog", "Lake",
+            "Columnar", "Parquet", "Query", "DeltaLog", "Lake", "Ingest",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "LakeBench", dependencies: ["Columnar", "Parquet"]),
@@ -43,5 +44,6 @@ let package = Package(
         .testTarget(name: "QueryTests", dependencies: ["Columnar", "Query"]),
         .testTarget(name: "DeltaLogTests", dependencies: ["Columnar", "DeltaLog"]),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog"]),
+        .testTarget(name: "IngestTests", dependencies: ["Columnar", "Ingest"]),
     ]
 )

@@ -3,7 +3,18 @@
 extension ValueText {
     /// Days since 1970-01-01 of `YYYY-MM-DD`; nil when not a valid date.
     public static func parseDate(_ text: Substring) -> Int64? {
-        let utf8 = Array(text.utf8)
+        var utf8 = Array(text.utf8)
+        return utf8.withUnsafeMutableBytes { parseDate(bytes: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// A timestamp from text; see ``parseTimestamp(bytes:)``.
+    public static func parseTimestamp(_ text: Substring) -> (micros: Int64, hasOffset: Bool)? {
+        var utf8 = Array(text.utf8)
+        return utf8.withUnsafeMutableBytes { parseTimestamp(bytes: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Days since 1970-01-01 of `YYYY-MM-DD` in UTF-8 bytes; nil when not a valid date.
+    public static func parseDate(bytes utf8: UnsafeRawBufferPointer) -> Int64? {
         guard utf8.count == 10, utf8[4] == UInt8(ascii: "-"), utf8[7] == UInt8(ascii: "-"),
               let y = digits(utf8, 0, 4), let m = digits(utf8, 5, 2), let d = digits(utf8, 8, 2),
               (1...12).contains(m), d >= 1, d <= daysInMonth(year: Int64(y), month: m) else { return nil }
@@ -13,9 +24,8 @@ extension ValueText {
     /// A timestamp `YYYY-MM-DD[T| ]HH:MM[:SS[.fraction]][Z|±HH:MM]` or a bare date (midnight).
     /// Returns microseconds since the epoch (UTC when an offset is given, else wall clock) and
     /// whether an offset (`Z` or `±HH:MM`) was present.
-    public static func parseTimestamp(_ text: Substring) -> (micros: Int64, hasOffset: Bool)? {
-        let utf8 = Array(text.utf8)
-        guard utf8.count >= 10, let day = parseDate(text.prefix(10)) else { return nil }
+    public static func parseTimestamp(bytes utf8: UnsafeRawBufferPointer) -> (micros: Int64, hasOffset: Bool)? {
+        guard utf8.count >= 10, let day = parseDate(bytes: UnsafeRawBufferPointer(rebasing: utf8[0..<10])) else { return nil }
         if utf8.count == 10 { return (day * 86_400_000_000, false) }
         guard utf8[10] == UInt8(ascii: "T") || utf8[10] == UInt8(ascii: "t") || utf8[10] == UInt8(ascii: " "),
               utf8.count >= 16, let hh = digits(utf8, 11, 2), utf8[13] == UInt8(ascii: ":"),
@@ -65,7 +75,8 @@ extension ValueText {
         }
     }
 
-    private static func digits(_ utf8: [UInt8], _ start: Int, _ count: Int) -> Int? {
+    @inline(__always)
+    private static func digits(_ utf8: UnsafeRawBufferPointer, _ start: Int, _ count: Int) -> Int? {
         guard start + count <= utf8.count else { return nil }
         var v = 0
         for k in start..<start + count {

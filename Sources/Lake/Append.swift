@@ -1,6 +1,6 @@
 import Columnar
 import DeltaLog
-import Parquet
+import Ingest
 
 /// What an append did.
 public struct AppendResult: Sendable {
@@ -9,30 +9,30 @@ public struct AppendResult: Sendable {
     public var rows: Int
     public var files: Int
     public var bytes: Int64
+    /// Rows skipped under `--max-bad-rows`, and the first few of them.
+    public var skippedRows: Int
+    public var badRows: [BadRow]
 }
 
 extension Warehouse {
-    /// Appends the rows of Parquet files to a table in one commit. Input columns are matched
-    /// to the table's by name and cast where exact; a missing nullable column is null. Any
-    /// bad input fails the whole append: no commit, and the data files written are removed.
-    public func append(to name: TableName, files: [String]) throws -> AppendResult {
-        guard !files.isEmpty else { throw LakeError(.invalidArgument, "no input files: name one or more Parquet files") }
+    /// Appends the rows of input files (CSV, TSV, NDJSON, Parquet; `-` for stdin) to a table
+    /// in one commit. Columns are matched by name (or position without a header) and values
+    /// parsed or cast exactly. A bad row fails the whole append (after `maxBadRows` skipped
+    /// ones): no commit, and the data files written are removed.
+    public func append(to name: TableName, files: [String], options: IngestOptions = IngestOptions(),
+                       progress: ((Int64, Int64?) -> Void)? = nil) throws -> AppendResult {
+        guard !files.isEmpty else { throw LakeError(.invalidArgument, "no input: name one or more files, or - for stdin") }
         let resolved = try resolve(name)
         let snapshot = try resolved.table.snapshot()
         try TableFeatures.checkAppendable(snapshot.protocolAction, snapshot.metadata)
         let writer = try TableWriter(snapshot: snapshot)
+        let budget = BadRowBudget(limit: options.maxBadRows)
         var rows = 0
         let adds: [AddFile]
         do {
-            for file in files {
-                let reader = try ParquetReader(path: file)
-                let plan = try InputMapping(input: reader.schema.schema, table: snapshot.schema, file: file)
-                for g in 0..<reader.rowGroupCount {
-                    let batch = try reader.readRowGroup(g, columns: plan.inputColumns)
-                    let conformed = try plan.conform(batch)
-                    try writer.write(conformed)
-                    rows += conformed.rowCount
-                }
+            try Ingest.read(files, table: snapshot.schema, options: options, budget: budget, progress: progress) { batch in
+                try writer.write(batch)
+                rows += batch.rowCount
             }
             adds = try writer.close()
         } catch {
@@ -46,6 +46,7 @@ extension Warehouse {
                                   ("partitionBy", JSONValue.array(snapshot.metadata.partitionColumns.map(JSONValue.string)).serialized())]
         let bytes = adds.reduce(0) { $0 + $1.size }
         transaction.metrics = [("numFiles", Int64(adds.count)), ("numOutputRows", Int64(rows)), ("numOutputBytes", bytes)]
+        if budget.skippedCount > 0 { transaction.metrics.append(("numSkippedRows", Int64(budget.skippedCount))) }
         let version: Int64
         do {
             version = try transaction.commit()
@@ -58,66 +59,29 @@ extension Warehouse {
             try? CatalogIndex.catchUp(entry, table: resolved.table, catalog: catalog(),
                                       latest: version == snapshot.version + 1 ? snapshot.appending(adds, version: version) : nil)
         }
-        return AppendResult(name: resolved.displayName, version: version, rows: rows, files: adds.count, bytes: bytes)
-    }
-}
-
-/// How an input file's columns become a table's: by name, cast where exact.
-struct InputMapping {
-    let table: Schema
-    let file: String
-    /// Input columns to read, in table order (nil entries: missing from the input).
-    let sources: [Int?]
-    let inputColumns: [String]
-
-    init(input: Schema, table: Schema, file: String) throws {
-        self.table = table
-        self.file = file
-        var sources: [Int?] = []
-        var used = Set<String>()
-        var names: [String] = []
-        for field in table.fields {
-            let match = input.fields.firstIndex { $0.name == field.name }
-                ?? input.fields.firstIndex { $0.name.lowercased() == field.name.lowercased() }
-            if let match {
-                used.insert(input.fields[match].name)
-                sources.append(names.count)
-                names.append(input.fields[match].name)
-            } else {
-                guard field.nullable else {
-                    throw LakeError(.badInput, "\(file): column '\(field.name)' is missing, and the table does not allow it to be null")
-                }
-                sources.append(nil)
-            }
-        }
-        if let extra = input.fields.first(where: { !used.contains($0.name) }) {
-            throw LakeError(.badInput, "\(file): column '\(extra.name)' (\(extra.type)) is not in the table (its columns: \(table.fields.map(\.name).joined(separator: ", ")))")
-        }
-        self.sources = sources
-        inputColumns = names
+        return AppendResult(name: resolved.displayName, version: version, rows: rows, files: adds.count, bytes: bytes,
+                            skippedRows: budget.skippedCount, badRows: budget.skipped)
     }
 
-    /// The batch as the table's columns.
-    func conform(_ batch: RecordBatch) throws -> RecordBatch {
-        var columns: [Column] = []
-        for (field, source) in zip(table.fields, sources) {
-            guard let source else {
-                columns.append(try Column(field.type, Array(repeating: .null, count: batch.rowCount)))
-                continue
-            }
-            let input = batch.columns[source]
-            let column: Column
-            do {
-                column = try Cast.column(input, to: field.type)
-            } catch let error as ColumnarError {
-                throw LakeError(.badInput, "\(file): column '\(field.name)' is \(input.type), the table's is \(field.type): \(error)")
-            }
-            if !field.nullable && column.nullCount > 0 {
-                let row = (0..<column.count).first { column.isNull($0) }! + 1
-                throw LakeError(.badInput, "\(file): column '\(field.name)' is null in row \(row), but the table does not allow nulls")
-            }
-            columns.append(column)
+    /// `create --from`: infers the schema from the first input, creates the table and loads
+    /// every input. When the load fails, the new table is removed again.
+    public func createFrom(_ request: CreateRequest, files: [String], options: IngestOptions,
+                           progress: ((Int64, Int64?) -> Void)? = nil) throws -> (CreateResult, AppendResult) {
+        guard let first = files.first else { throw LakeError(.invalidArgument, "--from needs a file") }
+        var request = request
+        request.schema = try SchemaInference.infer(first, options: options)
+        let created = try create(request)
+        guard created.created else {
+            throw LakeError(.alreadyExists, "table \(created.name) already exists; load into it with lake append")
         }
-        return RecordBatch(schema: table, columns: columns)
+        do {
+            let appended = try append(to: request.name, files: files, options: options, progress: progress)
+            return (created, appended)
+        } catch {
+            // Undo the create so a failed load leaves nothing behind.
+            if case .catalog = request.name { _ = try? drop(request.name, purge: true) }
+            else { try? FileSystem.removeTree(created.location) }
+            throw error
+        }
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Catalog
 import Columnar
 import DeltaLog
+import Ingest
 import Lake
 import Parquet
 #if canImport(Glibc)
@@ -106,6 +107,13 @@ struct CommandFailure: Error, CustomStringConvertible {
             }
         case let e as CatalogError:
             self.init(e.kind == .notFound ? .notFound : .runtime, type: e.kind == .notFound ? "not_found" : "already_exists", e.message)
+        case let e as IngestError:
+            switch e.kind {
+            case .badInput: self.init(.runtime, type: "bad_input", e.message)
+            case .notFound: self.init(.notFound, type: "not_found", e.message)
+            case .invalidArgument: self.init(.usage, type: "invalid_argument", e.message)
+            case .io: self.init(.runtime, type: "io", e.message)
+            }
         case let e as SchemaSpecError:
             self.init(.usage, type: "invalid_schema", e.description)
         case let e as SQLiteError:

@@ -5,7 +5,7 @@ import Glibc
 /// A one-line progress bar on stderr, drawn only when stderr is a terminal and not `--quiet`,
 /// so scripts and pipes never see it.
 final class Progress {
-    private let total: Int
+    private var total: Int
     private let label: String
     private let enabled: Bool
     private var lastDrawn = 0.0
@@ -27,6 +27,20 @@ final class Progress {
         let filled = Int(fraction * Double(width))
         let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
         writeStandardError("\r\(label) \(bar) \(Int(fraction * 100))% (\(done)/\(total))")
+    }
+
+    /// A callback for byte counts: draws `done` of `total` when the total is known.
+    var bytes: (Int64, Int64?) -> Void {
+        { [self] done, total in
+            guard let total, total > 0 else { return }
+            self.update(Int(done), of: Int(total))
+        }
+    }
+
+    /// Redraws with `done` of a total that became known later.
+    func update(_ done: Int, of total: Int) {
+        self.total = max(1, total)
+        update(done)
     }
 
     /// Clears the line.

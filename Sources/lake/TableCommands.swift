@@ -2,6 +2,7 @@ import ArgumentParser
 import Catalog
 import Columnar
 import DeltaLog
+import Ingest
 import Lake
 
 /// `lake init`
@@ -21,13 +22,20 @@ struct Init: ParsableCommand {
 
 /// `lake create`
 struct Create: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Create a table.")
+    static let configuration = CommandConfiguration(
+        abstract: "Create a table from a schema, or from a data file (schema inferred, rows loaded).")
 
     @Argument(help: "NAME, NAMESPACE.NAME, or a directory path.")
     var table: String
 
     @Option(help: "The columns: \"id long not null, name string, amount decimal(12,2), ts timestamp\".")
-    var schema: String
+    var schema: String?
+
+    @Option(help: "Infer the schema from this file (CSV, TSV, NDJSON, Parquet) and load it.")
+    var from: String?
+
+    @Flag(name: .customLong("infer-decimal"), help: "With --from: numbers with a fraction become decimal(p,s), not double.")
+    var inferDecimal = false
 
     @Option(name: .customLong("partition-by"), help: "Comma-separated partition columns.")
     var partitionBy: String?
@@ -44,11 +52,17 @@ struct Create: ParsableCommand {
     @Flag(name: .customLong("if-not-exists"), help: "Succeed without change when the table exists.")
     var ifNotExists = false
 
+    @OptionGroup var input: InputOptions
     @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        if (schema == nil) == (from == nil) { throw ValidationError("give either --schema or --from") }
+    }
 
     func run() throws {
         try runReportingErrors(global) {
-            var request = CreateRequest(name: try TableName(parsing: table), schema: try Schema(parsing: schema))
+            var request = CreateRequest(name: try TableName(parsing: table),
+                                        schema: try schema.map { try Schema(parsing: $0) } ?? Schema([]))
             request.partitionBy = partitionBy.map { $0.split(separator: ",").map { String($0).trimmingSpaces() } } ?? []
             request.properties = try properties.map { p in
                 guard let eq = p.firstIndex(of: "="), eq != p.startIndex else {
@@ -59,7 +73,20 @@ struct Create: ParsableCommand {
             request.location = location
             request.comment = comment
             request.ifNotExists = ifNotExists
-            let result = try global.warehouseHandle().create(request)
+            let warehouse = global.warehouseHandle()
+            if let from {
+                var options = input.ingestOptions
+                options.inferDecimal = inferDecimal
+                let progress = Progress(label: "load", total: 0, quiet: global.quiet)
+                let (created, appended) = try warehouse.createFrom(request, files: [from], options: options, progress: progress.bytes)
+                progress.finish()
+                let (appendJSON, text) = describeAppend(appended)
+                emit(global, json: .orderedObject([("table", .string(created.name)), ("location", .string(created.location)),
+                                                   ("created", .bool(true)), ("append", appendJSON)]),
+                     text: "created \(created.name) at \(created.location)\n" + text)
+                return
+            }
+            let result = try warehouse.create(request)
             emit(global, json: .object(["table": .string(result.name), "location": .string(result.location),
                                         "version": .int(Int(result.version)), "created": .bool(result.created)]),
                  text: result.created ? "created \(result.name) at \(result.location)\n"
@@ -68,24 +95,86 @@ struct Create: ParsableCommand {
     }
 }
 
+/// Options shared by commands that read input files.
+struct InputOptions: ParsableArguments {
+    @Option(help: "Input format when the file name does not tell (or for stdin): csv, tsv, json, parquet.")
+    var format: InputFormat?
+
+    @Flag(name: .customLong("no-header"), help: "CSV/TSV: the first line is data; columns map by position.")
+    var noHeader = false
+
+    @Option(help: "CSV/TSV: the field delimiter (one character; default , for CSV, tab for TSV).")
+    var delimiter: String?
+
+    @Option(help: "CSV/TSV: the quote character (default \").")
+    var quote: String?
+
+    @Option(name: .customLong("null-value"), help: "CSV/TSV: unquoted text that also means null (an empty field always does).")
+    var nullValue: String?
+
+    @Option(name: .customLong("max-bad-rows"), help: "Skip up to N rows that do not fit the table (they are counted and reported).")
+    var maxBadRows: Int = 0
+
+    func validate() throws {
+        if let delimiter, delimiter.utf8.count != 1 { throw ValidationError("--delimiter must be one character") }
+        if let quote, quote.utf8.count != 1 { throw ValidationError("--quote must be one character") }
+        if maxBadRows < 0 { throw ValidationError("--max-bad-rows must be zero or more") }
+    }
+
+    var ingestOptions: IngestOptions {
+        var o = IngestOptions()
+        o.format = format
+        o.delimited.header = !noHeader
+        if let delimiter { o.delimited.delimiter = delimiter.utf8.first! }
+        if let quote { o.delimited.quote = quote.utf8.first! }
+        o.delimited.nullValue = nullValue
+        o.maxBadRows = maxBadRows
+        return o
+    }
+}
+
+extension InputFormat: ExpressibleByArgument {}
+
+/// JSON and text for an append's outcome.
+func describeAppend(_ r: AppendResult) -> (JSON, String) {
+    let json = JSON.orderedObject([
+        ("table", .string(r.name)), ("version", .int(Int(r.version))), ("rows", .int(r.rows)),
+        ("files", .int(r.files)), ("bytes", .int(Int(r.bytes))), ("skipped_rows", .int(r.skippedRows)),
+        ("bad_rows", .array(r.badRows.map { b in
+            JSON.orderedObject([("file", .string(b.file)), ("line", b.line.map { .int($0) } ?? .null),
+                                ("column", b.column.map { .string($0) } ?? .null), ("message", .string(b.message))])
+        })),
+    ])
+    var text = "appended \(r.rows) rows in \(r.files) file(s) (\(r.bytes) bytes) to \(r.name): version \(r.version)\n"
+    if r.skippedRows > 0 {
+        text += "skipped \(r.skippedRows) bad row(s):\n" + r.badRows.map { "  \($0.description)\n" }.joined()
+        if r.skippedRows > r.badRows.count { text += "  …\n" }
+    }
+    return (json, text)
+}
+
 /// `lake append`
 struct Append: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Append rows from Parquet files to a table, in one commit.")
+    static let configuration = CommandConfiguration(
+        abstract: "Append rows from CSV, TSV, NDJSON or Parquet files (or stdin) to a table, in one commit.")
 
     @Argument(help: "The table.")
     var table: String
 
-    @Argument(help: "Parquet files to append.")
+    @Argument(help: "Input files, or - for stdin.")
     var files: [String] = []
 
+    @OptionGroup var input: InputOptions
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
         try runReportingErrors(global) {
-            let result = try global.warehouseHandle().append(to: try TableName(parsing: table), files: files)
-            emit(global, json: .object(["table": .string(result.name), "version": .int(Int(result.version)),
-                                        "rows": .int(result.rows), "files": .int(result.files), "bytes": .int(Int(result.bytes))]),
-                 text: "appended \(result.rows) rows in \(result.files) file(s) (\(result.bytes) bytes) to \(result.name): version \(result.version)\n")
+            let progress = Progress(label: "append", total: 0, quiet: global.quiet)
+            let result = try global.warehouseHandle().append(to: try TableName(parsing: table), files: files,
+                                                             options: input.ingestOptions, progress: progress.bytes)
+            progress.finish()
+            let (json, text) = describeAppend(result)
+            emit(global, json: json, text: text)
         }
     }
 }

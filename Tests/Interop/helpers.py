@@ -522,20 +522,22 @@ class Lake:
     def argv(self, *args, json_output: bool = False) -> list[str]:
         return [str(self.binary), *(str(a) for a in args), *(["--json"] if json_output else [])]
 
-    def run(self, *args, json_output: bool = False, timeout: float | None = None, env: dict | None = None):
+    def run(self, *args, json_output: bool = False, timeout: float | None = None, env: dict | None = None,
+            input: str | bytes | None = None):
+        """Run lake; `input` (text as UTF-8, or raw bytes) is fed to its stdin, which is
+        otherwise /dev/null. stdout and stderr are always returned as text."""
         import subprocess
 
-        return subprocess.run(
-            self.argv(*args, json_output=json_output),
-            cwd=self.cwd,
-            env=env or self.env,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-            timeout=timeout or self.timeout,
-        )
+        argv = self.argv(*args, json_output=json_output)
+        common = dict(cwd=self.cwd, env=env or self.env, capture_output=True, timeout=timeout or self.timeout)
+        if input is None:
+            return subprocess.run(argv, stdin=subprocess.DEVNULL, text=True, encoding="utf-8",
+                                  errors="replace", **common)
+        data = input.encode("utf-8") if isinstance(input, str) else bytes(input)
+        proc = subprocess.run(argv, input=data, **common)
+        proc.stdout = proc.stdout.decode("utf-8", "replace")
+        proc.stderr = proc.stderr.decode("utf-8", "replace")
+        return proc
 
     def popen(self, *args, **kwargs):
         import subprocess
@@ -614,3 +616,104 @@ class Lake:
             f"lake count --json printed {doc!r}, expected {{\"count\": N}}"
         )
         return doc["count"]
+
+
+# --------------------------------------------------------------------------------------
+# Loading text files (test_ingest.py): table state, engine reads, lake type names
+# --------------------------------------------------------------------------------------
+
+
+def data_files(table_dir) -> list[str]:
+    """Every *.parquet file under a table directory (relative paths, sorted), referenced
+    by the log or not: a failed load must leave none behind."""
+    import os
+    from pathlib import Path
+
+    root = Path(table_dir)
+    out = []
+    for dirpath, _dirs, files in os.walk(root):
+        for name in files:
+            if name.endswith(".parquet"):
+                out.append(str((Path(dirpath) / name).relative_to(root)))
+    return sorted(out)
+
+
+def table_state(lk: "Lake", table: str, table_dir) -> dict:
+    """What a failed load must leave unchanged: the log's commit files, the version
+    `lake describe` reports, `lake count` and the data files on disk."""
+    return {
+        "log_versions": log_versions(table_dir),
+        "version": lk.doc("describe", table)["version"],
+        "count": lk.count(table),
+        "data_files": data_files(table_dir),
+    }
+
+
+def read_delta(engine: str, path, duckdb_con=None, version: int | None = None) -> pa.Table:
+    """The latest (or given) version of a Delta table as delta-rs or DuckDB reads it."""
+    if engine == "delta-rs":
+        from deltalake import DeltaTable
+
+        dt_ = DeltaTable(str(path)) if version is None else DeltaTable(str(path), version=version)
+        return dt_.to_pyarrow_table()
+    if engine == "duckdb":
+        quoted = str(path).replace("'", "''")
+        extra = "" if version is None else f", version={int(version)}"
+        return duckdb_con.execute(f"SELECT * FROM delta_scan('{quoted}'{extra})").to_arrow_table()
+    raise ValueError(engine)
+
+
+def deltars_arrow_schema(path) -> pa.Schema:
+    """A Delta table's schema (as delta-rs reads the log), in the arrow types render() uses."""
+    from deltalake import DeltaTable
+
+    return delta_schema_to_arrow(DeltaTable(str(path)).schema().to_json())
+
+
+# lake's DDL type names (`lake create --schema`, `lake describe`) -> arrow
+LAKE_PRIMITIVES = {
+    "boolean": pa.bool_(),
+    "byte": pa.int8(),
+    "short": pa.int16(),
+    "int": pa.int32(),
+    "long": pa.int64(),
+    "float": pa.float32(),
+    "double": pa.float64(),
+    "string": pa.string(),
+    "binary": pa.binary(),
+    "date": pa.date32(),
+    "timestamp": pa.timestamp("us", tz="UTC"),
+    "timestamp_ntz": pa.timestamp("us"),
+}
+
+
+def lake_primitive_to_arrow(name: str) -> pa.DataType:
+    """The arrow type of a primitive lake type name such as `long` or `decimal(5,2)`."""
+    if name in LAKE_PRIMITIVES:
+        return LAKE_PRIMITIVES[name]
+    m = _DECIMAL_RE.fullmatch(name)
+    if m:
+        return pa.decimal128(int(m.group(1)), int(m.group(2)))
+    raise NotImplementedError(f"lake type {name!r}")
+
+
+def csv_field(text: str, quote: str = '"', delimiter: str = ",") -> str:
+    """RFC 4180 text of one field: quoted (the quote doubled) when it must be or is empty."""
+    if text == "" or any(c in text for c in (quote, delimiter, "\r", "\n")):
+        return quote + text.replace(quote, quote * 2) + quote
+    return text
+
+
+def error_lines(proc) -> list[str]:
+    """The non-blank lines a failed lake process printed on stderr."""
+    return [line for line in (proc.stderr or "").splitlines() if line.strip()]
+
+
+def names_line(message: str, file_name: str, line: int) -> bool:
+    """Does an error message give the line number of a row (`line 4`, `line: 4`,
+    `file.csv:4`)? A bare digit is not enough: paths and values hold digits too."""
+    n = str(line)
+    return bool(
+        re.search(rf"\bline\W{{0,3}}{n}(?!\d)", message, re.IGNORECASE)
+        or re.search(rf"{re.escape(file_name)}:{n}(?!\d)", message)
+    )

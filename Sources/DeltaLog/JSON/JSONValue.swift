@@ -80,6 +80,10 @@ public indirect enum JSONValue: Equatable, Sendable {
 public struct JSONError: Error, CustomStringConvertible, Sendable {
     public var message: String
     public var offset: Int
+    public init(message: String, offset: Int) {
+        self.message = message
+        self.offset = offset
+    }
     public var description: String { "invalid JSON at byte \(offset): \(message)" }
 }
 

@@ -1,0 +1,353 @@
+import Columnar
+
+/// How delimited text is written.
+public struct DelimitedOptions: Sendable {
+    public var delimiter: UInt8 = UInt8(ascii: ",")
+    public var quote: UInt8 = UInt8(ascii: "\"")
+    public var header = true
+    /// Unquoted text that also means null (an empty unquoted field always does).
+    public var nullValue: String?
+
+    public init() {}
+}
+
+/// Reads CSV (RFC 4180 and what real exports add: `""` escapes, newlines inside quotes, CRLF,
+/// a UTF-8 BOM, any delimiter and quote) or TSV into batches of a table's columns.
+///
+/// Input is read in blocks; a row that spans blocks is completed with the next one. Fields
+/// are parsed straight from the block into typed column builders. A row that does not fit
+/// the table is skipped while the bad-row budget lasts, else the load stops with the file,
+/// line, column, value and what was expected.
+final class DelimitedReader: BatchReader {
+    private let input: InputStream
+    private let options: DelimitedOptions
+    private(set) var table: Schema
+    private let budget: BadRowBudget
+    private let batchRows: Int
+    private var buffer: [UInt8] = []
+    private var position = 0
+    private var eof = false
+    private var line = 1
+    private var builders: [ColumnBuilder]
+    /// For each input field, the table column it fills (nil: none — only before the header check).
+    private var fieldColumns: [Int] = []
+    private var expectedFields = 0
+    private var fields: [(start: Int, end: Int, quoted: Bool, escaped: Bool)] = []
+    /// Unescaped field text; its own allocation so field pointers stay valid while used.
+    private var scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 256, alignment: 1)
+    private var nullBytes: [UInt8]
+    private var sawRow = false
+    private(set) var rowsRead = 0
+
+    var bytesRead: Int64 { input.consumed }
+    var totalBytes: Int64? { input.size }
+
+    /// With `table` nil, the header names the columns and every column is a nullable string
+    /// (for schema inference).
+    init(input: InputStream, table: Schema?, options: DelimitedOptions, budget: BadRowBudget, batchRows: Int = 1 << 16) throws {
+        self.input = input
+        let table = table ?? Schema([])
+        self.options = options
+        self.table = table
+        self.budget = budget
+        self.batchRows = batchRows
+        nullBytes = Array((options.nullValue ?? "").utf8)
+        builders = table.fields.map { ColumnBuilder($0.type) }
+        try readHeader()
+    }
+
+    deinit { scratch.deallocate() }
+
+    private func fill() throws -> Bool {
+        if position > 0 {
+            buffer.removeSubrange(0..<position)
+            position = 0
+        }
+        if eof { return false }
+        if try !input.read(into: &buffer) { eof = true }
+        return true
+    }
+
+    private func readHeader() throws {
+        _ = try fill()
+        if buffer.starts(with: [0xEF, 0xBB, 0xBF]) { position = 3 }
+        guard !(eof && buffer.count <= position) else { throw IngestError(.badInput, "\(input.name): the file is empty") }
+        if !options.header {
+            if table.fields.isEmpty {
+                // Inference without a header: count the first row's fields.
+                let status = buffer.withUnsafeBytes { b in scanRow(b) }
+                if case .row = status {
+                    table = Schema(fields.indices.map { Field("column_\($0 + 1)", .string) })
+                    builders = table.fields.map { ColumnBuilder($0.type) }
+                }
+            }
+            expectedFields = table.fields.count
+            fieldColumns = Array(table.fields.indices)
+            return
+        }
+        var header: [String] = []
+        while true {
+            let status = buffer.withUnsafeBytes { b in scanRow(b) }
+            switch status {
+            case .row(let next):
+                header = buffer.withUnsafeBytes { b in fields.map { f in String(decoding: unquote(b, f), as: UTF8.self) } }
+                position = next
+            case .incomplete:
+                guard try fill() else { throw IngestError(.badInput, "\(input.name):1: unterminated quote in the header") }
+                continue
+            case .blank(let next):
+                position = next
+                continue
+            case .unterminated:
+                throw IngestError(.badInput, "\(input.name):1: unterminated quote in the header")
+            case .garbage(let at):
+                throw IngestError(.badInput, "\(input.name):1: unexpected character after a closing quote at byte \(at) of the header")
+            }
+            break
+        }
+        line += headerNewlines
+        if table.fields.isEmpty {
+            table = Schema(header.map { Field($0.trimmingCharacters(), .string) })
+            builders = table.fields.map { ColumnBuilder($0.type) }
+        }
+        var used = Set<Int>()
+        for name in header {
+            let trimmedName = name.trimmingCharacters()
+            guard let c = table.fields.firstIndex(where: { $0.name == trimmedName })
+                    ?? table.fields.firstIndex(where: { $0.name.lowercased() == trimmedName.lowercased() }) else {
+                throw IngestError(.badInput, "\(input.name):1: column '\(trimmedName)' is not in the table (its columns: \(table.fields.map(\.name).joined(separator: ", ")))")
+            }
+            guard used.insert(c).inserted else {
+                throw IngestError(.badInput, "\(input.name):1: column '\(trimmedName)' appears twice in the header")
+            }
+            fieldColumns.append(c)
+        }
+        for (c, field) in table.fields.enumerated() where !used.contains(c) && !field.nullable {
+            throw IngestError(.badInput, "\(input.name): column '\(field.name)' is missing, and the table does not allow it to be null")
+        }
+        expectedFields = header.count
+    }
+
+    private var headerNewlines = 0
+
+    private enum RowStatus {
+        /// A row's fields are in `fields`; the next row starts at the position given.
+        case row(Int)
+        /// An empty line, skipped.
+        case blank(Int)
+        /// The block ends inside the row.
+        case incomplete
+        /// The input ends inside a quoted field.
+        case unterminated
+        /// Text after a closing quote.
+        case garbage(Int)
+    }
+
+    /// Finds the fields of the row at `position`; counts its newlines into `headerNewlines`.
+    private func scanRow(_ b: UnsafeRawBufferPointer) -> RowStatus {
+        fields.removeAll(keepingCapacity: true)
+        headerNewlines = 0
+        let n = b.count
+        let delimiter = options.delimiter, quote = options.quote
+        var p = position
+        if p < n && (b[p] == 0x0A || b[p] == 0x0D) {
+            // An empty line.
+            var q = p + 1
+            if b[p] == 0x0D { if q < n && b[q] == 0x0A { q += 1 } else if q == n && !eof { return .incomplete } }
+            headerNewlines = 1
+            return .blank(q)
+        }
+        if p >= n { return eof ? .blank(p) : .incomplete }
+        while true {
+            if p < n && b[p] == quote {
+                // Quoted field.
+                var q = p + 1
+                var escaped = false
+                while true {
+                    guard q < n else { return eof ? .unterminated : .incomplete }
+                    let c = b[q]
+                    if c == quote {
+                        if q + 1 < n && b[q + 1] == quote { escaped = true; q += 2; continue }
+                        if q + 1 == n && !eof { return .incomplete }
+                        break
+                    }
+                    if c == 0x0A { headerNewlines += 1 }
+                    q += 1
+                }
+                fields.append((p + 1, q, true, escaped))
+                p = q + 1
+            } else {
+                var q = p
+                while q < n {
+                    let c = b[q]
+                    if c == delimiter || c == 0x0A || c == 0x0D { break }
+                    q += 1
+                }
+                if q == n && !eof { return .incomplete }
+                fields.append((p, q, false, false))
+                p = q
+            }
+            // After a field: delimiter, end of line, or end of input.
+            if p >= n {
+                if !eof { return .incomplete }
+                return .row(p)
+            }
+            let c = b[p]
+            if c == delimiter { p += 1; continue }
+            if c == 0x0A { headerNewlines += 1; return .row(p + 1) }
+            if c == 0x0D {
+                if p + 1 < n { headerNewlines += 1; return .row(b[p + 1] == 0x0A ? p + 2 : p + 1) }
+                if !eof { return .incomplete }
+                headerNewlines += 1
+                return .row(p + 1)
+            }
+            return .garbage(p - position)
+        }
+    }
+
+    /// A field's text, with `""` escapes undone.
+    private func unquote(_ b: UnsafeRawBufferPointer, _ f: (start: Int, end: Int, quoted: Bool, escaped: Bool)) -> UnsafeRawBufferPointer {
+        let raw = UnsafeRawBufferPointer(rebasing: b[f.start..<f.end])
+        guard f.escaped else { return raw }
+        if scratch.count < raw.count {
+            scratch.deallocate()
+            scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: raw.count, alignment: 1)
+        }
+        var i = 0, n = 0
+        while i < raw.count {
+            scratch[n] = raw[i]
+            n += 1
+            i += raw[i] == options.quote ? 2 : 1
+        }
+        return UnsafeRawBufferPointer(rebasing: scratch[0..<n])
+    }
+
+    /// The next batch of rows, or nil at the end of the input.
+    func next() throws -> RecordBatch? {
+        var rows = 0
+        while rows < batchRows {
+            let status = buffer.withUnsafeBytes { b -> (RowStatus, Int) in
+                var added = 0
+                while rows + added < batchRows {
+                    let status = scanRow(b)
+                    guard case .row(let next) = status else { return (status, added) }
+                    let rowLine = line
+                    line += headerNewlines
+                    position = next
+                    if appendRow(b, line: rowLine) { added += 1 }
+                    if failure != nil { return (.row(next), added) }
+                }
+                return (.row(position), added)
+            }
+            rows += status.1
+            if let failure { self.failure = nil; throw failure }
+            switch status.0 {
+            case .row:
+                continue
+            case .blank(let next):
+                position = next
+                line += headerNewlines
+            case .incomplete:
+                if try !fill() { break }
+            case .unterminated:
+                throw IngestError(.badInput, "\(input.name):\(line): unterminated quote (a quoted field runs to the end of the file)")
+            case .garbage(let offset):
+                let bad = BadRow(file: input.name, line: line, column: nil,
+                                 message: "unexpected text after a closing quote (at character \(offset + 1) of the row)")
+                try budget.record(bad)
+                try skipLine()
+            }
+            if eof && position >= buffer.count { break }
+        }
+        rowsRead += rows
+        if rows == 0 {
+            if rowsRead == 0 && !sawRow && budget.skippedCount == 0 {
+                throw IngestError(.badInput, "\(input.name): no rows (the file has \(options.header ? "only a header" : "no data"))")
+            }
+            return nil
+        }
+        sawRow = true
+        return RecordBatch(schema: table, columns: builders.map { $0.finish() })
+    }
+
+    private var failure: Error?
+
+    /// Skips to the next line after a malformed row.
+    private func skipLine() throws {
+        while true {
+            if let nl = buffer[position...].firstIndex(of: 0x0A) {
+                position = nl + 1
+                line += 1
+                return
+            }
+            if try !fill() { position = buffer.count; return }
+        }
+    }
+
+    /// Appends the fields in `fields` as one row; false when the row was skipped. A row the
+    /// budget cannot absorb sets `failure`.
+    private func appendRow(_ b: UnsafeRawBufferPointer, line: Int) -> Bool {
+        if fields.count != expectedFields {
+            let bad = BadRow(file: input.name, line: line, column: nil,
+                             message: "the row has \(fields.count) field\(fields.count == 1 ? "" : "s"), expected \(expectedFields)")
+            do { try budget.record(bad) } catch { failure = error }
+            return false
+        }
+        let start = builders[0].count
+        var filled = 0
+        for (k, f) in fields.enumerated() {
+            let c = fieldColumns[k]
+            let builder = builders[c]
+            let text = unquote(b, f)
+            if (text.isEmpty && !(f.quoted && table.fields[c].type == .string))
+                || (!f.quoted && !nullBytes.isEmpty && text.elementsEqual(nullBytes)) {
+                if !table.fields[c].nullable {
+                    rollback(start)
+                    let bad = BadRow(file: input.name, line: line, column: table.fields[c].name,
+                                     message: "null (empty field) in a column that does not allow nulls")
+                    do { try budget.record(bad) } catch { failure = error }
+                    return false
+                }
+                builder.appendNull()
+            } else {
+                do {
+                    try builder.append(text: text)
+                } catch let error as CellError {
+                    rollback(start)
+                    let bad = BadRow(file: input.name, line: line, column: table.fields[c].name,
+                                     message: "\(excerpt(text)) is not \(error.expected)")
+                    do { try budget.record(bad) } catch { failure = error }
+                    return false
+                } catch {
+                    failure = error
+                    return false
+                }
+            }
+            filled += 1
+        }
+        // Table columns the input does not have.
+        if expectedFields < table.fields.count || !options.header {
+            var present = [Bool](repeating: false, count: table.fields.count)
+            for c in fieldColumns { present[c] = true }
+            for c in table.fields.indices where !present[c] { builders[c].appendNull() }
+        }
+        return true
+    }
+
+    private func rollback(_ count: Int) {
+        for b in builders { b.truncate(to: count) }
+    }
+}
+
+extension String {
+    func trimmingCharacters() -> String {
+        String(drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: { $0 == " " || $0 == "\t" }).reversed())
+    }
+}
+
+/// A source of batches in a table's columns.
+protocol BatchReader: AnyObject {
+    func next() throws -> RecordBatch?
+    var bytesRead: Int64 { get }
+    var totalBytes: Int64? { get }
+}

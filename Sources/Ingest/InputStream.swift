@@ -1,0 +1,124 @@
+import DeltaLog
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An input file (or stdin) read in large blocks, so memory stays bounded whatever its size.
+final class InputStream {
+    /// The name errors use: the path, or `<stdin>`.
+    let name: String
+    /// Total size when known (regular files), for progress.
+    let size: Int64?
+    private let fd: Int32
+    private let ownsFD: Bool
+    /// Bytes read so far.
+    private(set) var consumed: Int64 = 0
+    static let blockSize = 8 << 20
+
+    init(path: String) throws {
+        if path == "-" {
+            name = "<stdin>"
+            fd = 0
+            ownsFD = false
+            size = nil
+            return
+        }
+        name = path
+        fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            if errno == ENOENT { throw IngestError(.notFound, "\(path): no such file") }
+            throw IngestError(.io, "\(path): cannot open: \(String(cString: strerror(errno)))")
+        }
+        ownsFD = true
+        var st = stat()
+        if fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR {
+            close(fd)
+            throw IngestError(.badInput, "\(path) is a directory, not a data file")
+        }
+        size = fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG ? Int64(st.st_size) : nil
+    }
+
+    deinit { if ownsFD { close(fd) } }
+
+    /// Appends up to one block to `buffer`; returns false at the end of the input.
+    func read(into buffer: inout [UInt8]) throws -> Bool {
+        let start = buffer.count
+        buffer.append(contentsOf: repeatElement(0, count: Self.blockSize))
+        var n = 0
+        while true {
+            n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + start, Self.blockSize) }
+            if n < 0 && errno == EINTR { continue }
+            break
+        }
+        guard n >= 0 else {
+            buffer.removeSubrange(start...)
+            throw IngestError(.io, "\(name): cannot read: \(String(cString: strerror(errno)))")
+        }
+        buffer.removeSubrange((start + n)...)
+        consumed += Int64(n)
+        return n > 0
+    }
+}
+
+/// Input that cannot be loaded: the message names the file, line and column.
+public struct IngestError: Error, CustomStringConvertible, Sendable {
+    public enum Kind: Sendable { case badInput, notFound, io, invalidArgument }
+    public var kind: Kind
+    public var message: String
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+    public var description: String { message }
+}
+
+/// A row that was skipped (`--max-bad-rows`) or that failed the load.
+public struct BadRow: Sendable {
+    public var file: String
+    /// 1-based physical line where the row starts (nil when the input has no lines).
+    public var line: Int?
+    public var column: String?
+    public var message: String
+
+    /// The one-line description users see.
+    public var description: String {
+        var where_ = file
+        if let line { where_ += ":\(line)" }
+        if let column { where_ += " column '\(column)'" }
+        return "\(where_): \(message)"
+    }
+}
+
+/// The bad-row budget of one load: rows are skipped until it is spent, then the load fails.
+public final class BadRowBudget {
+    public let limit: Int
+    public private(set) var skipped: [BadRow] = []
+    public private(set) var skippedCount = 0
+
+    public init(limit: Int) { self.limit = limit }
+
+    /// Records a bad row; throws it when the budget is spent.
+    func record(_ row: BadRow) throws {
+        guard skippedCount < limit else {
+            throw IngestError(.badInput, row.description + (limit > 0 ? " (more than --max-bad-rows \(limit) bad rows)" : ""))
+        }
+        skippedCount += 1
+        if skipped.count < 10 { skipped.append(row) }
+    }
+}
+
+/// `value` cut to a readable length for an error message.
+func excerpt(_ b: UnsafeRawBufferPointer) -> String {
+    let text = String(decoding: b.prefix(120), as: UTF8.self)
+    let cut = text.count > 40 ? String(text.prefix(40)) + "…" : text
+    var out = "'"
+    for ch in cut.unicodeScalars {
+        switch ch {
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        default: out.unicodeScalars.append(ch.value < 0x20 || ch == "\u{FFFD}" ? "?" : ch)
+        }
+    }
+    return out + "'"
+}
