@@ -4,6 +4,11 @@ import PackageDescription
 /// `lake`: a lakehouse in one command. Modules depend one way, bottom to top:
 /// C shims → Columnar → Parquet → DeltaLog; Catalog (SQLite); Query → Lake (operations) →
 /// lake (the executable).
+/// Hot loops over class-held buffers (parsers, builders, encoders) pay for dynamic
+/// exclusivity checks on every access; release builds skip them. Debug builds, which run the
+/// tests, keep them.
+let fastLoops: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+
 let package = Package(
     name: "lake",
     products: [
@@ -24,14 +29,14 @@ let package = Package(
                        providers: [.apt(["liblz4-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
-        .target(name: "Columnar"),
-        .target(name: "Parquet", dependencies: ["Columnar", "CZstd", "CSnappy", "CLZ4", "CZlib"]),
+        .target(name: "Columnar", swiftSettings: fastLoops),
+        .target(name: "Parquet", dependencies: ["Columnar", "CZstd", "CSnappy", "CLZ4", "CZlib"], swiftSettings: fastLoops),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
                        providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "DeltaLog", dependencies: ["Columnar", "Parquet"]),
         .target(name: "Catalog", dependencies: ["CSQLite"]),
         .target(name: "Query", dependencies: ["Columnar"]),
-        .target(name: "Ingest", dependencies: ["Columnar", "Parquet", "DeltaLog"]),
+        .target(name: "Ingest", dependencies: ["Columnar", "Parquet", "DeltaLog"], swiftSettings: fastLoops),
         .target(name: "Lake", dependencies: ["Columnar", "Parquet", "DeltaLog", "Catalog", "Query", "Ingest"]),
         .executableTarget(name: "lake", dependencies: [
             "Columnar", "Parquet", "Query", "DeltaLog", "Lake", "Ingest",

@@ -90,7 +90,7 @@ public struct BadRow: Sendable {
 }
 
 /// The bad-row budget of one load: rows are skipped until it is spent, then the load fails.
-public final class BadRowBudget {
+public final class BadRowBudget: @unchecked Sendable {
     public let limit: Int
     public private(set) var skipped: [BadRow] = []
     public private(set) var skippedCount = 0

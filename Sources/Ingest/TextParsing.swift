@@ -93,7 +93,7 @@ enum TextParsing {
         guard b.count < 64 else { return nil }
         var text = [CChar](repeating: 0, count: b.count + 1)
         for k in 0..<b.count { text[k] = CChar(bitPattern: b[k]) }
-        let lower = String(cString: text).lowercased()
+        let lower = String(decoding: UnsafeRawBufferPointer(start: b.baseAddress, count: b.count), as: UTF8.self).lowercased()
         switch lower {
         case "nan", "+nan", "-nan": return .nan
         case "inf", "+inf", "infinity", "+infinity": return .infinity

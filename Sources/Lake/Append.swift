@@ -29,13 +29,17 @@ extension Warehouse {
         let budget = BadRowBudget(limit: options.maxBadRows)
         var rows = 0
         let adds: [AddFile]
+        // Parsing runs on its own thread, one batch ahead of encoding.
+        let job = ReadJob(files: files, schema: snapshot.schema, options: options, budget: budget, progress: progress)
+        let pipeline = BatchPipeline { emit in try job.run(emit) }
         do {
-            try Ingest.read(files, table: snapshot.schema, options: options, budget: budget, progress: progress) { batch in
+            while let batch = try pipeline.next() {
                 try writer.write(batch)
                 rows += batch.rowCount
             }
             adds = try writer.close()
         } catch {
+            pipeline.cancel()
             writer.abort()
             throw error
         }
@@ -83,5 +87,18 @@ extension Warehouse {
             else { try? FileSystem.removeTree(created.location) }
             throw error
         }
+    }
+}
+
+/// What the parsing thread of an append reads; used only there until it is done.
+private struct ReadJob: @unchecked Sendable {
+    let files: [String]
+    let schema: Schema
+    let options: IngestOptions
+    let budget: BadRowBudget
+    let progress: ((Int64, Int64?) -> Void)?
+
+    func run(_ emit: (RecordBatch) throws -> Void) throws {
+        try Ingest.read(files, table: schema, options: options, budget: budget, progress: progress, emit)
     }
 }

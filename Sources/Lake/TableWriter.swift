@@ -51,6 +51,10 @@ final class TableWriter {
         self.dataSchema = dataSchema
         indexed = FileStats.indexedColumns(dataSchema, properties: { snapshot.property($0) })
         var options = ParquetWriter.Options()
+        // Row groups of 256Ki rows (as polars writes): ingest memory stays small and scans
+        // still read large, well-compressed chunks.
+        options.rowGroupRows = 1 << 18
+        options.rowGroupBytes = 64 << 20
         switch snapshot.property("delta.parquet.compression.codec")?.lowercased() {
         case nil, "zstd": options.codec = .zstd
         case "snappy": options.codec = .snappy

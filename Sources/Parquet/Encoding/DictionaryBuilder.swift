@@ -42,45 +42,48 @@ enum DictionaryBuilder {
 
     private static func fixed<T>(_ values: [T], limit: Int, key: (T) -> UInt64) -> ([T], [UInt32])? {
         let n = values.count
+        let maxEntries = max(1, limit / MemoryLayout<T>.size)
+        // Sized once for the most entries the limit allows: no rehashing.
         var capacity = 1024
+        while capacity < 2 * min(n, maxEntries + 1) { capacity *= 2 }
+        let mask = capacity - 1
         var slots = [Int32](repeating: -1, count: capacity)
-        var keys: [UInt64] = []
+        var keys = [UInt64](repeating: 0, count: min(n, maxEntries + 1))
         var dictionary: [T] = []
+        dictionary.reserveCapacity(min(n, maxEntries + 1))
         var indices = [UInt32](repeating: 0, count: n)
-        let valueSize = MemoryLayout<T>.size
-        var mask = UInt64(capacity - 1)
-        for i in 0..<n {
-            let k = key(values[i])
-            var slot = Int(truncatingIfNeeded: mix(k) & mask)
-            while true {
-                let entry = slots[slot]
-                if entry < 0 {
-                    let index = Int32(dictionary.count)
-                    slots[slot] = index
-                    keys.append(k)
-                    dictionary.append(values[i])
-                    indices[i] = UInt32(index)
-                    if dictionary.count * valueSize > limit { return nil }
-                    if dictionary.count * 2 > capacity {
-                        capacity *= 2
-                        mask = UInt64(capacity - 1)
-                        slots = [Int32](repeating: -1, count: capacity)
-                        for (j, key) in keys.enumerated() {
-                            var s = Int(truncatingIfNeeded: mix(key) & mask)
-                            while slots[s] >= 0 { s = (s + 1) & Int(mask) }
-                            slots[s] = Int32(j)
+        var entries = 0
+        let ok = values.withUnsafeBufferPointer { v in
+            slots.withUnsafeMutableBufferPointer { slots in
+                keys.withUnsafeMutableBufferPointer { keys in
+                    indices.withUnsafeMutableBufferPointer { indices in
+                        for i in 0..<n {
+                            let k = key(v[i])
+                            var slot = Int(truncatingIfNeeded: mix(k)) & mask
+                            while true {
+                                let entry = slots[slot]
+                                if entry < 0 {
+                                    guard entries < maxEntries else { return false }
+                                    slots[slot] = Int32(entries)
+                                    keys[entries] = k
+                                    dictionary.append(v[i])
+                                    indices[i] = UInt32(entries)
+                                    entries += 1
+                                    break
+                                }
+                                if keys[Int(entry)] == k {
+                                    indices[i] = UInt32(entry)
+                                    break
+                                }
+                                slot = (slot + 1) & mask
+                            }
                         }
+                        return true
                     }
-                    break
                 }
-                if keys[Int(entry)] == k {
-                    indices[i] = UInt32(entry)
-                    break
-                }
-                slot = (slot + 1) & Int(mask)
             }
         }
-        return (dictionary, indices)
+        return ok ? (dictionary, indices) : nil
     }
 
     private static func hashBytes(_ p: UnsafeRawPointer, _ n: Int) -> UInt64 {
