@@ -142,8 +142,8 @@ final class ColumnBuilder {
         case (.float, .number(let n)), (.double, .number(let n)), (.decimal, .number(let n)):
             try withBytes(n) { try append(text: $0) }
             return
-        case (.float, .string(let s)), (.double, .string(let s)), (.decimal, .string(let s)), (.date, .string(let s)),
-             (.timestamp, .string(let s)), (.timestampNTZ, .string(let s)), (.string, .string(let s)), (.binary, .string(let s)):
+        case (_, .string(let s)) where type.isPrimitive:
+            // A JSON string is text in the column's textual forms ("42", "true", "2026-01-01").
             try withBytes(s) { try append(text: $0) }
             return
         case (.struct(let fields), .object(let members)):
