@@ -14,6 +14,8 @@ final class InputStream {
     /// Bytes read so far.
     private(set) var consumed: Int64 = 0
     static let blockSize = 8 << 20
+    /// Where `read(2)` puts each block before it joins the caller's buffer.
+    private let block = UnsafeMutableRawBufferPointer.allocate(byteCount: blockSize, alignment: 16)
 
     init(path: String) throws {
         if path == "-" {
@@ -38,23 +40,21 @@ final class InputStream {
         size = fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG ? Int64(st.st_size) : nil
     }
 
-    deinit { if ownsFD { close(fd) } }
+    deinit {
+        if ownsFD { close(fd) }
+        block.deallocate()
+    }
 
     /// Appends up to one block to `buffer`; returns false at the end of the input.
     func read(into buffer: inout [UInt8]) throws -> Bool {
-        let start = buffer.count
-        buffer.append(contentsOf: repeatElement(0, count: Self.blockSize))
         var n = 0
         while true {
-            n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + start, Self.blockSize) }
+            n = Glibc.read(fd, block.baseAddress, block.count)
             if n < 0 && errno == EINTR { continue }
             break
         }
-        guard n >= 0 else {
-            buffer.removeSubrange(start...)
-            throw IngestError(.io, "\(name): cannot read: \(String(cString: strerror(errno)))")
-        }
-        buffer.removeSubrange((start + n)...)
+        guard n >= 0 else { throw IngestError(.io, "\(name): cannot read: \(String(cString: strerror(errno)))") }
+        buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: block[0..<n]))
         consumed += Int64(n)
         return n > 0
     }

@@ -1,1 +1,138 @@
+import Columnar
 import Testing
+@testable import Ingest
+#if canImport(Glibc)
+import Glibc
+#endif
+
+func withBytes<R>(_ s: String, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+    var utf8 = Array(s.utf8)
+    return try utf8.withUnsafeMutableBytes { try body(UnsafeRawBufferPointer($0)) }
+}
+
+func temporaryFile(_ contents: String, suffix: String) -> String {
+    let path = "/tmp/lake-ingest-test-\(UInt64.random(in: 0...UInt64.max))\(suffix)"
+    let f = fopen(path, "wb")!
+    _ = contents.utf8CString.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count - 1, f) }
+    fclose(f)
+    return path
+}
+
+@Suite struct TextParsingTests {
+    @Test func integersAreRangeChecked() {
+        #expect(withBytes("-9223372036854775808") { TextParsing.integer($0) } == .min)
+        #expect(withBytes(" 42 ") { TextParsing.integer($0) } == 42)
+        #expect(withBytes("9223372036854775808") { TextParsing.integer($0) } == nil)
+        #expect(withBytes("128") { TextParsing.integer($0, min: -128, max: 127) } == nil)
+        #expect(withBytes("1.0") { TextParsing.integer($0) } == nil)
+        #expect(withBytes("-") { TextParsing.integer($0) } == nil)
+    }
+
+    @Test func floatsRoundTrip() {
+        for text in ["0.1", "-2.5", "1e-7", "123456789.123456789", "3.4028235e38", "-0"] {
+            #expect(withBytes(text) { TextParsing.double($0) } == Double(text), "\(text)")
+        }
+        #expect(withBytes("NaN") { TextParsing.double($0) }?.isNaN == true)
+        #expect(withBytes("-Infinity") { TextParsing.double($0) } == -.infinity)
+        #expect(withBytes("0x10") { TextParsing.double($0) } == nil)
+        #expect(withBytes("1,5") { TextParsing.double($0) } == nil)
+    }
+
+    @Test func decimalsAreExact() {
+        #expect(withBytes("12.5") { TextParsing.decimal($0, precision: 5, scale: 2) } == 1250)
+        #expect(withBytes("-0.01") { TextParsing.decimal($0, precision: 5, scale: 2) } == -1)
+        #expect(withBytes("1.230") { TextParsing.decimal($0, precision: 5, scale: 2) } == 123)
+        #expect(withBytes("1.234") { TextParsing.decimal($0, precision: 5, scale: 2) } == nil, "no rounding")
+        #expect(withBytes("1234") { TextParsing.decimal($0, precision: 5, scale: 2) } == nil, "too many integer digits")
+    }
+
+    @Test func utf8Validation() {
+        let good: [UInt8] = Array("héllo 日本 😀".utf8)
+        #expect(good.withUnsafeBytes { TextParsing.isValidUTF8($0) })
+        for bad: [UInt8] in [[0xFF], [0xC3], [0xED, 0xA0, 0x80], [0xC0, 0x80]] {
+            #expect(!bad.withUnsafeBytes { TextParsing.isValidUTF8($0) })
+        }
+    }
+}
+
+@Suite struct DelimitedReaderTests {
+    let schema = Schema([Field("id", .long, nullable: false), Field("name", .string), Field("when", .timestamp)])
+
+    func read(_ text: String, options: DelimitedOptions = DelimitedOptions(), maxBad: Int = 0) throws -> ([[Value]], BadRowBudget) {
+        let path = temporaryFile(text, suffix: ".csv")
+        defer { unlink(path) }
+        let budget = BadRowBudget(limit: maxBad)
+        let reader = try DelimitedReader(input: try InputStream(path: path), table: schema, options: options, budget: budget)
+        var rows: [[Value]] = []
+        while let batch = try reader.next() {
+            for r in 0..<batch.rowCount { rows.append(batch.columns.map { $0.value(at: r) }) }
+        }
+        return (rows, budget)
+    }
+
+    @Test func rfc4180AndRealExports() throws {
+        let text = "\u{FEFF}name,id,when\r\n\"a, \"\"b\"\"\nc\",1,2026-01-01T00:00:00Z\r\n,2,\n\"\",3,2026-01-01 01:00:00+01:00"
+        let (rows, _) = try read(text)
+        #expect(rows.count == 3)
+        #expect(rows[0] == [.int(1), .string("a, \"b\"\nc"), .int(1_767_225_600_000_000)])
+        #expect(rows[1] == [.int(2), .null, .null])
+        #expect(rows[2] == [.int(3), .string(""), .int(1_767_225_600_000_000)])
+    }
+
+    @Test func badRowsNameLineAndColumn() throws {
+        do {
+            _ = try read("id,name\n1,a\n2,b\nx,c\n")
+            Issue.record("accepted a bad row")
+        } catch let error as IngestError {
+            #expect(error.message.contains(":4 column 'id'"), "\(error.message)")
+            #expect(error.message.contains("'x'"))
+        }
+        let (rows, budget) = try read("id,name\n1,a\nx,b\n3,c,extra\n4,d\n", maxBad: 2)
+        #expect(rows.map { $0[0] } == [.int(1), .int(4)])
+        #expect(budget.skipped.map(\.line) == [3, 4])
+    }
+
+    @Test func noHeaderMapsByPosition() throws {
+        var options = DelimitedOptions()
+        options.header = false
+        options.delimiter = UInt8(ascii: ";")
+        options.nullValue = "NA"
+        let (rows, _) = try read("1;NA;\n2;x;2026-01-01T00:00:00Z", options: options)
+        #expect(rows == [[.int(1), .null, .null], [.int(2), .string("x"), .int(1_767_225_600_000_000)]])
+    }
+
+    @Test func structuralErrorsFailTheLoad() {
+        #expect(throws: IngestError.self) { try read("id,name\n1,\"open\n") }
+        #expect(throws: IngestError.self) { try read("") }
+        #expect(throws: IngestError.self) { try read("id,name\n") }
+        #expect(throws: IngestError.self) { try read("id,nope\n1,2\n") }
+        #expect(throws: IngestError.self) { try read("name\nx\n") }  // id is not null and missing
+    }
+}
+
+@Suite struct InferenceTests {
+    @Test func csvColumnsWiden() throws {
+        let path = temporaryFile("a,b,c,d,e,f\n1,1,true,2026-01-01,2026-01-01T00:00:00Z,x\n2,1.5,false,2026-01-02,2026-01-01T00:00:00,\n",
+                                 suffix: ".csv")
+        defer { unlink(path) }
+        let schema = try SchemaInference.infer(path, options: IngestOptions())
+        #expect(schema.fields.map(\.type) == [.long, .double, .boolean, .date, .string, .string])
+    }
+
+    @Test func decimalsWhenAsked() throws {
+        let path = temporaryFile("price\n12.50\n3.1\n100\n", suffix: ".csv")
+        defer { unlink(path) }
+        var options = IngestOptions()
+        options.inferDecimal = true
+        #expect(try SchemaInference.infer(path, options: options).fields[0].type == .decimal(precision: 21, scale: 2))
+    }
+
+    @Test func ndjsonNestedShapes() throws {
+        let path = temporaryFile("{\"id\": 1, \"tags\": [\"a\"], \"p\": {\"x\": 1.5}}\n{\"id\": 2, \"p\": {\"y\": \"2026-01-01\"}}\n", suffix: ".json")
+        defer { unlink(path) }
+        let schema = try SchemaInference.infer(path, options: IngestOptions())
+        #expect(schema.fields.map(\.name) == ["id", "tags", "p"])
+        #expect(schema.fields[1].type == .array(element: .string, containsNull: true))
+        #expect(schema.fields[2].type == .struct([Field("x", .double), Field("y", .date)]))
+    }
+}
