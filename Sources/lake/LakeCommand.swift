@@ -5,6 +5,7 @@ import DeltaLog
 import Ingest
 import Lake
 import Parquet
+import Query
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -114,6 +115,8 @@ struct CommandFailure: Error, CustomStringConvertible {
             case .invalidArgument: self.init(.usage, type: "invalid_argument", e.message)
             case .io: self.init(.runtime, type: "io", e.message)
             }
+        case let e as QueryError:
+            self.init(.usage, type: "invalid_predicate", e.description)
         case let e as SchemaSpecError:
             self.init(.usage, type: "invalid_schema", e.description)
         case let e as SQLiteError:

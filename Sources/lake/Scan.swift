@@ -38,6 +38,12 @@ struct Scan: ParsableCommand {
     @Option(help: "Comma-separated columns to read (default: all).")
     var columns: String?
 
+    @Option(name: .customLong("where"), help: "Only rows where this SQL condition is true: \"region = 'eu' AND amount > 100\".")
+    var predicate: String?
+
+    @Flag(help: "Print the plan and what pruning achieved instead of rows.")
+    var explain = false
+
     @Option(help: "Stop after this many rows.")
     var limit: Int?
 
@@ -76,15 +82,40 @@ struct Scan: ParsableCommand {
                 guard versions.version == nil && versions.asOf == nil else {
                     throw ValidationError("--version and --as-of apply to tables, not to a Parquet file")
                 }
+                guard !explain else { throw ValidationError("--explain applies to tables") }
                 let reader = try ParquetReader(path: source)
                 schema = try reader.projectedSchema(projection)
-                let stream = BatchStream(reader: reader, columns: projection, limit: limit,
+                // A predicate on a file filters rows (files have no log statistics to prune with).
+                let filter = try predicate.map { try Predicate(parsing: $0, schema: reader.schema.schema) }
+                let readColumns = filter.map { f in (projection ?? schema.fields.map(\.name)) + f.columns.sorted().filter { !(projection ?? schema.fields.map(\.name)).contains($0) } } ?? projection
+                let stream = BatchStream(reader: reader, columns: filter == nil ? projection : readColumns,
+                                         limit: filter == nil ? limit : nil,
                                          progress: Progress(label: "scan", total: min(limit ?? .max, reader.rowCount),
                                                             quiet: !showProgress))
-                batches = stream.next
+                if let filter {
+                    var remaining = limit ?? .max
+                    batches = {
+                        while remaining > 0, var batch = try stream.next() {
+                            batch = batch.take(try filter.select(batch))
+                            batch = RecordBatch(schema: schema, columns: Array(batch.columns.prefix(schema.fields.count)))
+                            if batch.rowCount == 0 { continue }
+                            if batch.rowCount > remaining { batch = batch.slice(0..<remaining) }
+                            remaining -= batch.rowCount
+                            return batch
+                        }
+                        return nil
+                    }
+                } else {
+                    batches = stream.next
+                }
             } else {
                 let (_, _, snapshot) = try global.snapshot(of: source, versions)
-                let scan = try TableScan(snapshot: snapshot, columns: projection, limit: limit)
+                let scan = try TableScan(snapshot: snapshot, columns: projection, predicate: predicate, limit: limit)
+                if explain {
+                    while try scan.next() != nil {}
+                    printExplain(scan)
+                    return
+                }
                 schema = scan.schema
                 let progress = Progress(label: "scan", total: Int(min(Int64(limit ?? .max), snapshot.statsRowCount ?? 0)),
                                         quiet: !showProgress || snapshot.statsRowCount == nil)
@@ -101,6 +132,27 @@ struct Scan: ParsableCommand {
                 try printRows(batches, schema: schema, format: TextFormat(rawValue: chosen.rawValue)!)
             }
         }
+    }
+
+    private func printExplain(_ scan: TableScan) {
+        let s = scan.statistics
+        let json = JSON.orderedObject([
+            ("table", .string(scan.snapshot.root)), ("version", .int(Int(scan.snapshot.version))),
+            ("predicate", scan.predicate.map { .string($0.expression.description) } ?? .null),
+            ("columns", .array(scan.schema.fields.map { .string($0.name) })),
+            ("files_total", .int(s.filesTotal)), ("files_pruned_by_partition", .int(s.filesPrunedByPartition)),
+            ("files_skipped_by_stats", .int(s.filesSkippedByStats)), ("files_read", .int(s.filesRead)),
+            ("row_groups_read", .int(s.rowGroupsRead)), ("row_groups_skipped", .int(s.rowGroupsSkipped)),
+            ("bytes_read", .int(Int(s.bytesRead))), ("rows_read", .int(s.rowsRead)), ("rows_returned", .int(s.rowsReturned)),
+        ])
+        var text = "scan \(scan.snapshot.root) at version \(scan.snapshot.version)\n"
+        text += "  columns: \(scan.schema.fields.map(\.name).joined(separator: ", "))\n"
+        if let p = scan.predicate { text += "  filter: \(p.expression)\n" }
+        text += "  files: \(s.filesTotal) total, \(s.filesPrunedByPartition) pruned by partition, \(s.filesSkippedByStats) skipped by stats, \(s.filesRead) read\n"
+        text += "  row groups: \(s.rowGroupsRead) read, \(s.rowGroupsSkipped) skipped by statistics\n"
+        text += "  bytes read: \(s.bytesRead) (compressed column chunks)\n"
+        text += "  rows: \(s.rowsRead) read, \(s.rowsReturned) returned\n"
+        emit(global, json: json, text: text)
     }
 
     private func printRows(_ next: () throws -> RecordBatch?, schema: Schema, format: TextFormat) throws {

@@ -186,13 +186,16 @@ struct Count: ParsableCommand {
     @Argument(help: "The table.")
     var table: String
 
+    @Option(name: .customLong("where"), help: "Count only rows where this SQL condition is true.")
+    var predicate: String?
+
     @OptionGroup var versions: VersionOptions
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
         try runReportingErrors(global) {
             let (warehouse, _, snapshot) = try global.snapshot(of: table, versions)
-            let n = try warehouse.count(snapshot)
+            let n = try predicate.map { try warehouse.count(snapshot, where: $0).count } ?? warehouse.count(snapshot)
             emit(global, json: .object(["count": .int(Int(n))]), text: "\(n)\n")
         }
     }
