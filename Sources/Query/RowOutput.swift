@@ -96,29 +96,34 @@ public final class RowPrinter {
         switch format {
         case .csv, .tsv:
             let delimiter = UInt8(ascii: format == .csv ? "," : "\t")
-            var cell: [UInt8] = []
-            for row in 0..<batch.rowCount {
-                try out.write { buffer in
-                    for (c, column) in columns.enumerated() {
+            let cells = CellFormatter.format(batch, style: .delimited(delimiter))
+            try out.write { buffer in
+                buffer.reserveCapacity(buffer.count + cells.reduce(0) { $0 + $1.bytes.count } + batch.rowCount * (cells.count + 1))
+                for row in 0..<batch.rowCount {
+                    for (c, cell) in cells.enumerated() {
                         if c > 0 { buffer.append(delimiter) }
-                        cell.removeAll(keepingCapacity: true)
-                        if ColumnText.appendText(column, row, to: &cell) {
-                            Self.appendDelimited(cell, delimiter: delimiter, emptyQuoted: true, to: &buffer)
+                        if cell.nulls?[row] ?? true {
+                            buffer.append(contentsOf: cell.bytes[cell.offsets[row]..<cell.offsets[row + 1]])
                         }
                     }
                     buffer.append(0x0A)
                 }
             }
         case .json, .jsonl:
+            let cells = CellFormatter.format(batch, style: .json)
             for row in 0..<batch.rowCount {
                 let first = rowsWritten == 0
                 try out.write { buffer in
                     if format == .json { buffer += (first ? "\n" : ",\n").utf8 }
                     buffer.append(UInt8(ascii: "{"))
-                    for (c, column) in columns.enumerated() {
+                    for (c, cell) in cells.enumerated() {
                         if c > 0 { buffer.append(UInt8(ascii: ",")) }
                         buffer += keys[c]
-                        ColumnText.appendJSON(column, row, to: &buffer)
+                        if cell.nulls?[row] ?? true {
+                            buffer.append(contentsOf: cell.bytes[cell.offsets[row]..<cell.offsets[row + 1]])
+                        } else {
+                            buffer += "null".utf8
+                        }
                     }
                     buffer.append(UInt8(ascii: "}"))
                     if format == .jsonl { buffer.append(0x0A) }

@@ -1,0 +1,154 @@
+import Columnar
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The formatted values of one column: cell `i` is `bytes[offsets[i]..<offsets[i+1]]`, and
+/// `nulls` marks null cells (empty in CSV, `null` in JSON).
+struct CellBuffer: Sendable {
+    var offsets: [Int]
+    var bytes: [UInt8]
+    var nulls: Bitmap?
+}
+
+/// Formats whole columns at a time (one type switch per column, tight loops per value), so
+/// printing a batch is formatting its columns — in parallel — then copying cells into rows.
+enum CellFormatter {
+    enum Style { case delimited(UInt8), json }
+
+    static func format(_ batch: RecordBatch, style: Style) -> [CellBuffer] {
+        let columns = batch.columns
+        let results = UncheckedBox<[CellBuffer?]>(Array(repeating: nil, count: columns.count))
+        DispatchQueue.concurrentPerform(iterations: columns.count) { c in
+            let cells = format(columns[c], style: style)
+            results.lock.withLock { results.value[c] = cells }
+        }
+        return results.value.map { $0! }
+    }
+
+    static func format(_ column: Column, style: Style) -> CellBuffer {
+        let n = column.count
+        var offsets = [Int](repeating: 0, count: n + 1)
+        var out: [UInt8] = []
+        let valid = column.validity
+        func each(_ body: (Int, inout [UInt8]) -> Void) {
+            out.reserveCapacity(n * 8)
+            for i in 0..<n {
+                if valid?[i] ?? true { body(i, &out) }
+                offsets[i + 1] = out.count
+            }
+        }
+        let json: Bool
+        if case .json = style { json = true } else { json = false }
+        switch column.storage {
+        case .bool(let v):
+            each { i, out in out += (v[i] ? "true" : "false").utf8 }
+        case .int8(let v): each { i, out in ValueText.appendInt(Int64(v[i]), to: &out) }
+        case .int16(let v): each { i, out in ValueText.appendInt(Int64(v[i]), to: &out) }
+        case .int32(let v):
+            if column.type == .date {
+                each { i, out in
+                    if json { out.append(UInt8(ascii: "\"")) }
+                    ValueText.appendDate(days: Int64(v[i]), to: &out)
+                    if json { out.append(UInt8(ascii: "\"")) }
+                }
+            } else {
+                each { i, out in ValueText.appendInt(Int64(v[i]), to: &out) }
+            }
+        case .int64(let v):
+            if column.type == .timestamp || column.type == .timestampNTZ {
+                let utc = column.type == .timestamp
+                each { i, out in
+                    if json { out.append(UInt8(ascii: "\"")) }
+                    ValueText.appendTimestamp(micros: v[i], utc: utc, to: &out)
+                    if json { out.append(UInt8(ascii: "\"")) }
+                }
+            } else {
+                each { i, out in ValueText.appendInt(v[i], to: &out) }
+            }
+        case .float32(let v):
+            each { i, out in
+                let q = json && !v[i].isFinite
+                if q { out.append(UInt8(ascii: "\"")) }
+                ValueText.appendFloat(v[i], to: &out)
+                if q { out.append(UInt8(ascii: "\"")) }
+            }
+        case .float64(let v):
+            each { i, out in
+                let q = json && !v[i].isFinite
+                if q { out.append(UInt8(ascii: "\"")) }
+                ValueText.appendFloat(v[i], to: &out)
+                if q { out.append(UInt8(ascii: "\"")) }
+            }
+        case .int128(let v):
+            guard case .decimal(_, let scale) = column.type else { break }
+            each { i, out in ValueText.appendDecimal(v[i], scale: scale, to: &out) }
+        case .bytes(let o, let b):
+            let binary = column.type == .binary
+            b.withUnsafeBytes { raw in
+                each { i, out in
+                    let cell = UnsafeRawBufferPointer(rebasing: raw[o[i]..<o[i + 1]])
+                    switch style {
+                    case .json:
+                        out.append(UInt8(ascii: "\""))
+                        if binary { ValueText.appendBase64(cell, to: &out) } else { ValueText.appendJSONEscaped(cell, to: &out) }
+                        out.append(UInt8(ascii: "\""))
+                    case .delimited(let delimiter):
+                        if binary { ValueText.appendBase64(cell, to: &out) }
+                        else { appendDelimited(cell, delimiter: delimiter, to: &out) }
+                    }
+                }
+            }
+        case .structure, .list, .map:
+            var scratch: [UInt8] = []
+            each { i, out in
+                if json {
+                    ColumnText.appendJSON(column, i, to: &out)
+                } else if case .delimited(let delimiter) = style {
+                    scratch.removeAll(keepingCapacity: true)
+                    ColumnText.appendJSON(column, i, to: &scratch)
+                    scratch.withUnsafeBytes { appendDelimited($0, delimiter: delimiter, to: &out) }
+                }
+            }
+        }
+        return CellBuffer(offsets: offsets, bytes: out, nulls: valid)
+    }
+
+    /// RFC 4180: a cell holding the delimiter, a quote, CR or LF is quoted with quotes
+    /// doubled; an empty string is `""` so it differs from null.
+    static func appendDelimited(_ cell: UnsafeRawBufferPointer, delimiter: UInt8, to out: inout [UInt8]) {
+        if cell.isEmpty { out += "\"\"".utf8; return }
+        var needsQuotes = false
+        for b in cell where b == delimiter || b == UInt8(ascii: "\"") || b == 0x0A || b == 0x0D {
+            needsQuotes = true
+            break
+        }
+        guard needsQuotes else { out.append(contentsOf: cell); return }
+        out.append(UInt8(ascii: "\""))
+        for b in cell {
+            if b == UInt8(ascii: "\"") { out.append(b) }
+            out.append(b)
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+}
+
+/// A value shared by worker threads under a lock.
+final class UncheckedBox<T>: @unchecked Sendable {
+    var value: T
+    let lock = QueryLock()
+    init(_ value: T) { self.value = value }
+}
+
+/// A mutex for the few shared writes of parallel formatting.
+final class QueryLock: @unchecked Sendable {
+    private var mutex = pthread_mutex_t()
+    init() { pthread_mutex_init(&mutex, nil) }
+    deinit { pthread_mutex_destroy(&mutex) }
+    func withLock<R>(_ body: () throws -> R) rethrows -> R {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        return try body()
+    }
+}
