@@ -96,7 +96,7 @@ public final class TableScan {
                 let file = snapshot.files[fileIndex]
                 fileIndex += 1
                 if let predicate {
-                    if !predicate.mightMatch({ self.partitionBounds(file, $0) }) {
+                    if !snapshot.metadata.partitionColumns.isEmpty && !predicate.mightMatch({ self.partitionBounds(file, $0) }) {
                         statistics.filesPrunedByPartition += 1
                         continue
                     }
@@ -297,7 +297,7 @@ extension Warehouse {
                     try Partitioning.column(file.partitionValues.first { $0.0 == f.name }?.1 ?? nil, type: f.type, count: 1)
                 }
                 let row = RecordBatch(schema: Schema(fields), columns: columns)
-                if try !bound.select(row).isEmpty { total += file.numRecords! } else { stats.filesPrunedByPartition += 1 }
+                if try !bound.select(row, rowCount: 1).isEmpty { total += file.numRecords! } else { stats.filesPrunedByPartition += 1 }
             }
             return (total, stats)
         }

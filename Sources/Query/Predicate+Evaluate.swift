@@ -4,7 +4,12 @@ extension Predicate {
     /// The rows of `batch` for which the predicate is TRUE. The batch must hold every column
     /// the predicate reads.
     public func select(_ batch: RecordBatch) throws -> [Int] {
-        let n = batch.rowCount
+        try select(batch, rowCount: batch.rowCount)
+    }
+
+    /// The rows for which the predicate is TRUE, for a batch of `rowCount` rows (a batch
+    /// without columns still has rows when the predicate reads none).
+    public func select(_ batch: RecordBatch, rowCount n: Int) throws -> [Int] {
         guard case .boolean(let values, let validity) = try evaluate(expression, batch, n) else { return [] }
         var out: [Int] = []
         out.reserveCapacity(n)

@@ -79,6 +79,17 @@ public struct Predicate: Sendable {
     static func castLiterals(_ e: Expression, _ schema: Schema) throws -> Expression {
         func r(_ x: Expression) throws -> Expression { try castLiterals(x, schema) }
         func cast(_ x: Expression, toward other: Expression) throws -> Expression {
+            // A number compared with a float column is compared as a float (as DuckDB does):
+            // `f32 = 0.1` matches the float nearest 0.1.
+            if case .column(let name) = other, schema.fields.first(where: { $0.name == name })?.type == .float,
+               case .literal(let l) = x {
+                switch l {
+                case .integer(let i): return .literal(.double(Double(Float(i))))
+                case .decimal(let v, let s): return .literal(.double(Double(Float(Double(v) / Double(pow10(s))))))
+                case .double(let d): return .literal(.double(Double(Float(d))))
+                default: break
+                }
+            }
             guard case .literal(.string(let s)) = x, let k = try? kind(of: other, schema), k.isTemporal else { return x }
             if k == .date, let d = ValueText.parseDate(Substring(s)) { return .literal(.date(d)) }
             if let (t, zone) = ValueText.parseTimestamp(Substring(s)) { return .literal(.timestamp(t, hasZone: zone)) }

@@ -717,3 +717,28 @@ def names_line(message: str, file_name: str, line: int) -> bool:
         re.search(rf"\bline\W{{0,3}}{n}(?!\d)", message, re.IGNORECASE)
         or re.search(rf"{re.escape(file_name)}:{n}(?!\d)", message)
     )
+
+
+# --------------------------------------------------------------------------------------
+# Predicates (test_query.py): the live files of a table with their statistics
+# --------------------------------------------------------------------------------------
+
+
+def live_adds(table_dir) -> dict[str, dict]:
+    """The live add actions of a table whose log is JSON commits only (what lake writes),
+    keyed by their path as it is on disk relative to the table (percent-decoded), each
+    with its statistics parsed into `add["stats_parsed"]` (None when the add has none;
+    decimals and floats as Decimal, so nothing is rounded)."""
+    from urllib.parse import unquote
+
+    adds: dict[str, dict] = {}
+    for version in log_versions(table_dir):
+        for action in read_commit(table_dir, version):
+            if "add" in action:
+                add = dict(action["add"])
+                stats = add.get("stats")
+                add["stats_parsed"] = json.loads(stats, parse_float=Decimal) if stats else None
+                adds[unquote(add["path"])] = add
+            elif "remove" in action:
+                adds.pop(unquote(action["remove"]["path"]), None)
+    return adds

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -685,11 +684,17 @@ BAD_KINDS = {
                                 3, "qty", "lots", True, ()),
     "after_embedded_newline": ("multiline.csv", HEADER.encode() + b'1,"two\nlines",10,2026-01-01\n'
                                b"2,beta,zz,2026-01-02\n", 4, "qty", "zz", True, ()),
+    "crlf_bad_row": ("crlf.csv", b"order_id,label,qty,ship_date\r\n1,alpha,10,2026-01-01\r\n"
+                     b"2,beta,20,2026-01-02\r\n3,gamma,x9,2026-01-03\r\n5,epsilon,50,2026-01-05\r\n",
+                     4, "qty", "x9", True, ()),
     "unterminated_quote": ("unterminated.csv", _csv_with(b'3,"gamma,30,2026-01-03'), 4, None, None, False, ()),
     "unknown_column": ("unknown_col.csv", b"order_id,label,qty,ship_date,bogus_col\n1,a,1,2026-01-01,x\n",
                        None, "bogus_col", None, False, ()),
     "missing_not_null_column": ("no_id.csv", b"label,qty\na,1\n", None, "order_id", None, False, ()),
     "ndjson_malformed": ("malformed.ndjson", _ndjson_with('{"order_id": 3, "label": '), 3, None, None, False, ()),
+    "ndjson_invalid_utf8": ("bad_utf8.ndjson",
+                            _ndjson_with('{"order_id": 3, "label": "gam@@ma"}').replace(b"@@", b"\xff\xfe"),
+                            3, None, None, False, ()),
     "ndjson_not_an_object": ("array_line.ndjson", _ndjson_with("[3, \"gamma\"]"), 3, None, None, False, ()),
     "truncated_parquet": ("truncated.parquet", _truncated_parquet(), None, None, None, False, ()),
     "empty_file": ("empty.csv", b"", None, None, None, False, ()),
@@ -914,6 +919,8 @@ def test_format_flag_and_unsupported_extensions(lk, tmp_path, duckdb_con):
     # No format from the extension and no --format: refused (Choice: exit 1 or 2), unchanged.
     proc = lk.run("append", "t", txt)
     assert proc.returncode in (1, 2) and error_lines(proc), describe(proc)
+    assert table_state(lk, "t", path) == state
+    lk.fails(4, "append", "t", tmp_path / "missing.csv")  # a missing input file: not found
     assert table_state(lk, "t", path) == state
     lk.ok("append", "t", txt, "--format", "csv")
     lk.ok("append", "t", write(tmp_path, "objects.log", ndjson({"id": 2, "name": "b"})), "--format", "json")

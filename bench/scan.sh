@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Scan benchmark: lake scan/count, with and without --where, against DuckDB's delta_scan.
+#
+#   swift build -c release          # builds .build/release/lake
+#   bench/scan.sh                   # 2,000,000 events, best of 3 (a few minutes on 2 cores)
+#   BENCH_ROWS=200000 bench/scan.sh # a quick run
+#
+# Extra arguments go to bench/scan.py (--rows N, --workdir DIR, --keep, --json FILE, --repeat N).
+# With --workdir the generated input is cached there between runs.
+# Python: $PYTHON if set, else .venv/bin/python if present, else python3.
+# Needs the Python packages of Tests/Interop/requirements.txt (duckdb, duckdb-extension-delta,
+# pyarrow, numpy); the input comes from bench/ingest.py's generator.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+
+# $PYTHON overrides; else the project's virtualenv if there is one; else python3.
+if [ -z "${PYTHON:-}" ]; then
+    if [ -x .venv/bin/python ]; then
+        PYTHON=.venv/bin/python
+    else
+        PYTHON=python3
+    fi
+fi
+
+LAKE=.build/release/lake
+if [ ! -x "$LAKE" ]; then
+    echo "error: $LAKE not found; build it first with: swift build -c release" >&2
+    exit 1
+fi
+
+exec "$PYTHON" bench/scan.py --lake "$LAKE" --python "$PYTHON" "$@"
