@@ -1,3 +1,4 @@
+import Columnar
 import Dispatch
 #if canImport(Glibc)
 import Glibc
@@ -17,18 +18,6 @@ final class ResultBox<T>: @unchecked Sendable {
 
     func values() throws -> [T] {
         try slots.map { try $0!.get() }
-    }
-}
-
-/// A mutex over pthread, so the module needs no Foundation.
-final class Lock: @unchecked Sendable {
-    private var mutex = pthread_mutex_t()
-    init() { pthread_mutex_init(&mutex, nil) }
-    deinit { pthread_mutex_destroy(&mutex) }
-    func withLock<R>(_ body: () throws -> R) rethrows -> R {
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
-        return try body()
     }
 }
 

@@ -137,18 +137,6 @@ enum CellFormatter {
 /// A value shared by worker threads under a lock.
 final class UncheckedBox<T>: @unchecked Sendable {
     var value: T
-    let lock = QueryLock()
+    let lock = Lock()
     init(_ value: T) { self.value = value }
-}
-
-/// A mutex for the few shared writes of parallel formatting.
-final class QueryLock: @unchecked Sendable {
-    private var mutex = pthread_mutex_t()
-    init() { pthread_mutex_init(&mutex, nil) }
-    deinit { pthread_mutex_destroy(&mutex) }
-    func withLock<R>(_ body: () throws -> R) rethrows -> R {
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
-        return try body()
-    }
 }

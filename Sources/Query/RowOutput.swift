@@ -187,25 +187,11 @@ public final class RowPrinter {
         return flat + String(repeating: " ", count: width - flat.count)
     }
 
-    /// RFC 4180: quote a field holding the delimiter, a quote, CR or LF, doubling quotes;
-    /// with `emptyQuoted`, an empty string is `""` so it differs from null.
+    /// RFC 4180 quoting (see ``CellFormatter/appendDelimited(_:delimiter:to:)``); with
+    /// `emptyQuoted` false, an empty cell stays empty (header names).
     static func appendDelimited(_ cell: [UInt8], delimiter: UInt8, emptyQuoted: Bool, to out: inout [UInt8]) {
-        if cell.isEmpty {
-            if emptyQuoted { out += "\"\"".utf8 }
-            return
-        }
-        var needsQuotes = false
-        for b in cell where b == delimiter || b == UInt8(ascii: "\"") || b == 0x0A || b == 0x0D {
-            needsQuotes = true
-            break
-        }
-        guard needsQuotes else { out += cell; return }
-        out.append(UInt8(ascii: "\""))
-        for b in cell {
-            if b == UInt8(ascii: "\"") { out.append(b) }
-            out.append(b)
-        }
-        out.append(UInt8(ascii: "\""))
+        if cell.isEmpty && !emptyQuoted { return }
+        cell.withUnsafeBytes { CellFormatter.appendDelimited($0, delimiter: delimiter, to: &out) }
     }
 }
 

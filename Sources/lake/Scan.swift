@@ -38,7 +38,7 @@ struct Scan: ParsableCommand {
     @Option(help: "Comma-separated columns to read (default: all).")
     var columns: String?
 
-    @Option(name: .customLong("where"), help: "Only rows where this SQL condition is true: \"region = 'eu' AND amount > 100\".")
+    @Option(name: .customLong("where"), parsing: .unconditional, help: "Only rows where this SQL condition is true: \"region = 'eu' AND amount > 100\".")
     var predicate: String?
 
     @Flag(help: "Print the plan and what pruning achieved instead of rows.")

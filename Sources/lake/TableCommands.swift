@@ -186,7 +186,7 @@ struct Count: ParsableCommand {
     @Argument(help: "The table.")
     var table: String
 
-    @Option(name: .customLong("where"), help: "Count only rows where this SQL condition is true.")
+    @Option(name: .customLong("where"), parsing: .unconditional, help: "Count only rows where this SQL condition is true.")
     var predicate: String?
 
     @OptionGroup var versions: VersionOptions
