@@ -1,3 +1,4 @@
+import Columnar
 import CLZ4
 import CSnappy
 import CZlib
