@@ -2,7 +2,7 @@
 #   make demo    install what is missing, build release, run a short demonstration
 #   make test    install, build, run the Swift unit tests and the interop tests
 #   make bench   benchmarks against peers (pyarrow, delta-rs), printing ratios
-#   make fuzz    run the libFuzzer target for the Parquet reader (FUZZ_SECONDS, default 300)
+#   make fuzz    run the libFuzzer targets for the readers of untrusted bytes (FUZZ_SECONDS each, default 300)
 
 SHELL := /bin/bash
 VENV := .venv
@@ -52,13 +52,21 @@ bench: release venv
 	PYTHON=$(PY) bash bench/parquet_rw.sh
 	PYTHON=$(PY) bash bench/table_open.sh
 
-# libFuzzer over the Parquet reader, seeded with the conformance fixtures.
+# libFuzzer over the readers of untrusted bytes: Parquet files (seeded with the conformance
+# fixtures), Delta commit files (seeded with the fixture tables' logs) and CSV/NDJSON inputs.
+# FUZZ_SECONDS each; FUZZ_TARGETS picks a subset.
+FUZZ_TARGETS ?= ParquetFuzz LogFuzz IngestFuzz
 fuzz: deps
-	swift build -c debug --product ParquetFuzz --scratch-path .build-fuzz \
-	  -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING -Xswiftc -parse-as-library
-	mkdir -p fuzz-corpus
-	cp -n ../shared/fixtures/parquet-testing/*.parquet Fixtures/*.parquet fuzz-corpus/ 2>/dev/null || true
-	.build-fuzz/debug/ParquetFuzz fuzz-corpus -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 -rss_limit_mb=2048
+	mkdir -p fuzz-corpus/ParquetFuzz fuzz-corpus/LogFuzz fuzz-corpus/IngestFuzz
+	cp -n ../shared/fixtures/parquet-testing/*.parquet Fixtures/*.parquet fuzz-corpus/ParquetFuzz/ 2>/dev/null || true
+	for f in ../shared/fixtures/delta-tables/*/_delta_log/*.json; do cp -n "$$f" "fuzz-corpus/LogFuzz/$$(echo $$f | tr / _)" 2>/dev/null || true; done
+	printf 'a,b,c\n1,"x ""y""",2.5\n' > fuzz-corpus/IngestFuzz/seed.csv
+	printf '{"a": 1, "i": [1, null], "j": {"x": "y"}, "k": {"z": 2}}\n' > fuzz-corpus/IngestFuzz/seed.json
+	for t in $(FUZZ_TARGETS); do \
+	  swift build -c debug --product $$t --scratch-path .build-fuzz \
+	    -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING -Xswiftc -parse-as-library && \
+	  .build-fuzz/debug/$$t fuzz-corpus/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 -rss_limit_mb=2048 || exit 1; \
+	done
 
 clean:
 	rm -rf .build .build-fuzz $(VENV)

@@ -44,6 +44,8 @@ let package = Package(
         ]),
         .executableTarget(name: "LakeBench", dependencies: ["Columnar", "Parquet"]),
         .executableTarget(name: "ParquetFuzz", dependencies: ["Parquet"]),
+        .executableTarget(name: "LogFuzz", dependencies: ["DeltaLog"]),
+        .executableTarget(name: "IngestFuzz", dependencies: ["Columnar", "DeltaLog", "Ingest"]),
         .testTarget(name: "ColumnarTests", dependencies: ["Columnar"]),
         .testTarget(name: "ParquetTests", dependencies: ["Columnar", "Parquet"]),
         .testTarget(name: "QueryTests", dependencies: ["Columnar", "Query"]),

@@ -1,0 +1,61 @@
+import Columnar
+import DeltaLog
+import Ingest
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// libFuzzer entry point for the text readers: the bytes are loaded as CSV (with and without
+/// a header) and as NDJSON into a table with every type, under a bad-row budget. Any outcome
+/// but a crash, a hang or a giant allocation is fine. Build with `make fuzz`.
+let fuzzSchema = Schema([
+    Field("a", .long), Field("b", .string), Field("c", .double), Field("d", .decimal(precision: 12, scale: 2)),
+    Field("e", .date), Field("f", .timestamp), Field("g", .boolean), Field("h", .binary),
+    Field("i", .array(element: .int, containsNull: true)), Field("j", .struct([Field("x", .string)])),
+    Field("k", .map(key: .string, value: .long, valueContainsNull: true)), Field("l", .timestampNTZ),
+])
+
+let fuzzPath = "/tmp/lake-ingest-fuzz-\(getpid())"
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzIngest(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
+    for (format, header) in [("csv", true), ("csv", false), ("json", true)] {
+        let path = fuzzPath + "." + format
+        unlink(path)
+        try? FileSystem.writeNew(path, Array(UnsafeBufferPointer(start: data, count: size)))
+        var options = IngestOptions()
+        options.delimited.header = header
+        options.maxBadRows = 5
+        try? Ingest.read([path], table: fuzzSchema, options: options, budget: BadRowBudget(limit: 5)) { _ in }
+        if format == "csv" && header { _ = try? SchemaInference.infer(path, options: options) }
+        unlink(path)
+    }
+    return 0
+}
+
+#if FUZZING
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(
+    _ argc: UnsafeMutablePointer<Int32>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> Int32
+) -> Int32
+
+@_cdecl("IngestFuzz_main")
+public func ingestFuzzMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    var count = argc
+    var arguments = argv
+    return LLVMFuzzerRunDriver(&count, &arguments, fuzzIngest)
+}
+#else
+@main
+struct IngestFuzzReplay {
+    static func main() throws {
+        for path in CommandLine.arguments.dropFirst() {
+            let bytes = try FileSystem.read(path) ?? []
+            _ = bytes.withUnsafeBufferPointer { fuzzIngest($0.baseAddress ?? UnsafePointer(bitPattern: 1)!, $0.count) }
+            print("\(path): no crash")
+        }
+    }
+}
+#endif
