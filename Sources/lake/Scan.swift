@@ -83,31 +83,7 @@ struct Scan: ParsableCommand {
                     throw ValidationError("--version and --as-of apply to tables, not to a Parquet file")
                 }
                 guard !explain else { throw ValidationError("--explain applies to tables") }
-                let reader = try ParquetReader(path: source)
-                schema = try reader.projectedSchema(projection)
-                // A predicate on a file filters rows (files have no log statistics to prune with).
-                let filter = try predicate.map { try Predicate(parsing: $0, schema: reader.schema.schema) }
-                let readColumns = filter.map { f in (projection ?? schema.fields.map(\.name)) + f.columns.sorted().filter { !(projection ?? schema.fields.map(\.name)).contains($0) } } ?? projection
-                let stream = BatchStream(reader: reader, columns: filter == nil ? projection : readColumns,
-                                         limit: filter == nil ? limit : nil,
-                                         progress: Progress(label: "scan", total: min(limit ?? .max, reader.rowCount),
-                                                            quiet: !showProgress))
-                if let filter {
-                    var remaining = limit ?? .max
-                    batches = {
-                        while remaining > 0, var batch = try stream.next() {
-                            batch = batch.take(try filter.select(batch))
-                            batch = RecordBatch(schema: schema, columns: Array(batch.columns.prefix(schema.fields.count)))
-                            if batch.rowCount == 0 { continue }
-                            if batch.rowCount > remaining { batch = batch.slice(0..<remaining) }
-                            remaining -= batch.rowCount
-                            return batch
-                        }
-                        return nil
-                    }
-                } else {
-                    batches = stream.next
-                }
+                (schema, batches) = try fileBatches(projection, showProgress: showProgress)
             } else {
                 let (_, _, snapshot) = try global.snapshot(of: source, versions)
                 let scan = try TableScan(snapshot: snapshot, columns: projection, predicate: predicate, limit: limit)
@@ -132,6 +108,33 @@ struct Scan: ParsableCommand {
                 try printRows(batches, schema: schema, format: TextFormat(rawValue: chosen.rawValue)!)
             }
         }
+    }
+
+    /// The rows of a Parquet file: projected, and filtered when there is a predicate (a
+    /// file has no log statistics to prune with).
+    private func fileBatches(_ projection: [String]?, showProgress: Bool) throws -> (Schema, () throws -> RecordBatch?) {
+        let reader = try ParquetReader(path: source)
+        let schema = try reader.projectedSchema(projection)
+        let progress = Progress(label: "scan", total: min(limit ?? .max, reader.rowCount), quiet: !showProgress)
+        guard let predicate else {
+            return (schema, BatchStream(reader: reader, columns: projection, limit: limit, progress: progress).next)
+        }
+        let filter = try Predicate(parsing: predicate, schema: reader.schema.schema)
+        let wanted = schema.fields.map(\.name)
+        let stream = BatchStream(reader: reader, columns: wanted + filter.columns.sorted().filter { !wanted.contains($0) },
+                                 limit: nil, progress: progress)
+        var remaining = limit ?? .max
+        return (schema, {
+            while remaining > 0, var batch = try stream.next() {
+                batch = batch.take(try filter.select(batch))
+                batch = RecordBatch(schema: schema, columns: Array(batch.columns.prefix(wanted.count)))
+                if batch.rowCount == 0 { continue }
+                if batch.rowCount > remaining { batch = batch.slice(0..<remaining) }
+                remaining -= batch.rowCount
+                return batch
+            }
+            return nil
+        })
     }
 
     private func printExplain(_ scan: TableScan) {
