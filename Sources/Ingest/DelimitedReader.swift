@@ -102,6 +102,8 @@ final class DelimitedReader: BatchReader {
                 throw IngestError(.badInput, "\(input.name):1: unterminated quote in the header")
             case .garbage(let at):
                 throw IngestError(.badInput, "\(input.name):1: unexpected character after a closing quote at byte \(at) of the header")
+            case .end:
+                throw IngestError(.badInput, "\(input.name): no rows (the file holds only blank lines)")
             }
             break
         }
@@ -141,6 +143,8 @@ final class DelimitedReader: BatchReader {
         case unterminated
         /// Text after a closing quote.
         case garbage(Int)
+        /// No more input.
+        case end
     }
 
     /// Finds the fields of the row at `position`; counts its newlines into `headerNewlines`.
@@ -157,7 +161,7 @@ final class DelimitedReader: BatchReader {
             headerNewlines = 1
             return .blank(q)
         }
-        if p >= n { return eof ? .blank(p) : .incomplete }
+        if p >= n { return eof ? .end : .incomplete }
         while true {
             if p < n && b[p] == quote {
                 // Quoted field.
@@ -244,6 +248,8 @@ final class DelimitedReader: BatchReader {
             switch status.0 {
             case .row:
                 continue
+            case .end:
+                break
             case .blank(let next):
                 position = next
                 line += headerNewlines

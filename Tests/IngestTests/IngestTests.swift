@@ -104,6 +104,8 @@ func temporaryFile(_ contents: String, suffix: String) -> String {
     @Test func structuralErrorsFailTheLoad() {
         #expect(throws: IngestError.self) { try read("id,name\n1,\"open\n") }
         #expect(throws: IngestError.self) { try read("") }
+        #expect(throws: IngestError.self) { try read("\n") }  // found by IngestFuzz: used to loop forever
+        #expect(throws: IngestError.self) { try read("\r\n\n") }
         #expect(throws: IngestError.self) { try read("id,name\n") }
         #expect(throws: IngestError.self) { try read("id,nope\n1,2\n") }
         #expect(throws: IngestError.self) { try read("name\nx\n") }  // id is not null and missing
