@@ -51,6 +51,8 @@ test: unit-test interop-test
 bench: release venv
 	PYTHON=$(PY) bash bench/parquet_rw.sh
 	PYTHON=$(PY) bash bench/table_open.sh
+	PYTHON=$(PY) bash bench/ingest.sh
+	PYTHON=$(PY) bash bench/scan.sh
 
 # libFuzzer over the readers of untrusted bytes: Parquet files (seeded with the conformance
 # fixtures), Delta commit files (seeded with the fixture tables' logs) and CSV/NDJSON inputs.
