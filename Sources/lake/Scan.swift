@@ -1,6 +1,7 @@
 import ArgumentParser
 import Columnar
 import DeltaLog
+import Ingest
 import Lake
 import Parquet
 import Query
@@ -77,13 +78,13 @@ struct Scan: ParsableCommand {
             // No bar when rows go to the same terminal.
             let showProgress = !global.quiet && (output != nil || isatty(1) == 0)
             let schema: Schema
-            let batches: () throws -> RecordBatch?
+            let batchesFromSource: () throws -> RecordBatch?
             if FileSystem.exists(source) && !FileSystem.isDirectory(source) {
                 guard versions.version == nil && versions.asOf == nil else {
                     throw ValidationError("--version and --as-of apply to tables, not to a Parquet file")
                 }
                 guard !explain else { throw ValidationError("--explain applies to tables") }
-                (schema, batches) = try fileBatches(projection, showProgress: showProgress)
+                (schema, batchesFromSource) = try fileBatches(projection, showProgress: showProgress)
             } else {
                 let (_, _, snapshot) = try global.snapshot(of: source, versions)
                 let scan = try TableScan(snapshot: snapshot, columns: projection, predicate: predicate, limit: limit)
@@ -95,13 +96,20 @@ struct Scan: ParsableCommand {
                 schema = scan.schema
                 let progress = Progress(label: "scan", total: Int(min(Int64(limit ?? .max), snapshot.statsRowCount ?? 0)),
                                         quiet: !showProgress || snapshot.statsRowCount == nil)
-                batches = {
+                batchesFromSource = {
                     let batch = try scan.next()
                     if batch == nil { progress.finish() } else { progress.update(scan.delivered) }
                     return batch
                 }
             }
+            // Decoding the next row group overlaps with formatting and writing this one.
+            let producer = BatchSource(next: batchesFromSource)
+            let pipeline = BatchPipeline(capacity: 2) { emit in
+                while let batch = try producer.next() { try emit(batch) }
+            }
+            defer { pipeline.cancel() }
             let chosen = format ?? (isatty(1) == 1 && output == nil ? .table : .csv)
+            let batches = { try pipeline.next() }
             if chosen == .parquet {
                 try writeParquet(batches, schema: schema)
             } else {
@@ -200,6 +208,11 @@ struct Scan: ParsableCommand {
             throw error
         }
     }
+}
+
+/// A batch producer handed to the read-ahead thread, which alone calls it.
+private struct BatchSource: @unchecked Sendable {
+    let next: () throws -> RecordBatch?
 }
 
 /// Row groups of a file as a stream of batches, stopping at a row limit.
