@@ -12,6 +12,55 @@ struct CellBuffer: Sendable {
     var nulls: Bitmap?
 }
 
+/// Cells copied into memory of their own, so rows can be assembled on several threads with
+/// plain pointers (no reference counting in the inner loop).
+final class PinnedCells: @unchecked Sendable {
+    let bytes: UnsafeMutableRawBufferPointer
+    let offsets: UnsafeMutableBufferPointer<Int>
+    /// One byte per row: 1 when the cell has a value.
+    let present: UnsafeMutableBufferPointer<UInt8>
+
+    init(_ cells: CellBuffer) {
+        let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, cells.bytes.count), alignment: 1)
+        cells.bytes.withUnsafeBytes { if $0.count > 0 { storage.copyMemory(from: $0) } }
+        bytes = storage
+        offsets = .allocate(capacity: cells.offsets.count)
+        _ = offsets.initialize(from: cells.offsets)
+        let rows = cells.offsets.count - 1
+        present = .allocate(capacity: max(1, rows))
+        for i in 0..<rows { present[i] = (cells.nulls?[i] ?? true) ? 1 : 0 }
+    }
+
+    deinit {
+        bytes.deallocate()
+        offsets.deallocate()
+        present.deallocate()
+    }
+
+    /// Assembles delimited rows `range` of `columns` into a new byte array.
+    static func assemble(_ columns: [PinnedCells], _ range: Range<Int>, delimiter: UInt8) -> [UInt8] {
+        var size = range.count * max(1, columns.count)
+        for c in columns { size += c.offsets[range.upperBound] - c.offsets[range.lowerBound] }
+        return [UInt8](unsafeUninitializedCapacity: size) { out, written in
+            var p = 0
+            let base = out.baseAddress!
+            for row in range {
+                for (k, c) in columns.enumerated() {
+                    if k > 0 { base[p] = delimiter; p += 1 }
+                    if c.present[row] != 0 {
+                        let lo = c.offsets[row], n = c.offsets[row + 1] - lo
+                        if n > 0 { (base + p).update(from: c.bytes.baseAddress!.assumingMemoryBound(to: UInt8.self) + lo, count: n) }
+                        p += n
+                    }
+                }
+                base[p] = 0x0A
+                p += 1
+            }
+            written = p
+        }
+    }
+}
+
 /// Formats whole columns at a time (one type switch per column, tight loops per value), so
 /// printing a batch is formatting its columns — in parallel — then copying cells into rows.
 enum CellFormatter {

@@ -1,4 +1,5 @@
 import Columnar
+import Dispatch
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -96,19 +97,16 @@ public final class RowPrinter {
         switch format {
         case .csv, .tsv:
             let delimiter = UInt8(ascii: format == .csv ? "," : "\t")
-            let cells = CellFormatter.format(batch, style: .delimited(delimiter))
-            try out.write { buffer in
-                buffer.reserveCapacity(buffer.count + cells.reduce(0) { $0 + $1.bytes.count } + batch.rowCount * (cells.count + 1))
-                for row in 0..<batch.rowCount {
-                    for (c, cell) in cells.enumerated() {
-                        if c > 0 { buffer.append(delimiter) }
-                        if cell.nulls?[row] ?? true {
-                            buffer.append(contentsOf: cell.bytes[cell.offsets[row]..<cell.offsets[row + 1]])
-                        }
-                    }
-                    buffer.append(0x0A)
-                }
+            let cells = CellFormatter.format(batch, style: .delimited(delimiter)).map(PinnedCells.init)
+            // Rows are assembled in parallel slices, then written in order.
+            let n = batch.rowCount
+            let slices = n < 16_384 ? [0..<n] : [0..<n / 2, n / 2..<n]
+            let parts = UncheckedBox<[[UInt8]]>(Array(repeating: [], count: slices.count))
+            DispatchQueue.concurrentPerform(iterations: slices.count) { k in
+                let part = PinnedCells.assemble(cells, slices[k], delimiter: delimiter)
+                parts.lock.withLock { parts.value[k] = part }
             }
+            for part in parts.value { try out.write { $0 += part } }
         case .json, .jsonl:
             let cells = CellFormatter.format(batch, style: .json)
             for row in 0..<batch.rowCount {
