@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A short tour of lake: a Parquet file inspected and scanned, then a table's life in a demo
-# warehouse (demo-warehouse/, recreated on every run): create, append, scan, history, time travel.
+# warehouse (demo-warehouse/, recreated on every run): create, append, scan, history, time
+# travel, predicates with pruning, and a table created from a CSV file.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 lake="$PWD/.build/release/lake"
@@ -29,4 +30,10 @@ step $lake history trips
 step $lake count trips --as-of "$before"
 step $lake scan trips --version 1 --columns zone --format csv --limit 3
 step $lake describe trips
+step $lake scan trips --where "zone = 'Harlem' AND fare > 50" --columns trip_id,zone,fare,passengers --limit 5 --format table
+step $lake scan trips --where "passengers = 2" --explain
+step $lake count trips --where "passengers IN (3, 4)"
+$lake scan trips --format csv > "$LAKE_WAREHOUSE/trips.csv"
+step $lake create trips_csv --from "$LAKE_WAREHOUSE/trips.csv"
+step $lake describe trips_csv
 step $lake list
