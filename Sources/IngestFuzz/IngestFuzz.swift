@@ -1,6 +1,7 @@
 import Columnar
 import DeltaLog
 import Ingest
+import FuzzSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -37,28 +38,13 @@ public func fuzzIngest(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
 }
 
 #if FUZZING
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<Int32>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> Int32
-) -> Int32
-
 @_cdecl("IngestFuzz_main")
 public func ingestFuzzMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
-    var count = argc
-    var arguments = argv
-    return LLVMFuzzerRunDriver(&count, &arguments, fuzzIngest)
+    runLibFuzzer(argc, argv, fuzzIngest)
 }
 #else
 @main
 struct IngestFuzzReplay {
-    static func main() throws {
-        for path in CommandLine.arguments.dropFirst() {
-            let bytes = try FileSystem.read(path) ?? []
-            _ = bytes.withUnsafeBufferPointer { fuzzIngest($0.baseAddress ?? UnsafePointer(bitPattern: 1)!, $0.count) }
-            print("\(path): no crash")
-        }
-    }
+    static func main() { replayFiles(fuzzIngest) }
 }
 #endif

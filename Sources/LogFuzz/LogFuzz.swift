@@ -1,7 +1,5 @@
 import DeltaLog
-#if canImport(Glibc)
-import Glibc
-#endif
+import FuzzSupport
 
 /// libFuzzer entry point for the Delta log's readers of untrusted bytes: a commit file's
 /// actions, the schema JSON inside `metaData`, per-file stats, and partition values.
@@ -30,28 +28,13 @@ public func fuzzLog(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
 }
 
 #if FUZZING
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<Int32>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> Int32
-) -> Int32
-
 @_cdecl("LogFuzz_main")
 public func logFuzzMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
-    var count = argc
-    var arguments = argv
-    return LLVMFuzzerRunDriver(&count, &arguments, fuzzLog)
+    runLibFuzzer(argc, argv, fuzzLog)
 }
 #else
 @main
 struct LogFuzzReplay {
-    static func main() throws {
-        for path in CommandLine.arguments.dropFirst() {
-            let bytes = try FileSystem.read(path) ?? []
-            _ = bytes.withUnsafeBufferPointer { fuzzLog($0.baseAddress ?? UnsafePointer(bitPattern: 1)!, $0.count) }
-            print("\(path): no crash")
-        }
-    }
+    static func main() { replayFiles(fuzzLog) }
 }
 #endif
