@@ -199,6 +199,8 @@ def generate_csv(path: Path, n_rows: int, seed: int = SEED) -> dict:
 # ----------------------------------------------------------------------------- running
 
 
+# Runs as its own process (timed whole, like `lake append`), so it repeats ARROW_SCHEMA
+# instead of importing this module and its numpy start-up cost.
 DELTARS_SCRIPT = r"""
 import sys
 import pyarrow as pa

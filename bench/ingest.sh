@@ -11,30 +11,15 @@
 # Python: $PYTHON if set, else .venv/bin/python if present, else python3.
 # Needs the Python packages of Tests/Interop/requirements.txt (pyarrow, numpy, deltalake)
 # and GNU time (/usr/bin/time, Debian package `time`) for the peak memory.
-set -euo pipefail
-
-cd "$(dirname "$0")/.."
-
-# $PYTHON overrides; else the project's virtualenv if there is one; else python3.
-if [ -z "${PYTHON:-}" ]; then
-    if [ -x .venv/bin/python ]; then
-        PYTHON=.venv/bin/python
-    else
-        PYTHON=python3
-    fi
-fi
+source "$(dirname "$0")/common.sh"
+BENCH_ARGS="$*"
+require_binaries "$LAKE"
 
 # GNU time reports the peak resident set size ("Maximum resident set size").
 if [ ! -x /usr/bin/time ]; then
     echo "installing GNU time (Debian package \`time\`) for peak memory measurements"
     SUDO=$( [ "$(id -u)" = 0 ] || echo sudo )
     $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq time
-fi
-
-LAKE=.build/release/lake
-if [ ! -x "$LAKE" ] && [[ " $* " != *" --skip-lake "* ]]; then
-    echo "error: $LAKE not found; build it first with: swift build -c release" >&2
-    exit 1
 fi
 
 exec "$PYTHON" bench/ingest.py --lake "$LAKE" --python "$PYTHON" "$@"

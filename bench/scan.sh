@@ -10,23 +10,6 @@
 # Python: $PYTHON if set, else .venv/bin/python if present, else python3.
 # Needs the Python packages of Tests/Interop/requirements.txt (duckdb, duckdb-extension-delta,
 # pyarrow, numpy); the input comes from bench/ingest.py's generator.
-set -euo pipefail
-
-cd "$(dirname "$0")/.."
-
-# $PYTHON overrides; else the project's virtualenv if there is one; else python3.
-if [ -z "${PYTHON:-}" ]; then
-    if [ -x .venv/bin/python ]; then
-        PYTHON=.venv/bin/python
-    else
-        PYTHON=python3
-    fi
-fi
-
-LAKE=.build/release/lake
-if [ ! -x "$LAKE" ]; then
-    echo "error: $LAKE not found; build it first with: swift build -c release" >&2
-    exit 1
-fi
-
+source "$(dirname "$0")/common.sh"
+require_binaries "$LAKE"
 exec "$PYTHON" bench/scan.py --lake "$LAKE" --python "$PYTHON" "$@"

@@ -67,10 +67,8 @@ public enum Cast {
             else if case .int128(let d) = column.storage, case .decimal(_, let s) = column.type { unscaled = d; fromScale = s }
             else { throw ColumnarError("cannot convert \(column.type) to \(type)") }
             guard scale >= fromScale else { throw ColumnarError("cannot convert \(column.type) to \(type) without rounding") }
-            var factor: Int128 = 1
-            for _ in 0..<(scale - fromScale) { factor *= 10 }
-            var limit: Int128 = 1
-            for _ in 0..<precision { limit *= 10 }
+            let factor = pow10(scale - fromScale)
+            let limit = pow10(precision)
             for i in unscaled.indices where valid?[i] ?? true {
                 let (scaled, overflow) = unscaled[i].multipliedReportingOverflow(by: factor)
                 guard !overflow, scaled < limit, scaled > -limit else {

@@ -16,7 +16,7 @@ public enum FileStats {
     /// the first `delta.dataSkippingNumIndexedCols` leaf columns (32 by default, -1 for all).
     public static func indexedColumns(_ schema: Schema, properties: (String) -> String?) -> Set<String> {
         if let list = properties("delta.dataSkippingStatsColumns") {
-            return Set(list.split(separator: ",").map { $0.trimmingCharacters(in: " `") })
+            return Set(list.split(separator: ",").map { $0.trimmingSpaces("`") })
         }
         let limit = properties("delta.dataSkippingNumIndexedCols").flatMap(Int.init) ?? 32
         var chosen = Set<String>()
@@ -259,11 +259,5 @@ public enum FileStats {
         out += Array(".".utf8) + Array(text.utf8)
         if utc { out.append(UInt8(ascii: "Z")) }
         return String(decoding: out, as: UTF8.self)
-    }
-}
-
-extension Substring {
-    func trimmingCharacters(in set: String) -> String {
-        String(drop(while: { set.contains($0) }).reversed().drop(while: { set.contains($0) }).reversed())
     }
 }

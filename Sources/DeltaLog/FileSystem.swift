@@ -1,3 +1,4 @@
+import Columnar
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -192,11 +193,5 @@ public enum FileSystem {
         let hex = bytes.map { String($0, radix: 16).leftPadded(2) }
         return hex[0..<4].joined() + "-" + hex[4..<6].joined() + "-" + hex[6..<8].joined() + "-"
             + hex[8..<10].joined() + "-" + hex[10..<16].joined()
-    }
-}
-
-extension String {
-    func leftPadded(_ width: Int, with pad: Character = "0") -> String {
-        count >= width ? self : String(repeating: pad, count: width - count) + self
     }
 }

@@ -109,12 +109,12 @@ final class DelimitedReader: BatchReader {
         }
         line += headerNewlines
         if table.fields.isEmpty {
-            table = Schema(header.map { Field($0.trimmingCharacters(), .string) })
+            table = Schema(header.map { Field($0.trimmingSpaces(), .string) })
             builders = table.fields.map { ColumnBuilder($0.type) }
         }
         var used = Set<Int>()
         for name in header {
-            let trimmedName = name.trimmingCharacters()
+            let trimmedName = name.trimmingSpaces()
             guard let c = table.fields.firstIndex(where: { $0.name == trimmedName })
                     ?? table.fields.firstIndex(where: { $0.name.lowercased() == trimmedName.lowercased() }) else {
                 throw IngestError(.badInput, "\(input.name):1: column '\(trimmedName)' is not in the table (its columns: \(table.fields.map(\.name).joined(separator: ", ")))")
@@ -342,12 +342,6 @@ final class DelimitedReader: BatchReader {
 
     private func rollback(_ count: Int) {
         for b in builders { b.truncate(to: count) }
-    }
-}
-
-extension String {
-    func trimmingCharacters() -> String {
-        String(drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: { $0 == " " || $0 == "\t" }).reversed())
     }
 }
 

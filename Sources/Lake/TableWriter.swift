@@ -105,7 +105,7 @@ final class TableWriter {
 
     private func startFile(_ partitionValues: PartitionValues) throws -> OpenFile {
         let directory = partitionValues.map { Partitioning.directoryName(column: $0.0, value: $0.1) }.joined(separator: "/")
-        let name = "part-\(String(fileCounter).leftPaddedZeros(5))-\(writeID)-c000.\(options.codec == .zstd ? "zstd." : options.codec == .snappy ? "snappy." : "")parquet"
+        let name = "part-\(String(fileCounter).leftPadded(5))-\(writeID)-c000.\(options.codec == .zstd ? "zstd." : options.codec == .snappy ? "snappy." : "")parquet"
         fileCounter += 1
         let relative = directory.isEmpty ? name : directory + "/" + name
         let absolute = snapshot.root + "/" + relative
@@ -152,14 +152,4 @@ public func parseSize(_ text: String) -> Int? {
         return Int(n * Double(factor))
     }
     return Int(upper)
-}
-
-extension String {
-    func leftPaddedZeros(_ width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
-    }
-
-    func trimmingSpaces() -> String {
-        String(drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed())
-    }
 }

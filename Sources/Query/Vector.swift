@@ -85,13 +85,6 @@ func combine(_ a: Bitmap?, _ b: Bitmap?, count: Int) -> Bitmap? {
     return out
 }
 
-/// Decimal scaling by powers of ten.
-func pow10(_ n: Int) -> Int128 {
-    var r: Int128 = 1
-    for _ in 0..<max(0, n) { r *= 10 }
-    return r
-}
-
 /// DuckDB's order for doubles: NaN equals NaN and sorts above every number.
 @inline(__always)
 func compareDoubles(_ a: Double, _ b: Double) -> Int {

@@ -247,7 +247,3 @@ final class BatchStream {
         return nil
     }
 }
-
-extension Substring {
-    func trimmingSpaces() -> String { String(self).trimmingSpaces() }
-}

@@ -418,9 +418,3 @@ struct CatalogCommand: ParsableCommand {
         }
     }
 }
-
-extension String {
-    func trimmingSpaces() -> String {
-        String(drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed())
-    }
-}

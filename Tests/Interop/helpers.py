@@ -670,21 +670,9 @@ def deltars_arrow_schema(path) -> pa.Schema:
     return delta_schema_to_arrow(DeltaTable(str(path)).schema().to_json())
 
 
-# lake's DDL type names (`lake create --schema`, `lake describe`) -> arrow
-LAKE_PRIMITIVES = {
-    "boolean": pa.bool_(),
-    "byte": pa.int8(),
-    "short": pa.int16(),
-    "int": pa.int32(),
-    "long": pa.int64(),
-    "float": pa.float32(),
-    "double": pa.float64(),
-    "string": pa.string(),
-    "binary": pa.binary(),
-    "date": pa.date32(),
-    "timestamp": pa.timestamp("us", tz="UTC"),
-    "timestamp_ntz": pa.timestamp("us"),
-}
+# lake's DDL type names (`lake create --schema`, `lake describe`) -> arrow: Delta's names,
+# except that lake says `int` where Delta says `integer`.
+LAKE_PRIMITIVES = {("int" if name == "integer" else name): t for name, t in DELTA_PRIMITIVES.items()}
 
 
 def lake_primitive_to_arrow(name: str) -> pa.DataType:

@@ -151,7 +151,7 @@ struct Shredder {
         case .int128(let v):
             guard case .decimal(let precision, _) = leaf.type else { break }
             let values = pick(v)
-            let limit = pow10(precision)
+            let limit = Columnar.pow10(precision)
             for x in values where x >= limit || x <= -limit {
                 throw ParquetError(.invalidArgument, "decimal value \(x) has more than \(precision) digits for column '\(leaf.path.joined(separator: "."))'")
             }
@@ -191,11 +191,5 @@ struct Shredder {
             break
         }
         throw ParquetError(.invalidArgument, "column '\(leaf.path.joined(separator: "."))' does not hold \(leaf.type) values")
-    }
-
-    static func pow10(_ n: Int) -> Int128 {
-        var r: Int128 = 1
-        for _ in 0..<n { r *= 10 }
-        return r
     }
 }
