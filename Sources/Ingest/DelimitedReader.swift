@@ -29,6 +29,9 @@ final class DelimitedReader: BatchReader {
     private var eof = false
     private var line = 1
     private var builders: [ColumnBuilder]
+    /// Per table column, decided once: whether it is a string and whether it may be null.
+    private var isString: [Bool] = []
+    private var nullable: [Bool] = []
     /// For each input field, the table column it fills (nil: none — only before the header check).
     private var fieldColumns: [Int] = []
     private var expectedFields = 0
@@ -54,6 +57,8 @@ final class DelimitedReader: BatchReader {
         nullBytes = Array((options.nullValue ?? "").utf8)
         builders = table.fields.map { ColumnBuilder($0.type) }
         try readHeader()
+        isString = self.table.fields.map { $0.type == .string }
+        nullable = self.table.fields.map(\.nullable)
     }
 
     deinit { scratch.deallocate() }
@@ -305,9 +310,9 @@ final class DelimitedReader: BatchReader {
             let c = fieldColumns[k]
             let builder = builders[c]
             let text = unquote(b, f)
-            if (text.isEmpty && !(f.quoted && table.fields[c].type == .string))
+            if (text.isEmpty && !(f.quoted && isString[c]))
                 || (!f.quoted && !nullBytes.isEmpty && text.elementsEqual(nullBytes)) {
-                if !table.fields[c].nullable {
+                if !nullable[c] {
                     rollback(start)
                     let bad = BadRow(file: input.name, line: line, column: table.fields[c].name,
                                      message: "null (empty field) in a column that does not allow nulls")
