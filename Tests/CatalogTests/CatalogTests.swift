@@ -15,7 +15,8 @@ import Glibc
         defer { unlink(path) }
         let entry = try catalog.register(namespace: "default", name: "t", location: "/data/t", comment: "hi", created: 5)
         #expect(entry.qualifiedName == "default.t" && entry.version == -1)
-        #expect(throws: CatalogError.self) { try catalog.register(namespace: "default", name: "t", location: "/x", comment: nil, created: 6) }
+        let taken = #expect(throws: CatalogError.self) { try catalog.register(namespace: "default", name: "t", location: "/x", comment: nil, created: 6) }
+        #expect(taken?.kind == .alreadyExists)
         try catalog.rename(namespace: "default", name: "t", to: "sales", "orders")
         #expect(try catalog.table(namespace: "default", name: "t") == nil)
         #expect(try catalog.table(namespace: "sales", name: "orders")?.location == "/data/t")

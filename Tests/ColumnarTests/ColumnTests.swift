@@ -36,8 +36,10 @@ import Testing
     }
 
     @Test func rejectsValuesThatDoNotFit() {
-        #expect(throws: ColumnarError.self) { try Column(.byte, [.int(300)]) }
-        #expect(throws: ColumnarError.self) { try Column(.boolean, [.string("yes")]) }
+        let tooBig = #expect(throws: ColumnarError.self) { try Column(.byte, [.int(300)]) }
+        #expect(tooBig?.description.contains("300 does not fit") == true, "\(tooBig.map(String.init(describing:)) ?? "")")
+        let notBool = #expect(throws: ColumnarError.self) { try Column(.boolean, [.string("yes")]) }
+        #expect(notBool?.description.contains("is not a boolean") == true, "\(notBool.map(String.init(describing:)) ?? "")")
     }
 
     @Test func nestedValuesRoundTripThroughSlices() throws {
@@ -59,9 +61,10 @@ import Testing
         let c = try Column(.map(key: .string, value: .long, valueContainsNull: true),
                            [.map([(key: .string("b"), value: .int(2)), (key: .string("a"), value: .null)])])
         #expect(c.value(at: 0) == .map([(key: .string("b"), value: .int(2)), (key: .string("a"), value: .null)]))
-        #expect(throws: ColumnarError.self) {
+        let nullKey = #expect(throws: ColumnarError.self) {
             try Column(.map(key: .string, value: .long, valueContainsNull: true), [.map([(key: .null, value: .int(1))])])
         }
+        #expect(nullKey?.description == "map keys cannot be null")
     }
 
     @Test func typeDescriptionsMatchTheSchemaSpec() {

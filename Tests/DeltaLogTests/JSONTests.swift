@@ -17,12 +17,15 @@ import Testing
 
     @Test(arguments: ["", "{", "[1,]", "{\"a\" 1}", "tru", "\"open", "{\"a\":1} x", "-"])
     func malformedTextIsAnError(text: String) {
-        #expect(throws: JSONError.self) { try JSONValue.parse(text) }
+        let error = #expect(throws: JSONError.self) { try JSONValue.parse(text) }
+        // The offset points into the text (at most one past its end).
+        #expect(error.map { (0...text.utf8.count).contains($0.offset) } == true, "\(error.map(String.init(describing:)) ?? "")")
     }
 
     @Test func deepNestingIsAnError() {
         let text = String(repeating: "[", count: 10_000)
-        #expect(throws: JSONError.self) { try JSONValue.parse(text) }
+        let error = #expect(throws: JSONError.self) { try JSONValue.parse(text) }
+        #expect(error?.message.contains("nested too deeply") == true, "\(error.map(String.init(describing:)) ?? "")")
     }
 }
 
@@ -45,7 +48,10 @@ import Testing
 
     @Test(arguments: ["id lng", "id long,", "id decimal(40,2)", "a int, a long", "s struct<>", "m map<string>", "id long not"])
     func badSpecsAreErrors(spec: String) {
-        #expect(throws: SchemaSpecError.self) { try Schema(parsing: spec) }
+        let error = #expect(throws: SchemaSpecError.self) { try Schema(parsing: spec) }
+        // The position points into the spec (at most one past its end).
+        #expect(error.map { (0...spec.unicodeScalars.count).contains($0.position) } == true,
+                "\(error.map(String.init(describing:)) ?? "")")
     }
 
     @Test func unknownDeltaTypesAreRefusedByName() {
@@ -86,7 +92,9 @@ import Testing
         #expect(Partitioning.serialize(dec, 0) == "-1.05")
         #expect(try Partitioning.parse("-1.05", type: .decimal(precision: 5, scale: 2)) == .decimal(-105))
         #expect(try Partitioning.parse("2025-11-26 00:00:00.000001", type: .timestamp) == .int(1_764_115_200_000_001))
-        #expect(throws: DeltaError.self) { try Partitioning.parse("abc", type: .int) }
+        let bad = #expect(throws: DeltaError.self) { try Partitioning.parse("abc", type: .int) }
+        #expect(bad?.kind == .corrupt)
+        #expect(bad?.message.contains("'abc' is not a valid int") == true, "\(bad.map(String.init(describing:)) ?? "")")
     }
 }
 
@@ -159,10 +167,12 @@ import Testing
         let snapshot = try table.snapshot()
         _ = try Transaction(table: table, readVersion: 0, operation: "SET TBLPROPERTIES", actions: [.metaData(snapshot.metadata)],
                             isBlindAppend: false, inCommitTimestamps: false).commit()
-        #expect(throws: DeltaError.self) {
+        let conflict = #expect(throws: DeltaError.self) {
             _ = try Transaction(table: table, readVersion: 0, operation: "WRITE", actions: [add("a")],
                                 isBlindAppend: true, inCommitTimestamps: false).commit()
         }
+        #expect(conflict?.kind == .conflict)
+        #expect(conflict?.message.contains("changed the table's metadata") == true, "\(conflict.map(String.init(describing:)) ?? "")")
     }
 
     @Test func missingVersionsAreNotFound() throws {
@@ -176,7 +186,8 @@ import Testing
             #expect(error.kind == .notFound)
         }
         FileSystem.remove(table.logDirectory + "/" + DeltaTable.commitName(0))
-        #expect(throws: DeltaError.self) { try table.snapshot() }
+        let cleaned = #expect(throws: DeltaError.self) { try table.snapshot() }
+        #expect(cleaned?.kind == .notFound, "\(cleaned.map(String.init(describing:)) ?? "")")
     }
 
     @Test func removeAfterAddHidesTheFile() throws {
@@ -192,8 +203,12 @@ import Testing
     }
 
     @Test func pathsOutsideTheTableAreRefused() {
-        #expect(throws: DeltaError.self) { try DeltaTable.resolve("../other/x.parquet", root: "/data/t") }
-        #expect(throws: DeltaError.self) { try DeltaTable.resolve("s3://bucket/x.parquet", root: "/data/t") }
+        let outside = #expect(throws: DeltaError.self) { try DeltaTable.resolve("../other/x.parquet", root: "/data/t") }
+        #expect(outside?.kind == .corrupt)
+        #expect(outside?.message.contains("lies outside the table") == true)
+        let remote = #expect(throws: DeltaError.self) { try DeltaTable.resolve("s3://bucket/x.parquet", root: "/data/t") }
+        #expect(remote?.kind == .unsupported)
+        #expect(remote?.message.contains("not on the local file system") == true)
         #expect(try! DeltaTable.resolve("a%3Db/x.parquet", root: "/data/t") == "/data/t/a=b/x.parquet")
     }
 }

@@ -102,13 +102,20 @@ func temporaryFile(_ contents: String, suffix: String) -> String {
     }
 
     @Test func structuralErrorsFailTheLoad() {
-        #expect(throws: IngestError.self) { try read("id,name\n1,\"open\n") }
-        #expect(throws: IngestError.self) { try read("") }
-        #expect(throws: IngestError.self) { try read("\n") }  // found by IngestFuzz: used to loop forever
-        #expect(throws: IngestError.self) { try read("\r\n\n") }
-        #expect(throws: IngestError.self) { try read("id,name\n") }
-        #expect(throws: IngestError.self) { try read("id,nope\n1,2\n") }
-        #expect(throws: IngestError.self) { try read("name\nx\n") }  // id is not null and missing
+        /// `text` is refused as bad input, with a message containing `words`.
+        func refused(_ text: String, _ words: String, sourceLocation: SourceLocation = #_sourceLocation) {
+            let error = #expect(throws: IngestError.self, sourceLocation: sourceLocation) { try read(text) }
+            #expect(error?.kind == .badInput, sourceLocation: sourceLocation)
+            #expect(error?.message.contains(words) == true, "\(error.map(String.init(describing:)) ?? "")",
+                    sourceLocation: sourceLocation)
+        }
+        refused("id,name\n1,\"open\n", "unterminated quote")
+        refused("", "the file is empty")
+        refused("\n", "only blank lines")  // found by IngestFuzz: used to loop forever
+        refused("\r\n\n", "only blank lines")
+        refused("id,name\n", "only a header")
+        refused("id,nope\n1,2\n", "column 'nope' is not in the table")
+        refused("name\nx\n", "column 'id' is missing")  // id is not null and missing
     }
 }
 

@@ -6,6 +6,9 @@ other engines (pyarrow, DuckDB, polars, delta-rs). They need:
 * the binary: `$LAKE_BIN`, else `<repo>/.build/release/lake` (`swift build -c release`);
 * the Python packages pinned in `Tests/Interop/requirements.txt`;
 * the shared fixtures (parquet-testing, delta tables) at `<repo>/../shared/fixtures`.
+  Without them the fixture tests fail; in CI (`CI=true`) any test that would be skipped
+  while they are missing (e.g. one parametrized over an empty list of fixture files)
+  fails too, so that a CI run without fixtures can never pass.
 
 Run with `python -m pytest Tests/Interop -q` from the repository root.
 """
@@ -23,6 +26,34 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = REPO_ROOT.parent / "shared" / "fixtures"
 PARQUET_TESTING = FIXTURES / "parquet-testing"
+DELTA_TABLES = FIXTURES / "delta-tables"
+
+# CI sets CI=true: there, missing fixtures are a failure, never a skip.
+IN_CI = os.environ.get("CI") == "true"
+
+
+def missing_fixtures() -> list[Path]:
+    """The shared fixture directories that are not there."""
+    return [p for p in (PARQUET_TESTING, DELTA_TABLES) if not p.is_dir()]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """In CI, turn a skip into a failure when the shared fixtures are missing.
+
+    A test parametrized over fixture files found by glob (e.g. `bad_data/*.parquet`) gets
+    an empty parameter set without the fixtures, which pytest reports as skipped.
+    """
+    report = yield
+    if IN_CI and report.skipped and not hasattr(report, "wasxfail"):
+        missing = missing_fixtures()
+        if missing:
+            report.outcome = "failed"
+            report.longrepr = (
+                f"CI=true but the shared fixtures are missing ({', '.join(map(str, missing))}); "
+                f"{item.nodeid} would have been skipped: {report.longrepr}"
+            )
+    return report
 
 DEFAULT_LAKE_BIN = REPO_ROOT / ".build" / "release" / "lake"
 

@@ -33,7 +33,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import PARQUET_TESTING, describe
+from conftest import IN_CI, PARQUET_TESTING, describe, missing_fixtures
 from helpers import (
     _INT_RE,
     UTC,
@@ -711,9 +711,6 @@ FIXTURE_FILES = [
 
 # A fixture lake may refuse (exit 1) only with a message naming the unsupported feature.
 UNSUPPORTED_FEATURE_WORDS = {
-    "alltypes_plain.parquet": ["int96"],
-    "alltypes_plain.snappy.parquet": ["int96"],
-    "alltypes_dictionary.parquet": ["int96"],
     "nested_structs.rust.parquet": ["unsigned", "uint"],
     "null_list.parquet": ["null type", "unknown", "logical type null"],
 }
@@ -803,6 +800,11 @@ def assert_clean_error(proc: subprocess.CompletedProcess, path: Path):
     assert err, f"no error message on stderr{describe(proc)}"
     assert "\n" not in err, f"error must be one line{describe(proc)}"
     assert path.name in err, f"error does not name the file {path.name}{describe(proc)}"
+
+
+def test_shared_fixtures_present_in_ci():
+    if IN_CI:
+        assert not missing_fixtures(), f"CI=true but the shared fixtures are missing: {missing_fixtures()}"
 
 
 def test_bad_data_fixtures_found():

@@ -1,9 +1,24 @@
 import Columnar
 import Testing
 @testable import Parquet
+#if canImport(Glibc)
+import Glibc
+#endif
 
 let parquetTesting = fixturesDirectory + "/parquet-testing"
 let haveFixtures = fileExists(parquetTesting)
+
+/// Whether the tests run in CI (`CI=true`), where missing fixtures are a failure, not a skip.
+let runningInCI: Bool = getenv("CI").map { String(cString: $0) == "true" } ?? false
+
+/// `ConformanceTests` skips itself without the fixtures; in CI that must fail instead.
+@Suite struct FixturePresenceTests {
+    @Test func fixturesArePresentInCI() {
+        if runningInCI {
+            #expect(haveFixtures, "CI=true but ../shared/fixtures is missing (looked for \(parquetTesting))")
+        }
+    }
+}
 
 /// Files other engines wrote, read back against their documented contents.
 @Suite(.enabled(if: haveFixtures, "needs ../shared/fixtures")) struct ConformanceTests {
@@ -115,20 +130,34 @@ let haveFixtures = fileExists(parquetTesting)
         }
     }
 
+    /// Random byte changes, from a fixed seed so that a failure reproduces: every mutated file
+    /// either reads to the end or is refused with a `ParquetError` (never a crash or another
+    /// error), and some of the changes are caught.
     @Test func flippedBytesNeverCrash() throws {
         let path = try writeFile([try allTypesBatch()])
         let original = readBytes(path)
-        var generator = SystemRandomNumberGenerator()
-        for _ in 0..<3000 {
+        var generator = SplitMix64(seed: 0x1A4E_5EED)
+        let mutations = 3000
+        var rejected = 0, readFully = 0
+        for m in 0..<mutations {
             var bytes = original
             for _ in 0..<Int.random(in: 1...4, using: &generator) {
                 bytes[Int.random(in: 0..<bytes.count, using: &generator)] = UInt8.random(in: 0...255, using: &generator)
             }
             bytes.withUnsafeBytes { raw in
-                guard let reader = try? ParquetReader(bytes: raw) else { return }
-                for g in 0..<reader.rowGroupCount { _ = try? reader.readRowGroup(g) }
+                do {
+                    let reader = try ParquetReader(bytes: raw)
+                    for g in 0..<reader.rowGroupCount { _ = try reader.readRowGroup(g) }
+                    readFully += 1
+                } catch is ParquetError {
+                    rejected += 1
+                } catch {
+                    Issue.record("mutation \(m): not a ParquetError: \(error)")
+                }
             }
         }
+        #expect(rejected + readFully == mutations)
+        #expect(rejected > 0, "none of \(mutations) mutated files was rejected")
     }
 
     @Test func missingFileIsNotFound() {
@@ -144,3 +173,16 @@ let haveFixtures = fileExists(parquetTesting)
     }
 }
 
+/// SplitMix64 (Steele, Lea, Flood 2014): a small, fast generator with a fixed seed, so that
+/// randomized tests do the same thing on every run.
+struct SplitMix64: RandomNumberGenerator {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

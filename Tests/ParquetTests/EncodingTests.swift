@@ -38,26 +38,29 @@ import Testing
         let values = (0..<64).map { UInt32($0 % 5) }
         values.withUnsafeBufferPointer { RLEHybrid.encode($0, width: 3, into: &encoded) }
         let cut = Array(encoded.prefix(encoded.count / 2))
-        #expect(throws: ParquetError.self) {
+        let error = #expect(throws: ParquetError.self) {
             try cut.withUnsafeBytes { raw in
                 var decoder = try RLEHybridDecoder(raw, range: 0..<raw.count, width: 3)
                 var out = [UInt32](repeating: 0, count: 64)
                 try out.withUnsafeMutableBufferPointer { try decoder.decode(into: $0) }
             }
         }
+        #expect(error?.kind == .corrupt)
     }
 
     @Test func valuesAboveTheMaximumAreRejected() throws {
         var encoded: [UInt8] = []
         let values: [UInt32] = [0, 1, 2, 3, 4, 5, 6, 7]
         values.withUnsafeBufferPointer { RLEHybrid.encode($0, width: 3, into: &encoded) }
-        #expect(throws: ParquetError.self) {
+        let error = #expect(throws: ParquetError.self) {
             try encoded.withUnsafeBytes { raw in
                 var decoder = try RLEHybridDecoder(raw, range: 0..<raw.count, width: 3)
                 var out = [UInt32](repeating: 0, count: 8)
                 try out.withUnsafeMutableBufferPointer { try decoder.decode(into: $0, maxValue: 5) }
             }
         }
+        #expect(error?.kind == .corrupt)
+        #expect(error?.message.contains("exceeds 5") == true)
     }
 }
 
@@ -77,9 +80,11 @@ import Testing
     @Test func lengthsPastThePageAreErrors() {
         let encoded: [UInt8] = [0xFF, 0xFF, 0xFF, 0x7F, 1, 2]
         var decoded = LeafValues.empty(.byteArray, width: 0)
-        #expect(throws: ParquetError.self) {
+        let error = #expect(throws: ParquetError.self) {
             try encoded.withUnsafeBytes { _ = try Plain.decode($0, range: 0..<$0.count, count: 1, into: &decoded) }
         }
+        #expect(error?.kind == .corrupt)
+        #expect(error?.message.contains("runs past the page") == true)
     }
 
     @Test func booleansArePackedLeastSignificantBitFirst() {
@@ -121,21 +126,25 @@ import Testing
     @Test func hostileListLengthIsAnError() {
         // A struct whose field 2 is a list claiming 2^31 elements in a 6-byte buffer.
         let bytes: [UInt8] = [0x19, 0xFC, 0xFF, 0xFF, 0xFF, 0x07]
-        #expect(throws: ParquetError.self) {
+        let error = #expect(throws: ParquetError.self) {
             try bytes.withUnsafeBytes { raw in
                 var r = ThriftReader(raw)
                 _ = try r.readFileMetaData()
             }
         }
+        #expect(error?.kind == .corrupt)
+        #expect(error?.message.contains("longer than the data") == true)
     }
 
     @Test func deepNestingIsAnError() {
         let bytes = [UInt8](repeating: 0x1C, count: 200)  // struct field inside struct field …
-        #expect(throws: ParquetError.self) {
+        let error = #expect(throws: ParquetError.self) {
             try bytes.withUnsafeBytes { raw in
                 var r = ThriftReader(raw)
                 _ = try r.readFileMetaData()
             }
         }
+        #expect(error?.kind == .corrupt)
+        #expect(error?.message.contains("nesting") == true)
     }
 }

@@ -101,7 +101,9 @@ extension Int128 {
         let path = try writeFile([try allTypesBatch()])
         let rows = try readRows(path, columns: ["s", "i8"])
         #expect(rows[0] == [.string("héllo 日本語 🎉"), .int(-128)])
-        #expect(throws: ParquetError.self) { try readRows(path, columns: ["nope"]) }
+        let error = #expect(throws: ParquetError.self) { try readRows(path, columns: ["nope"]) }
+        #expect(error?.kind == .invalidArgument)
+        #expect(error?.message.contains("no column 'nope'") == true)
     }
 
     @Test func emptyBatchWritesAValidFile() throws {
@@ -114,12 +116,16 @@ extension Int128 {
 
     @Test func nullInNonNullableColumnIsRefused() throws {
         let input = try batch([Field("a", .long, nullable: false)], [[.int(1)], [.null]])
-        #expect(throws: ParquetError.self) { try writeFile([input]) }
+        let error = #expect(throws: ParquetError.self) { try writeFile([input]) }
+        #expect(error?.kind == .invalidArgument)
+        #expect(error?.message.contains("not nullable") == true)
     }
 
     @Test func decimalTooWideIsRefused() throws {
         let input = try batch([Field("d", .decimal(precision: 3, scale: 0))], [[.decimal(1000)]])
-        #expect(throws: ParquetError.self) { try writeFile([input]) }
+        let error = #expect(throws: ParquetError.self) { try writeFile([input]) }
+        #expect(error?.kind == .invalidArgument)
+        #expect(error?.message.contains("more than 3 digits") == true)
     }
 }
 

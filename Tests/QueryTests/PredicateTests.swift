@@ -53,9 +53,16 @@ func rows(_ text: String) throws -> [Int] {
         }
     }
 
-    @Test(arguments: ["nope = 1", "s > 5", "i LIKE 'a'", "day = 5", "i + s > 1", "i"])
-    func bindErrors(text: String) {
-        #expect(throws: QueryError.self) { try Predicate(parsing: text, schema: testSchema) }
+    /// Text that parses but does not fit the schema: refused when binding (so without a
+    /// position), with a message that says why.
+    @Test(arguments: [
+        ("nope = 1", "no column 'nope'"), ("s > 5", "cannot compare"), ("i LIKE 'a'", "LIKE needs a string"),
+        ("day = 5", "cannot compare"), ("i + s > 1", "needs numbers"), ("i", "is not a condition"),
+    ])
+    func bindErrors(text: String, words: String) {
+        let error = #expect(throws: QueryError.self) { try Predicate(parsing: text, schema: testSchema) }
+        #expect(error?.position == nil, "\(text): \(error.map(String.init(describing:)) ?? "")")
+        #expect(error?.message.contains(words) == true, "\(text): \(error.map(String.init(describing:)) ?? "")")
     }
 
     @Test func columnsResolveCaseInsensitively() throws {
