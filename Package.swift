@@ -2,8 +2,8 @@
 import PackageDescription
 
 /// `lake`: a lakehouse in one command. Modules depend one way, bottom to top:
-/// C shims → Columnar → Parquet → DeltaLog; Catalog (SQLite); Query → Lake (operations) →
-/// lake (the executable).
+/// C shims → LakeCore (storage, JSON, errors) → Columnar → Parquet → DeltaLog; Catalog
+/// (SQLite); Query; Ingest → Lake (operations) → LakeCLI (the executable `lake`).
 /// Hot loops over class-held buffers (parsers, builders, encoders) pay for dynamic
 /// exclusivity checks on every access; release builds skip them. Debug builds, which run the
 /// tests, keep them.
@@ -12,7 +12,7 @@ let fastLoops: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"]
 let package = Package(
     name: "lake",
     products: [
-        .executable(name: "lake", targets: ["lake"]),
+        .executable(name: "lake", targets: ["LakeCLI"]),
         .executable(name: "lake-bench", targets: ["LakeBench"]),
         .library(name: "Parquet", targets: ["Parquet"]),
         .library(name: "Columnar", targets: ["Columnar"]),
@@ -29,29 +29,32 @@ let package = Package(
                        providers: [.apt(["liblz4-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
-        .target(name: "Columnar", swiftSettings: fastLoops),
-        .target(name: "Parquet", dependencies: ["Columnar", "CZstd", "CSnappy", "CLZ4", "CZlib"], swiftSettings: fastLoops),
+        .target(name: "LakeCore"),
+        .target(name: "Columnar", dependencies: ["LakeCore"], swiftSettings: fastLoops),
+        .target(name: "Parquet", dependencies: ["LakeCore", "Columnar", "CZstd", "CSnappy", "CLZ4", "CZlib"], swiftSettings: fastLoops),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
                        providers: [.apt(["libsqlite3-dev"])]),
-        .target(name: "DeltaLog", dependencies: ["Columnar", "Parquet"]),
-        .target(name: "Catalog", dependencies: ["CSQLite"]),
-        .target(name: "Query", dependencies: ["Columnar"]),
-        .target(name: "Ingest", dependencies: ["Columnar", "Parquet", "DeltaLog"], swiftSettings: fastLoops),
-        .target(name: "Lake", dependencies: ["Columnar", "Parquet", "DeltaLog", "Catalog", "Query", "Ingest"]),
-        .executableTarget(name: "lake", dependencies: [
-            "Columnar", "Parquet", "Query", "DeltaLog", "Lake", "Ingest",
+        .target(name: "DeltaLog", dependencies: ["LakeCore", "Columnar", "Parquet"]),
+        .target(name: "Catalog", dependencies: ["LakeCore", "CSQLite"]),
+        .target(name: "Query", dependencies: ["LakeCore", "Columnar"]),
+        .target(name: "Ingest", dependencies: ["LakeCore", "Columnar", "Parquet"], swiftSettings: fastLoops),
+        .target(name: "Lake", dependencies: ["LakeCore", "Columnar", "Parquet", "DeltaLog", "Catalog", "Query", "Ingest"]),
+        // The executable `lake`: argument parsing and printing only, over `Lake`.
+        .executableTarget(name: "LakeCLI", dependencies: [
+            "Columnar", "Lake",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "LakeBench", dependencies: ["Columnar", "Parquet"]),
         .target(name: "FuzzSupport"),
         .executableTarget(name: "ParquetFuzz", dependencies: ["Parquet", "FuzzSupport"]),
-        .executableTarget(name: "LogFuzz", dependencies: ["DeltaLog", "FuzzSupport"]),
-        .executableTarget(name: "IngestFuzz", dependencies: ["Columnar", "DeltaLog", "Ingest", "FuzzSupport"]),
+        .executableTarget(name: "LogFuzz", dependencies: ["LakeCore", "DeltaLog", "FuzzSupport"]),
+        .executableTarget(name: "IngestFuzz", dependencies: ["LakeCore", "Columnar", "Ingest", "FuzzSupport"]),
         .testTarget(name: "ColumnarTests", dependencies: ["Columnar"]),
         .testTarget(name: "ParquetTests", dependencies: ["Columnar", "Parquet"]),
-        .testTarget(name: "QueryTests", dependencies: ["Columnar", "Query"]),
-        .testTarget(name: "DeltaLogTests", dependencies: ["Columnar", "DeltaLog"]),
+        .testTarget(name: "QueryTests", dependencies: ["LakeCore", "Columnar", "Query"]),
+        .testTarget(name: "DeltaLogTests", dependencies: ["LakeCore", "Columnar", "DeltaLog"]),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog"]),
-        .testTarget(name: "IngestTests", dependencies: ["Columnar", "Ingest"]),
+        .testTarget(name: "LakeTests", dependencies: ["LakeCore", "Columnar", "DeltaLog", "Lake"]),
+        .testTarget(name: "IngestTests", dependencies: ["LakeCore", "Columnar", "Ingest"]),
     ]
 )

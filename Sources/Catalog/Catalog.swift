@@ -1,3 +1,5 @@
+import LakeCore
+
 /// A table registered in the catalog, with the indexes kept about it.
 public struct TableEntry: Sendable, Equatable {
     public var id: Int64
@@ -72,6 +74,11 @@ public struct CatalogError: Error, CustomStringConvertible, Sendable {
     public var kind: Kind
     public var message: String
     public var description: String { message }
+}
+
+extension CatalogError: LakeFailure {
+    public var category: FailureCategory { kind == .notFound ? .notFound : .runtime }
+    public var errorType: String { kind == .notFound ? "not_found" : "already_exists" }
 }
 
 /// The catalog: the source of truth for table names (name → location, namespace, comment)

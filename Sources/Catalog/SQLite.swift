@@ -1,3 +1,4 @@
+import LakeCore
 import CSQLite
 
 /// A SQLite error with the statement and SQLite's extended result code.
@@ -9,6 +10,11 @@ public struct SQLiteError: Error, CustomStringConvertible, Sendable {
     public var description: String {
         "catalog database error \(code): \(message)" + (sql.map { " (in: \($0))" } ?? "")
     }
+}
+
+extension SQLiteError: LakeFailure {
+    public var category: FailureCategory { .runtime }
+    public var errorType: String { "catalog" }
 }
 
 /// A value bound to or read from a statement.

@@ -1,3 +1,5 @@
+import LakeCore
+
 /// The logical type of a column: what its values mean, independent of how a file stores them.
 ///
 /// These are exactly the types of the Delta Lake protocol's schema, so a table's schema maps
@@ -69,15 +71,32 @@ extension DataType: CustomStringConvertible {
 }
 
 /// A named, typed column of a schema or a struct.
+///
+/// `metadata` is the field's metadata object in the Delta schema (comments, column-mapping
+/// ids, type changes, anything unknown), kept verbatim so a schema read and written again is
+/// unchanged. It takes no part in equality: fields with the same name, type and nullability
+/// hold the same values.
 public struct Field: Hashable, Sendable {
     public var name: String
     public var type: DataType
     public var nullable: Bool
+    public var metadata: [(String, JSONValue)]
 
-    public init(_ name: String, _ type: DataType, nullable: Bool = true) {
+    public init(_ name: String, _ type: DataType, nullable: Bool = true, metadata: [(String, JSONValue)] = []) {
         self.name = name
         self.type = type
         self.nullable = nullable
+        self.metadata = metadata
+    }
+
+    public static func == (a: Field, b: Field) -> Bool {
+        a.name == b.name && a.type == b.type && a.nullable == b.nullable
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(name)
+        hasher.combine(type)
+        hasher.combine(nullable)
     }
 }
 

@@ -1,3 +1,4 @@
+import LakeCore
 /// Parses the schema specs users write on the command line:
 /// `"id long not null, name string, amount decimal(12,2), tags array<string>, s struct<a:int,b:string>"`.
 ///
@@ -10,6 +11,11 @@ public struct SchemaSpecError: Error, CustomStringConvertible, Sendable {
     /// Character position in the spec.
     public var position: Int
     public var description: String { "schema spec, at character \(position + 1): \(message)" }
+}
+
+extension SchemaSpecError: LakeFailure {
+    public var category: FailureCategory { .usage }
+    public var errorType: String { "invalid_schema" }
 }
 
 extension Schema {

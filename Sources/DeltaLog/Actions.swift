@@ -1,3 +1,5 @@
+import LakeCore
+
 /// The actions of the Delta transaction log (PROTOCOL.md, "Actions").
 ///
 /// Each typed action keeps the JSON it was read from (`raw`), so fields this implementation
@@ -179,6 +181,8 @@ public struct AddFile: Sendable {
     public var dataChange: Bool
     /// The statistics JSON text, if any.
     public var stats: String?
+    /// The statistics, parsed (nil when absent or not a JSON object).
+    public var statistics: FileStatistics?
     public var hasDeletionVector: Bool
     public var raw: JSONValue
 
@@ -189,6 +193,7 @@ public struct AddFile: Sendable {
         modificationTime = json["modificationTime"]?.intValue ?? 0
         dataChange = json["dataChange"]?.boolValue ?? true
         stats = json["stats"]?.stringValue
+        statistics = stats.flatMap(FileStatistics.init(parsing:))
         if let dv = json["deletionVector"], dv != .null { hasDeletionVector = true } else { hasDeletionVector = false }
         raw = json
     }
@@ -207,26 +212,29 @@ public struct AddFile: Sendable {
         self.modificationTime = modificationTime
         self.dataChange = dataChange
         self.stats = stats
+        statistics = stats.flatMap(FileStatistics.init(parsing:))
         hasDeletionVector = false
     }
 
     /// The number of records from the statistics, when present.
-    public var numRecords: Int64? {
-        guard let stats, let json = try? JSONValue.parse(stats) else { return nil }
-        return json["numRecords"]?.intValue
-    }
+    public var numRecords: Int64? { statistics?.numRecords }
 }
 
 public struct RemoveFile: Sendable {
     public var path: String
     public var deletionTimestamp: Int64?
     public var dataChange: Bool
+    /// The file's size and statistics, when the writer recorded them (`extendedFileMetadata`).
+    public var size: Int64?
+    public var statistics: FileStatistics?
     public var raw: JSONValue
 
     init(_ json: JSONValue) throws {
         path = try required(json["path"]?.stringValue, "path", in: "remove")
         deletionTimestamp = json["deletionTimestamp"]?.intValue
         dataChange = json["dataChange"]?.boolValue ?? true
+        size = json["size"]?.intValue
+        statistics = json["stats"]?.stringValue.flatMap(FileStatistics.init(parsing:))
         raw = json
     }
 
@@ -242,6 +250,8 @@ public struct RemoveFile: Sendable {
         path = add.path
         deletionTimestamp = timestamp
         self.dataChange = dataChange
+        size = add.size
+        statistics = add.statistics
     }
 }
 
@@ -256,6 +266,14 @@ public struct Txn: Sendable {
         version = try required(json["version"]?.intValue, "version", in: "txn")
         lastUpdated = json["lastUpdated"]?.intValue
         raw = json
+    }
+
+    /// That application `appId` has applied its `version`.
+    public init(appId: String, version: Int64, lastUpdated: Int64) {
+        raw = .object([("appId", .string(appId)), ("version", .int(version)), ("lastUpdated", .int(lastUpdated))])
+        self.appId = appId
+        self.version = version
+        self.lastUpdated = lastUpdated
     }
 }
 

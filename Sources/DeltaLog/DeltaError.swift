@@ -1,3 +1,5 @@
+import LakeCore
+
 /// Everything that can go wrong with a Delta table, with the table, file and version involved.
 /// The description is the line a person sees at the terminal.
 public struct DeltaError: Error, CustomStringConvertible, Sendable {
@@ -25,4 +27,26 @@ public struct DeltaError: Error, CustomStringConvertible, Sendable {
     }
 
     public var description: String { message }
+}
+
+extension DeltaError: LakeFailure {
+    public var category: FailureCategory {
+        switch kind {
+        case .notFound: return .notFound
+        case .conflict: return .conflict
+        case .invalidArgument: return .usage
+        case .corrupt, .unsupported, .io: return .runtime
+        }
+    }
+
+    public var errorType: String {
+        switch kind {
+        case .notFound: return "not_found"
+        case .conflict: return "commit_conflict"
+        case .unsupported: return "unsupported"
+        case .corrupt: return "corrupt_table"
+        case .invalidArgument: return "invalid_argument"
+        case .io: return "io"
+        }
+    }
 }

@@ -1,4 +1,5 @@
 import Columnar
+import LakeCore
 import Parquet
 
 /// A Delta table directory: reads its log into snapshots, resolves time travel, and lists its
@@ -6,19 +7,22 @@ import Parquet
 public struct DeltaTable: Sendable {
     /// The table root (absolute).
     public let root: String
+    /// Where the log and the data files are read and written.
+    public let storage: any Storage
 
-    public init(root: String) {
-        self.root = FileSystem.absolute(root)
+    public init(root: String, storage: any Storage = LocalStorage()) {
+        self.root = Paths.absolute(root)
+        self.storage = storage
     }
 
     public var logDirectory: String { root + "/_delta_log" }
 
     /// Whether the directory holds a Delta log.
-    public var exists: Bool { FileSystem.isDirectory(logDirectory) }
+    public var exists: Bool { storage.isDirectory(logDirectory) }
 
     /// The log's files; `notFound` when there is no log.
     public func listing() throws -> LogListing {
-        guard let listing = try LogListing.list(logDirectory), listing.latestVersion != nil else {
+        guard let listing = try LogListing.list(logDirectory, storage: storage), listing.latestVersion != nil else {
             throw DeltaError(.notFound, "\(root) is not a Delta table (no _delta_log)")
         }
         return listing
@@ -39,19 +43,35 @@ public struct DeltaTable: Sendable {
             batches.append(try CheckpointReader.read(checkpoint.files.map { logDirectory + "/" + $0 },
                                                      version: checkpoint.version))
         }
+        var fingerprint: UInt64?
         for v in segment.commits {
-            batches.append(try readCommit(v, listing: listing))
+            let bytes = try readCommitBytes(v, listing: listing)
+            batches.append(try Action.parseCommit(bytes, version: v))
+            if v == target { fingerprint = LogFingerprint.of(bytes) }
         }
-        return try Snapshot.replay(root: root, version: target, batches)
+        if fingerprint == nil { fingerprint = try commitFingerprint(target, listing: listing) }
+        return try Snapshot.replay(root: root, version: target, fingerprint: fingerprint ?? 0, batches)
     }
 
     /// The actions of commit `version`.
     public func readCommit(_ version: Int64, listing: LogListing? = nil) throws -> [Action] {
+        try Action.parseCommit(try readCommitBytes(version, listing: listing), version: version)
+    }
+
+    /// The bytes of commit `version`; `notFound` when its file is gone.
+    public func readCommitBytes(_ version: Int64, listing: LogListing? = nil) throws -> [UInt8] {
         let name = listing?.commits[version] ?? DeltaTable.commitName(version)
-        guard let bytes = try FileSystem.read(logDirectory + "/" + name) else {
-            throw DeltaError(.notFound, "commit \(version) of \(root) does not exist")
+        guard let bytes = try storage.read(logDirectory + "/" + name) else {
+            throw DeltaError(.notFound, "commit \(version) of \(root) is missing")
         }
-        return try Action.parseCommit(bytes, version: version)
+        return bytes
+    }
+
+    /// The fingerprint of commit `version` (nil when its file is gone), which tells this
+    /// table's commit from one of a table re-created at the same place.
+    public func commitFingerprint(_ version: Int64, listing: LogListing? = nil) throws -> UInt64? {
+        let name = listing?.commits[version] ?? DeltaTable.commitName(version)
+        return try storage.read(logDirectory + "/" + name).map(LogFingerprint.of)
     }
 
     /// `%020d.json`.
@@ -82,7 +102,7 @@ public struct DeltaTable: Sendable {
                     ts = info["inCommitTimestamp"]?.intValue
                 }
             }
-            if ts == nil { ts = FileSystem.modificationTime(logDirectory + "/" + listing.commits[v]!) }
+            if ts == nil { ts = storage.info(logDirectory + "/" + listing.commits[v]!)?.modificationTime }
             var t = ts ?? 0
             if t <= previous { t = previous + 1 }
             previous = t
@@ -119,7 +139,7 @@ public struct DeltaTable: Sendable {
         if path.contains("://") {
             throw DeltaError(.unsupported, "data file \(uriPath) is not on the local file system")
         }
-        let full = path.hasPrefix("/") ? FileSystem.absolute(path) : FileSystem.absolute(root + "/" + path)
+        let full = path.hasPrefix("/") ? Paths.absolute(path) : Paths.absolute(root + "/" + path)
         guard full.hasPrefix(root + "/") else {
             throw DeltaError(.corrupt, "data file \(uriPath) lies outside the table \(root)")
         }
@@ -127,8 +147,17 @@ public struct DeltaTable: Sendable {
     }
 
     /// The key that identifies a file across `add` and `remove` (the decoded path).
-    static func normalizedKey(_ uriPath: String) -> String {
+    public static func normalizedKey(_ uriPath: String) -> String {
         Partitioning.uriDecode(uriPath)
+    }
+}
+
+/// A 64-bit FNV-1a hash of a commit file's bytes.
+enum LogFingerprint {
+    static func of(_ bytes: [UInt8]) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in bytes { hash = (hash ^ UInt64(b)) &* 0x100_0000_01b3 }
+        return hash
     }
 }
 

@@ -1,4 +1,5 @@
 import Columnar
+import LakeCore
 
 /// Per-file statistics for `add.stats` (PROTOCOL.md, "Per-file Statistics"): `numRecords`,
 /// and per column `minValues`, `maxValues`, `nullCount`.

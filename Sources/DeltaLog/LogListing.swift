@@ -1,3 +1,5 @@
+import LakeCore
+
 /// The files of a table's `_delta_log` directory, by version.
 ///
 /// Commits are `%020d.json`; classic checkpoints `%020d.checkpoint.parquet` or the parts
@@ -12,8 +14,8 @@ public struct LogListing: Sendable {
     public var v2Checkpoints: [Int64: String] = [:]
 
     /// Lists `logDirectory`; nil when there is no log.
-    public static func list(_ logDirectory: String) throws -> LogListing? {
-        guard let names = try FileSystem.list(logDirectory) else { return nil }
+    public static func list(_ logDirectory: String, storage: any Storage) throws -> LogListing? {
+        guard let names = try storage.list(logDirectory) else { return nil }
         var listing = LogListing()
         var parts: [Int64: [Int: String]] = [:]
         var partCounts: [Int64: Int] = [:]
@@ -64,7 +66,10 @@ public struct LogListing: Sendable {
                     if v2Checkpoints.keys.contains(where: { $0 >= v && $0 <= version }) {
                         throw DeltaError(.unsupported, "the table uses V2 checkpoints (reader feature v2Checkpoint), which lake does not support")
                     }
-                    throw DeltaError(.notFound, "version \(version) cannot be reconstructed: commit \(v) is missing (the log was cleaned up)")
+                    let cleaned = v < (commits.keys.min() ?? 0)
+                    throw DeltaError(.notFound, cleaned
+                        ? "version \(version) cannot be reconstructed: commit \(v) was cleaned up from the log"
+                        : "version \(version) cannot be reconstructed: commit \(v) is missing")
                 }
                 needed.append(v)
             }

@@ -1,4 +1,5 @@
 import Columnar
+import LakeCore
 
 /// Partition values as the protocol serializes them ("Partition Value Serialization"), Hive
 /// directory names, and the URI encoding of paths in `add`/`remove`.

@@ -1,6 +1,8 @@
 import Columnar
+import LakeCore
 
-/// Delta's schema serialization (`schemaString` in `metaData`), both ways.
+/// Delta's schema serialization (`schemaString` in `metaData`), both ways. Field metadata
+/// round-trips exactly.
 public enum SchemaJSON {
     /// The JSON object for `schema`.
     public static func encode(_ schema: Schema) -> JSONValue {
@@ -9,7 +11,7 @@ public enum SchemaJSON {
 
     static func encode(_ field: Field) -> JSONValue {
         .object([("name", .string(field.name)), ("type", encode(field.type)),
-                 ("nullable", .bool(field.nullable)), ("metadata", .object([]))])
+                 ("nullable", .bool(field.nullable)), ("metadata", .object(field.metadata))])
     }
 
     static func encode(_ type: DataType) -> JSONValue {
@@ -76,7 +78,8 @@ public enum SchemaJSON {
                 guard let name = f["name"]?.stringValue, let type = f["type"] else {
                     throw DeltaError(.corrupt, "schema field without a name or type")
                 }
-                return Field(name, try decodeType(type), nullable: f["nullable"]?.boolValue ?? true)
+                return Field(name, try decodeType(type), nullable: f["nullable"]?.boolValue ?? true,
+                             metadata: f["metadata"]?.objectValue ?? [])
             })
         case "array":
             guard let element = json["elementType"] else { throw DeltaError(.corrupt, "array type without elementType") }

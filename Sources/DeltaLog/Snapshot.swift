@@ -1,4 +1,5 @@
 import Columnar
+import LakeCore
 
 /// The state of a table at one version: protocol, metadata, schema and live data files.
 ///
@@ -13,6 +14,12 @@ public struct Snapshot: Sendable {
     public let schema: Schema
     /// Live data files, in the order they were added.
     public let files: [AddFile]
+    /// Files removed and not added again (`remove` actions still in the log or checkpoint):
+    /// what vacuum may delete once their retention has passed.
+    public let tombstones: [RemoveFile]
+    /// The fingerprint of this version's commit file (0 when the file is gone): a commit
+    /// lands only while this version's commit is still the one this snapshot read.
+    public let fingerprint: UInt64
     /// The latest `txn` version per application id.
     public let transactions: [String: Int64]
     /// Live domain metadata by domain.
@@ -53,15 +60,17 @@ public struct Snapshot: Sendable {
     /// This snapshot with a blind append's files added, as version `version`.
     public func appending(_ files: [AddFile], version: Int64) -> Snapshot {
         Snapshot(root: root, version: version, protocolAction: protocolAction, metadata: metadata, schema: schema,
-                 files: self.files + files, transactions: transactions, domains: domains)
+                 files: self.files + files, tombstones: tombstones, fingerprint: 0, transactions: transactions,
+                 domains: domains)
     }
 
     /// Replays `actions` (checkpoint first, then commits in order) into a snapshot.
-    static func replay(root: String, version: Int64, _ batches: [[Action]]) throws -> Snapshot {
+    static func replay(root: String, version: Int64, fingerprint: UInt64, _ batches: [[Action]]) throws -> Snapshot {
         var protocolAction: ProtocolAction?
         var metadata: Metadata?
         var order: [String] = []
         var live: [String: AddFile] = [:]
+        var removed: [String: RemoveFile] = [:]
         var position: [String: Int] = [:]
         var transactions: [String: Int64] = [:]
         var domains: [String: DomainMetadata] = [:]
@@ -75,11 +84,13 @@ public struct Snapshot: Sendable {
                         order.append(key)
                     }
                     live[key] = add
+                    removed[key] = nil
                 case .remove(let remove):
                     let key = DeltaTable.normalizedKey(remove.path)
                     if live.removeValue(forKey: key) != nil, let p = position.removeValue(forKey: key) {
                         order[p] = ""
                     }
+                    removed[key] = remove
                 case .metaData(let m): metadata = m
                 case .protocolAction(let p): protocolAction = p
                 case .txn(let t): transactions[t.appId] = t.version
@@ -99,7 +110,9 @@ public struct Snapshot: Sendable {
         for key in order where !key.isEmpty {
             if let add = live[key] { files.append(add) }
         }
+        let tombstones = removed.keys.sorted().map { removed[$0]! }
         return Snapshot(root: root, version: version, protocolAction: protocolAction, metadata: metadata,
-                        schema: schema, files: files, transactions: transactions, domains: domains)
+                        schema: schema, files: files, tombstones: tombstones, fingerprint: fingerprint,
+                        transactions: transactions, domains: domains)
     }
 }

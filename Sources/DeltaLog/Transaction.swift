@@ -1,90 +1,142 @@
+import LakeCore
 import Parquet
 
 /// One atomic change to a table: actions committed as the next version with put-if-absent.
 ///
-/// Data files must be written before ``commit()``. Losing the race for a version means another
-/// writer committed first: the winners' commits are read and checked for a real conflict
-/// (a metadata or protocol change, or a table created concurrently); appends never conflict
-/// with appends. Without a conflict the commit is retried at the next version, with jittered
-/// backoff.
+/// Data files must be written before ``commit()``. A commit lands only on the table its base
+/// snapshot read: the commit before the one written must still be the one read (its
+/// fingerprint matches), so a table dropped and re-created meanwhile, or a log deleted,
+/// fails with `conflict` and writes nothing. Losing the race for a version means another
+/// writer committed first: each winner is judged by a ``ConflictChecker``; without a
+/// conflict the commit is retried at the next version, with jittered backoff.
 public struct Transaction {
     public let table: DeltaTable
-    /// The version the change was based on (-1 when creating the table).
-    public let readVersion: Int64
-    /// Whether in-commit timestamps must be written (the table enables them).
-    public var inCommitTimestamps: Bool
+    /// The snapshot the change was based on (nil when creating the table).
+    public let base: Snapshot?
     public var operation: String
     public var parameters: [(String, String)] = []
     public var metrics: [(String, Int64)] = []
-    public var isBlindAppend: Bool
     public var actions: [Action]
+    /// What the operation read from `base` (nothing for an append).
+    public var read: ReadSet = .nothing
+    public var isolation: IsolationLevel = .writeSerializable
+    /// Whether in-commit timestamps must be written (the table enables them).
+    public var inCommitTimestamps: Bool
 
     public static let engineInfo = "lake/\(LakeVersion.current)"
     static let maxAttempts = 200
 
-    public init(table: DeltaTable, readVersion: Int64, operation: String, actions: [Action],
-                isBlindAppend: Bool, inCommitTimestamps: Bool) {
+    /// A change to the table `base` was read from.
+    public init(table: DeltaTable, base: Snapshot, operation: String, actions: [Action]) {
         self.table = table
-        self.readVersion = readVersion
+        self.base = base
         self.operation = operation
         self.actions = actions
-        self.isBlindAppend = isBlindAppend
+        inCommitTimestamps = base.inCommitTimestampsEnabled
+    }
+
+    /// Version 0 of a new table.
+    public init(creating table: DeltaTable, operation: String, actions: [Action], inCommitTimestamps: Bool) {
+        self.table = table
+        base = nil
+        self.operation = operation
+        self.actions = actions
         self.inCommitTimestamps = inCommitTimestamps
     }
 
+    /// The version the change was based on (-1 when creating the table).
+    public var readVersion: Int64 { base?.version ?? -1 }
+
+    /// Whether the commit only adds files: no reads, removes, metadata or protocol.
+    public var isBlindAppend: Bool {
+        read.isEmpty && actions.allSatisfy {
+            switch $0 {
+            case .add, .txn, .domainMetadata, .commitInfo: return true
+            default: return false
+            }
+        }
+    }
+
     /// Commits; returns the version written. Throws `conflict` when a concurrent commit makes
-    /// this one invalid.
+    /// this one invalid or the table is no longer the one read.
     public func commit() throws -> Int64 {
-        if readVersion < 0 { try FileSystem.makeDirectories(table.logDirectory) }
-        var version = readVersion + 1
+        let storage = table.storage
+        guard let base else { return try create() }
+        let checker = ConflictChecker(operation: operation, base: base, isolation: isolation, read: read, actions: actions)
+        var version = base.version + 1
+        // The commit the next one must follow, as this transaction knows it.
+        var previous = (version: base.version, fingerprint: base.fingerprint)
         for attempt in 0..<Self.maxAttempts {
-            let now = FileSystem.nowMillis()
-            var info: [(String, JSONValue)] = []
-            if inCommitTimestamps {
-                info.append(("inCommitTimestamp", .int(max(now, try previousInCommitTimestamp(version) + 1))))
-            }
-            info += [
-                ("timestamp", .int(now)),
-                ("operation", .string(operation)),
-                ("operationParameters", .strings(parameters)),
-                ("readVersion", readVersion >= 0 ? .int(readVersion) : .null),
-                ("isolationLevel", .string("Serializable")),
-                ("isBlindAppend", .bool(isBlindAppend)),
-                ("operationMetrics", .strings(metrics.map { ($0.0, String($0.1)) })),
-                ("engineInfo", .string(Self.engineInfo)),
-                ("txnId", .string(FileSystem.uuid())),
-            ]
-            let bytes = Action.serializeCommit([.commitInfo(.object(info))] + actions)
+            try checkStillFollows(previous)
             let path = table.logDirectory + "/" + DeltaTable.commitName(version)
-            if try FileSystem.putIfAbsent(path, bytes) { return version }
-            // Another writer took `version`: check what it and any later winners did.
-            let latest = try table.latestVersion()
-            for winner in version...max(version, latest) {
-                try checkConflict(with: try table.readCommit(winner), version: winner)
+            if try storage.putIfAbsent(path, try commitBytes(version)) {
+                if (try? checkStillFollows(previous)) != nil { return version }
+                // The table was replaced between the check and the commit: take it back.
+                try? storage.remove(path)
+                try checkStillFollows(previous)
             }
-            version = latest + 1
+            // Other writers took `version` and maybe more: judge each of them.
+            let latest = try latestVersion()
+            for winner in version...max(version, latest) {
+                let bytes: [UInt8]
+                do { bytes = try table.readCommitBytes(winner) } catch let error as DeltaError where error.kind == .notFound {
+                    throw DeltaError(.conflict, "\(table.root): commit \(winner) vanished while this \(operation) ran (the log was deleted or rewritten)")
+                }
+                try checker.check(WinningCommit(version: winner, actions: try Action.parseCommit(bytes, version: winner)))
+                previous = (winner, LogFingerprint.of(bytes))
+            }
+            version = previous.version + 1
             let ceiling = min(1000, 2 << min(attempt, 9))
-            FileSystem.sleep(milliseconds: Int.random(in: 1...ceiling))
+            SystemClock.sleep(milliseconds: Int.random(in: 1...ceiling))
         }
         throw DeltaError(.conflict, "could not commit to \(table.root) after \(Self.maxAttempts) attempts: too many concurrent writers")
     }
 
-    private func checkConflict(with winner: [Action], version: Int64) throws {
-        if readVersion < 0 {
-            throw DeltaError(.conflict, "\(table.root) was created by another writer at the same time")
+    /// Version 0: the log directory is made, and any existing version 0 wins.
+    private func create() throws -> Int64 {
+        try table.storage.makeDirectories(table.logDirectory)
+        if try table.storage.putIfAbsent(table.logDirectory + "/" + DeltaTable.commitName(0), try commitBytes(0)) { return 0 }
+        throw DeltaError(.conflict, "\(table.root) was created by another writer at the same time")
+    }
+
+    /// Throws `conflict` unless commit `previous.version` is still the one this transaction read.
+    private func checkStillFollows(_ previous: (version: Int64, fingerprint: UInt64)) throws {
+        guard table.storage.isDirectory(table.logDirectory) else {
+            throw DeltaError(.conflict, "\(table.root): the table's log was deleted while this \(operation) ran; nothing was committed")
         }
-        for action in winner {
-            switch action {
-            case .metaData:
-                throw DeltaError(.conflict, "version \(version) changed the table's metadata while this \(operation) ran; run it again")
-            case .protocolAction:
-                throw DeltaError(.conflict, "version \(version) changed the table's protocol while this \(operation) ran; run it again")
-            case .remove where !isBlindAppend:
-                throw DeltaError(.conflict, "version \(version) removed files while this \(operation) ran; run it again")
-            default:
-                break
-            }
+        let now = try table.commitFingerprint(previous.version)
+        guard now == previous.fingerprint || (previous.fingerprint == 0 && now == nil) else {
+            throw DeltaError(.conflict, now == nil
+                ? "\(table.root): commit \(previous.version) vanished while this \(operation) ran (the table was dropped or its log cleaned); nothing was committed"
+                : "\(table.root): the table was replaced (commit \(previous.version) is not the one this \(operation) read); nothing was committed")
         }
+    }
+
+    private func latestVersion() throws -> Int64 {
+        do { return try table.latestVersion() } catch let error as DeltaError where error.kind == .notFound {
+            throw DeltaError(.conflict, "\(table.root): the table's log was deleted while this \(operation) ran; nothing was committed")
+        }
+    }
+
+    /// The commit file for `version`: commitInfo first, then the actions.
+    private func commitBytes(_ version: Int64) throws -> [UInt8] {
+        let now = SystemClock.nowMillis()
+        var info: [(String, JSONValue)] = []
+        if inCommitTimestamps {
+            info.append(("inCommitTimestamp", .int(max(now, try previousInCommitTimestamp(version) + 1))))
+        }
+        info += [
+            ("timestamp", .int(now)),
+            ("operation", .string(operation)),
+            ("operationParameters", .strings(parameters)),
+            ("readVersion", readVersion >= 0 ? .int(readVersion) : .null),
+            ("isolationLevel", .string(isolation.rawValue)),
+            ("isBlindAppend", .bool(isBlindAppend)),
+            ("operationMetrics", .strings(metrics.map { ($0.0, String($0.1)) })),
+            ("engineInfo", .string(Self.engineInfo)),
+            ("txnId", .string(SystemClock.uuid())),
+        ]
+        return Action.serializeCommit([.commitInfo(.object(info))] + actions)
     }
 
     /// The in-commit timestamp of the commit before `version` (0 when it has none).

@@ -1,5 +1,5 @@
 import Columnar
-import DeltaLog
+import LakeCore
 
 /// Why a field could not become a value: what the column expected.
 struct CellError: Error {

@@ -1,4 +1,5 @@
 import Columnar
+import LakeCore
 
 /// How delimited text is written.
 public struct DelimitedOptions: Sendable {

@@ -1,5 +1,5 @@
 import Columnar
-import DeltaLog
+import LakeCore
 import Parquet
 
 /// The input formats `append` and `create --from` read.
@@ -66,7 +66,7 @@ public enum Ingest {
         var total: Int64? = 0
         for path in paths {
             // Parquet progress counts rows; text counts bytes.
-            let size: Int64? = try format(of: path, options) == .parquet ? nil : (path == "-" ? nil : FileSystem.size(path))
+            let size: Int64? = try format(of: path, options) == .parquet ? nil : (path == "-" ? nil : LocalStorage().info(path)?.size)
             total = total.flatMap { t in size.map { t + $0 } }
         }
         var done: Int64 = 0

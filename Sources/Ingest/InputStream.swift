@@ -1,4 +1,4 @@
-import DeltaLog
+import LakeCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -70,6 +70,25 @@ public struct IngestError: Error, CustomStringConvertible, Sendable {
         self.message = message
     }
     public var description: String { message }
+}
+
+extension IngestError: LakeFailure {
+    public var category: FailureCategory {
+        switch kind {
+        case .badInput, .io: return .runtime
+        case .notFound: return .notFound
+        case .invalidArgument: return .usage
+        }
+    }
+
+    public var errorType: String {
+        switch kind {
+        case .badInput: return "bad_input"
+        case .notFound: return "not_found"
+        case .invalidArgument: return "invalid_argument"
+        case .io: return "io"
+        }
+    }
 }
 
 /// A row that was skipped (`--max-bad-rows`) or that failed the load.

@@ -1,5 +1,5 @@
 import Columnar
-import DeltaLog
+import LakeCore
 
 /// Reads newline-delimited JSON (one object per line; blank lines skipped) into batches of a
 /// table's columns. Keys map to columns by name; absent keys are null; nested objects fill

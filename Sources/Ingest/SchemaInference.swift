@@ -1,5 +1,5 @@
 import Columnar
-import DeltaLog
+import LakeCore
 import Parquet
 
 /// Infers a table schema from a sample of an input: long, double, boolean, date, timestamp

@@ -1,5 +1,5 @@
 import Columnar
-import DeltaLog
+import LakeCore
 import Ingest
 import FuzzSupport
 #if canImport(Glibc)
@@ -26,7 +26,7 @@ public func fuzzIngest(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     for (format, header) in [("csv", true), ("csv", false), ("json", true)] {
         let path = fuzzPath() + "." + format
         unlink(path)
-        try? FileSystem.writeNew(path, Array(UnsafeBufferPointer(start: data, count: size)))
+        try? LocalStorage().writeNew(path, Array(UnsafeBufferPointer(start: data, count: size)))
         var options = IngestOptions()
         options.delimited.header = header
         options.maxBadRows = 5

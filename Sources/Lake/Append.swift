@@ -1,6 +1,7 @@
 import Columnar
 import DeltaLog
 import Ingest
+import LakeCore
 
 /// What an append did.
 public struct AppendResult: Sendable {
@@ -11,7 +12,13 @@ public struct AppendResult: Sendable {
     public var bytes: Int64
     /// Rows skipped under `--max-bad-rows`, and the first few of them.
     public var skippedRows: Int
-    public var badRows: [BadRow]
+    public var badRows: [SkippedRow]
+}
+
+/// What `create --from` did: the table, and the load into it.
+public struct CreateFromResult: Sendable {
+    public var created: CreateResult
+    public var appended: AppendResult
 }
 
 extension Warehouse {
@@ -19,72 +26,57 @@ extension Warehouse {
     /// in one commit. Columns are matched by name (or position without a header) and values
     /// parsed or cast exactly. A bad row fails the whole append (after `maxBadRows` skipped
     /// ones): no commit, and the data files written are removed.
-    public func append(to name: TableName, files: [String], options: IngestOptions = IngestOptions(),
+    public func append(to name: TableName, files: [String], options: LoadOptions = LoadOptions(),
                        progress: ((Int64, Int64?) -> Void)? = nil) throws -> AppendResult {
         guard !files.isEmpty else { throw LakeError(.invalidArgument, "no input: name one or more files, or - for stdin") }
-        let resolved = try resolve(name)
-        let snapshot = try resolved.table.snapshot()
-        try TableFeatures.checkAppendable(snapshot.protocolAction, snapshot.metadata)
-        let writer = try TableWriter(snapshot: snapshot)
+        let operation = try WriteOperation(self, name, operation: "WRITE")
+        let snapshot = operation.snapshot
         let budget = BadRowBudget(limit: options.maxBadRows)
+        let ingestOptions = options.ingest
         var rows = 0
-        let adds: [AddFile]
-        // Parsing runs on its own thread, one batch ahead of encoding.
-        let job = ReadJob(files: files, schema: snapshot.schema, options: options, budget: budget, progress: progress)
-        let pipeline = BatchPipeline { emit in try job.run(emit) }
-        do {
+        var adds: [AddFile] = []
+        let committed = try operation.run { op in
+            let writer = try op.writer()
+            // Parsing runs on its own thread, one batch ahead of encoding.
+            let job = ReadJob(files: files, schema: snapshot.schema, options: ingestOptions, budget: budget, progress: progress)
+            let pipeline = BatchPipeline { emit in try job.run(emit) }
+            defer { pipeline.cancel() }
             while let batch = try pipeline.next() {
                 try writer.write(batch)
                 rows += batch.rowCount
             }
             adds = try writer.close()
-        } catch {
-            pipeline.cancel()
-            writer.abort()
-            throw error
+            var transaction = op.transaction(actions: adds.map(Action.add))
+            transaction.parameters = [("mode", "Append"),
+                                      ("partitionBy", JSONValue.array(snapshot.metadata.partitionColumns.map(JSONValue.string)).serialized())]
+            transaction.metrics = [("numFiles", Int64(adds.count)), ("numOutputRows", Int64(rows)),
+                                   ("numOutputBytes", adds.reduce(0) { $0 + $1.size })]
+            if budget.skippedCount > 0 { transaction.metrics.append(("numSkippedRows", Int64(budget.skippedCount))) }
+            return transaction
         }
-        var transaction = Transaction(table: resolved.table, readVersion: snapshot.version, operation: "WRITE",
-                                      actions: adds.map(Action.add), isBlindAppend: true,
-                                      inCommitTimestamps: snapshot.inCommitTimestampsEnabled)
-        transaction.parameters = [("mode", "Append"),
-                                  ("partitionBy", JSONValue.array(snapshot.metadata.partitionColumns.map(JSONValue.string)).serialized())]
-        let bytes = adds.reduce(0) { $0 + $1.size }
-        transaction.metrics = [("numFiles", Int64(adds.count)), ("numOutputRows", Int64(rows)), ("numOutputBytes", bytes)]
-        if budget.skippedCount > 0 { transaction.metrics.append(("numSkippedRows", Int64(budget.skippedCount))) }
-        let version: Int64
-        do {
-            version = try transaction.commit()
-        } catch {
-            writer.abort()
-            throw error
-        }
-        if let entry = resolved.entry {
-            // The commit landed; a stale index is caught up on next access if this fails.
-            try? CatalogIndex.catchUp(entry, table: resolved.table, catalog: catalog(),
-                                      latest: version == snapshot.version + 1 ? snapshot.appending(adds, version: version) : nil)
-        }
-        return AppendResult(name: resolved.displayName, version: version, rows: rows, files: adds.count, bytes: bytes,
-                            skippedRows: budget.skippedCount, badRows: budget.skipped)
+        return AppendResult(name: operation.resolved.displayName, version: committed.version, rows: rows, files: adds.count,
+                            bytes: adds.reduce(0) { $0 + $1.size }, skippedRows: budget.skippedCount,
+                            badRows: budget.skipped.map(SkippedRow.init))
     }
 
     /// `create --from`: infers the schema from the first input, creates the table and loads
     /// every input. When the load fails, the new table is removed again.
-    public func createFrom(_ request: CreateRequest, files: [String], options: IngestOptions,
-                           progress: ((Int64, Int64?) -> Void)? = nil) throws -> (CreateResult, AppendResult) {
+    public func createFrom(_ request: CreateRequest, files: [String], options: LoadOptions,
+                           progress: ((Int64, Int64?) -> Void)? = nil) throws -> CreateFromResult {
         guard let first = files.first else { throw LakeError(.invalidArgument, "--from needs a file") }
         var request = request
-        request.schema = try SchemaInference.infer(first, options: options)
+        request.schema = try SchemaInference.infer(first, options: options.ingest)
         let created = try create(request)
         guard created.created else {
             throw LakeError(.alreadyExists, "table \(created.name) already exists; load into it with lake append")
         }
         do {
             let appended = try append(to: request.name, files: files, options: options, progress: progress)
-            return (created, appended)
+            return CreateFromResult(created: created, appended: appended)
         } catch {
             // Undo the create so a failed load leaves nothing behind.
             if case .catalog = request.name { _ = try? drop(request.name, purge: true) }
-            else { try? FileSystem.removeTree(created.location) }
+            else { try? storage.removeTree(created.location) }
             throw error
         }
     }

@@ -1,6 +1,7 @@
 import Catalog
 import Columnar
 import DeltaLog
+import LakeCore
 
 /// Keeps the catalog's per-table indexes in step with the logs. The log is the truth: on
 /// access, commits past the catalog's version are read and indexed.
@@ -25,7 +26,7 @@ enum CatalogIndex {
         }
         let state = snapshot?.version == latest ? snapshot! : try table.snapshot(listing: listing)
         let lastChange = commits.last?.timestamp
-            ?? FileSystem.modificationTime(table.logDirectory + "/" + (listing.commits[latest] ?? "")) ?? 0
+            ?? table.storage.info(table.logDirectory + "/" + (listing.commits[latest] ?? ""))?.modificationTime ?? 0
         try catalog.record(tableID: entry.id, commits: commits, state: TableState(
             version: latest, rows: state.statsRowCount, bytes: state.totalBytes, files: Int64(state.files.count),
             schemaSummary: schemaSummary(state.schema), lastChange: lastChange))
@@ -46,16 +47,14 @@ enum CatalogIndex {
                 entry.rowsAdded += add.numRecords ?? 0
             case .remove(let remove):
                 entry.filesRemoved += 1
-                entry.bytesRemoved += remove.raw["size"]?.intValue ?? 0
-                if let stats = remove.raw["stats"]?.stringValue, let json = try? JSONValue.parse(stats) {
-                    entry.rowsRemoved += json["numRecords"]?.intValue ?? 0
-                }
+                entry.bytesRemoved += remove.size ?? 0
+                entry.rowsRemoved += remove.statistics?.numRecords ?? 0
             default:
                 break
             }
         }
         if entry.timestamp == 0 {
-            entry.timestamp = FileSystem.modificationTime(table.logDirectory + "/" + (listing.commits[version] ?? "")) ?? 0
+            entry.timestamp = table.storage.info(table.logDirectory + "/" + (listing.commits[version] ?? ""))?.modificationTime ?? 0
         }
         return entry
     }

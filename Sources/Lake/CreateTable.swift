@@ -1,6 +1,7 @@
 import Catalog
 import Columnar
 import DeltaLog
+import LakeCore
 
 /// What `create` did.
 public struct CreateResult: Sendable {
@@ -42,15 +43,15 @@ extension Warehouse {
                 }
                 throw LakeError(.alreadyExists, "table \(ns).\(n) already exists (at \(existing.location)); use --if-not-exists to keep it")
             }
-            location = request.location.map(FileSystem.absolute) ?? defaultLocation(namespace: ns, name: n)
+            location = request.location.map(Paths.absolute) ?? defaultLocation(namespace: ns, name: n)
         case .path(let p):
-            if let requested = request.location, FileSystem.absolute(requested) != p {
+            if let requested = request.location, Paths.absolute(requested) != p {
                 throw LakeError(.invalidArgument, "--location conflicts with the table path \(p)")
             }
             location = p
         }
         try validate(request)
-        let table = DeltaTable(root: location)
+        let table = DeltaTable(root: location, storage: storage)
         if table.exists, (try? table.latestVersion()) != nil {
             guard request.ifNotExists else {
                 throw LakeError(.alreadyExists, "\(location) already holds a Delta table; use lake register to add it to the catalog")
@@ -58,14 +59,14 @@ extension Warehouse {
             return try adopt(table, request, catalogName)
         }
 
-        let now = FileSystem.nowMillis()
-        let metadata = Metadata(id: FileSystem.uuid(), name: catalogName?.1, description: request.comment,
+        let now = SystemClock.nowMillis()
+        let metadata = Metadata(id: SystemClock.uuid(), name: catalogName?.1, description: request.comment,
                                 schemaString: SchemaJSON.encode(request.schema).serialized(),
                                 partitionColumns: request.partitionBy, configuration: request.properties, createdTime: now)
         let protocolAction = Self.protocolFor(request)
-        var transaction = Transaction(table: table, readVersion: -1, operation: "CREATE TABLE",
+        var transaction = Transaction(creating: table, operation: "CREATE TABLE",
                                       actions: [.protocolAction(protocolAction), .metaData(metadata)],
-                                      isBlindAppend: true, inCommitTimestamps: Self.wantsInCommitTimestamps(request.properties))
+                                      inCommitTimestamps: Self.wantsInCommitTimestamps(request.properties))
         transaction.parameters = [
             ("partitionBy", JSONValue.array(request.partitionBy.map(JSONValue.string)).serialized()),
             ("description", request.comment ?? ""),
@@ -100,7 +101,7 @@ extension Warehouse {
         if let (ns, n) = catalogName {
             let catalog = try catalog()
             if (try? catalog.register(namespace: ns, name: n, location: table.root, comment: request.comment,
-                                      created: FileSystem.nowMillis())) == nil,
+                                      created: SystemClock.nowMillis())) == nil,
                try catalog.table(namespace: ns, name: n)?.location != table.root {
                 throw LakeError(.alreadyExists, "table \(ns).\(n) exists at another location")
             }

@@ -1,12 +1,14 @@
 import Columnar
 import DeltaLog
 import Parquet
+import LakeCore
 
 /// Writes rows into a table's data files: one stream of files per partition, rolled at the
 /// target file size, each with its `add` action and statistics. Nothing is visible until the
 /// caller commits the actions; ``abort()`` removes the files written so far.
 final class TableWriter {
     let snapshot: Snapshot
+    private let storage: any Storage
     private let dataSchema: Schema
     private let dataIndices: [Int]
     private let partitionIndices: [Int]
@@ -17,7 +19,7 @@ final class TableWriter {
     private(set) var added: [AddFile] = []
     private var written: [String] = []
     private var fileCounter = 0
-    private let writeID = FileSystem.uuid()
+    private let writeID = SystemClock.uuid()
 
     private final class OpenFile {
         let writer: ParquetWriter
@@ -34,8 +36,9 @@ final class TableWriter {
         }
     }
 
-    init(snapshot: Snapshot) throws {
+    init(snapshot: Snapshot, storage: any Storage) throws {
         self.snapshot = snapshot
+        self.storage = storage
         let partitionColumns = snapshot.metadata.partitionColumns
         let fields = snapshot.schema.fields
         let partitionIndices = try partitionColumns.map { name in
@@ -109,7 +112,7 @@ final class TableWriter {
         fileCounter += 1
         let relative = directory.isEmpty ? name : directory + "/" + name
         let absolute = snapshot.root + "/" + relative
-        try FileSystem.makeDirectories(FileSystem.parent(of: absolute))
+        try storage.makeDirectories(Paths.parent(of: absolute))
         let writer = try ParquetWriter(path: absolute, schema: dataSchema, options: options)
         return OpenFile(writer: writer, relativePath: relative, partitionValues: partitionValues,
                         stats: FileStats.Accumulator(schema: dataSchema, indexed: indexed))
@@ -119,9 +122,10 @@ final class TableWriter {
         try file.writer.close()
         let absolute = snapshot.root + "/" + file.relativePath
         written.append(absolute)
+        let info = storage.info(absolute)
         added.append(AddFile(path: Partitioning.uriEncode(file.relativePath), partitionValues: file.partitionValues,
-                             size: FileSystem.size(absolute) ?? 0,
-                             modificationTime: FileSystem.modificationTime(absolute) ?? FileSystem.nowMillis(),
+                             size: info?.size ?? 0,
+                             modificationTime: info?.modificationTime ?? SystemClock.nowMillis(),
                              dataChange: true, stats: file.stats.json()))
     }
 
@@ -136,7 +140,7 @@ final class TableWriter {
     func abort() {
         for (_, file) in open { file.writer.abort() }
         open = [:]
-        for path in written { FileSystem.remove(path) }
+        for path in written { try? storage.remove(path) }
         written = []
         added = []
     }

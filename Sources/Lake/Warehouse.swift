@@ -3,36 +3,23 @@ import Columnar
 import DeltaLog
 #if canImport(Glibc)
 import Glibc
+import LakeCore
 #endif
-
-/// Errors of lake operations that are not errors of a lower layer: unknown tables, bad
-/// arguments, tables that already exist.
-public struct LakeError: Error, CustomStringConvertible, Sendable {
-    public enum Kind: Sendable {
-        case notFound, invalidArgument, alreadyExists, runtime
-        /// Input data that does not fit the table (exit 1, like any failed run, not a usage error).
-        case badInput
-    }
-    public var kind: Kind
-    public var message: String
-    public init(_ kind: Kind, _ message: String) {
-        self.kind = kind
-        self.message = message
-    }
-    public var description: String { message }
-}
 
 /// A warehouse directory: its catalog and the default home of its tables
 /// (`<warehouse>/<namespace>/<table>`).
 public final class Warehouse {
     /// The warehouse directory (absolute).
     public let root: String
+    /// Where the warehouse's tables live.
+    let storage: any Storage
     private var openCatalog: SQLiteCatalog?
 
     /// The warehouse at `path`, else `$LAKE_WAREHOUSE`, else `./lakehouse`.
     public init(path: String?) {
         let chosen = path ?? getenv("LAKE_WAREHOUSE").map { String(cString: $0) } ?? "lakehouse"
-        root = FileSystem.absolute(chosen.isEmpty ? "lakehouse" : chosen)
+        root = Paths.absolute(chosen.isEmpty ? "lakehouse" : chosen)
+        storage = LocalStorage()
     }
 
     public var catalogPath: String { root + "/catalog.db" }
@@ -40,21 +27,28 @@ public final class Warehouse {
     /// The catalog, created (with the warehouse directory) on first use.
     public func catalog() throws -> SQLiteCatalog {
         if let openCatalog { return openCatalog }
-        try FileSystem.makeDirectories(root)
+        try storage.makeDirectories(root)
         let catalog = try SQLiteCatalog(path: catalogPath)
         openCatalog = catalog
         return catalog
     }
 
     /// Creates the warehouse and its catalog (idempotent).
-    public func initialize() throws {
+    public func initialize() throws -> InitResult {
         _ = try catalog()
+        return InitResult(warehouse: root, catalog: catalogPath)
     }
 
     /// The default location of a table.
     public func defaultLocation(namespace: String, name: String) -> String {
         root + "/" + namespace + "/" + name
     }
+}
+
+/// What `init` made (or found).
+public struct InitResult: Sendable {
+    public var warehouse: String
+    public var catalog: String
 }
 
 /// How a command names a table: a catalog name or a directory.
@@ -67,7 +61,7 @@ public enum TableName: Sendable, CustomStringConvertible {
     /// `NAME`, `NAMESPACE.NAME`, or (anything with a `/`) a path.
     public init(parsing text: String) throws {
         if text.contains("/") {
-            self = .path(FileSystem.absolute(text))
+            self = .path(Paths.absolute(text))
             return
         }
         let parts = text.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
@@ -96,7 +90,7 @@ public enum TableName: Sendable, CustomStringConvertible {
 }
 
 /// A table found by name or path: the Delta table, and its catalog entry when it has one.
-public struct ResolvedTable {
+public struct ResolvedTable: Sendable {
     public var table: DeltaTable
     public var entry: TableEntry?
     /// How to name the table to the user.
@@ -112,16 +106,16 @@ extension Warehouse {
             guard let entry = try catalog().table(namespace: ns, name: n) else {
                 throw LakeError(.notFound, "table \(ns).\(n) does not exist in \(catalogPath) (lake list shows the tables)")
             }
-            let table = DeltaTable(root: entry.location)
+            let table = DeltaTable(root: entry.location, storage: storage)
             guard table.exists else {
                 throw LakeError(.notFound, "table \(ns).\(n) is registered at \(entry.location), but no Delta table is there")
             }
             return ResolvedTable(table: table, entry: entry, displayName: entry.qualifiedName)
         case .path(let path):
-            let table = DeltaTable(root: path)
+            let table = DeltaTable(root: path, storage: storage)
             guard table.exists else { throw LakeError(.notFound, "\(path) is not a Delta table (no _delta_log)") }
             // A registered table named by its path still keeps its catalog index current.
-            let entry = FileSystem.exists(catalogPath) ? try catalog().table(location: table.root) : nil
+            let entry = storage.exists(catalogPath) ? try catalog().table(location: table.root) : nil
             return ResolvedTable(table: table, entry: entry, displayName: path)
         }
     }

@@ -3,6 +3,7 @@ import CLZ4
 import CSnappy
 import CZlib
 import CZstd
+import LakeCore
 
 /// Page compression and decompression through the system codec libraries.
 ///

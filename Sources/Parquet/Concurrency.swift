@@ -2,6 +2,7 @@ import Columnar
 import Dispatch
 #if canImport(Glibc)
 import Glibc
+import LakeCore
 #endif
 
 /// Collects results (or the first error) from concurrent iterations.

@@ -1,3 +1,5 @@
+import LakeCore
+
 /// Everything that can go wrong reading or writing Parquet, with where it happened.
 ///
 /// The description is the message a person sees at the terminal: what is wrong, in which file,
@@ -57,4 +59,26 @@ public struct ParquetError: Error, CustomStringConvertible, Sendable {
         }
         return (prefix.isEmpty ? "" : prefix + ": ") + what + message
     }
+}
+
+extension ParquetError: LakeFailure {
+    public var category: FailureCategory {
+        switch kind {
+        case .notFound: return .notFound
+        case .invalidArgument: return .usage
+        case .corrupt, .unsupported, .io: return .runtime
+        }
+    }
+
+    public var errorType: String {
+        switch kind {
+        case .notFound: return "not_found"
+        case .invalidArgument: return "invalid_argument"
+        case .corrupt: return "corrupt_file"
+        case .unsupported: return "unsupported"
+        case .io: return "io"
+        }
+    }
+
+    public var location: FailureLocation? { FailureLocation(file: path, offset: offset.map(Int64.init)) }
 }

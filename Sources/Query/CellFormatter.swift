@@ -2,6 +2,7 @@ import Columnar
 import Dispatch
 #if canImport(Glibc)
 import Glibc
+import LakeCore
 #endif
 
 /// The formatted values of one column: cell `i` is `bytes[offsets[i]..<offsets[i+1]]`, and
@@ -141,7 +142,7 @@ enum CellFormatter {
                     switch style {
                     case .json:
                         out.append(UInt8(ascii: "\""))
-                        if binary { ValueText.appendBase64(cell, to: &out) } else { ValueText.appendJSONEscaped(cell, to: &out) }
+                        if binary { ValueText.appendBase64(cell, to: &out) } else { JSONText.appendEscaped(cell, to: &out) }
                         out.append(UInt8(ascii: "\""))
                     case .delimited(let delimiter):
                         if binary { ValueText.appendBase64(cell, to: &out) }

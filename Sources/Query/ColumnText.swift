@@ -1,4 +1,5 @@
 import Columnar
+import LakeCore
 
 /// Appends one value of a column, as JSON or as plain text, switching on the column's
 /// storage (an enum, never an existential) for every value.
@@ -35,7 +36,7 @@ public enum ColumnText {
             bytes.withUnsafeBytes { raw in
                 let value = UnsafeRawBufferPointer(rebasing: raw[offsets[row]..<offsets[row + 1]])
                 if case .binary = column.type { ValueText.appendBase64(value, to: &out) }
-                else { ValueText.appendJSONEscaped(value, to: &out) }
+                else { JSONText.appendEscaped(value, to: &out) }
             }
             out.append(UInt8(ascii: "\""))
         case .structure(let children):
@@ -84,7 +85,7 @@ public enum ColumnText {
     public static func appendJSONKey(_ name: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         var utf8 = Array(name.utf8)
-        utf8.withUnsafeMutableBytes { ValueText.appendJSONEscaped(UnsafeRawBufferPointer($0), to: &out) }
+        utf8.withUnsafeMutableBytes { JSONText.appendEscaped(UnsafeRawBufferPointer($0), to: &out) }
         out += "\":".utf8
     }
 

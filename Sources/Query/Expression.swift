@@ -1,3 +1,4 @@
+import LakeCore
 import Columnar
 
 /// A predicate or value expression over a row, as parsed from `--where` text.
@@ -128,6 +129,11 @@ public struct QueryError: Error, CustomStringConvertible, Sendable {
     public var description: String {
         position.map { "--where, at character \($0): \(message)" } ?? "--where: \(message)"
     }
+}
+
+extension QueryError: LakeFailure {
+    public var category: FailureCategory { .usage }
+    public var errorType: String { "invalid_predicate" }
 }
 
 extension String {

@@ -1,3 +1,4 @@
+import LakeCore
 import Columnar
 import Testing
 @testable import DeltaLog
@@ -126,82 +127,7 @@ import Testing
     }
 }
 
-@Suite struct LogTests {
-    func temporaryTable() -> DeltaTable {
-        DeltaTable(root: "/tmp/lake-log-test-\(FileSystem.uuid())")
-    }
-
-    func create(_ table: DeltaTable) throws {
-        let metadata = Metadata(id: FileSystem.uuid(), name: nil, description: nil,
-                                schemaString: SchemaJSON.encode(Schema([Field("a", .long)])).serialized(),
-                                partitionColumns: [], configuration: [], createdTime: 0)
-        _ = try Transaction(table: table, readVersion: -1, operation: "CREATE TABLE",
-                            actions: [.protocolAction(ProtocolAction(minReaderVersion: 1, minWriterVersion: 2)), .metaData(metadata)],
-                            isBlindAppend: true, inCommitTimestamps: false).commit()
-    }
-
-    func add(_ path: String) -> Action {
-        .add(AddFile(path: path, partitionValues: [], size: 1, modificationTime: 0, dataChange: true, stats: #"{"numRecords":1}"#))
-    }
-
-    @Test func appendsRebaseOverEachOther() throws {
-        let table = temporaryTable()
-        defer { try? FileSystem.removeTree(table.root) }
-        try create(table)
-        // Two writers read version 0; both commit.
-        let first = try Transaction(table: table, readVersion: 0, operation: "WRITE", actions: [add("a")],
-                                    isBlindAppend: true, inCommitTimestamps: false).commit()
-        let second = try Transaction(table: table, readVersion: 0, operation: "WRITE", actions: [add("b")],
-                                     isBlindAppend: true, inCommitTimestamps: false).commit()
-        #expect(first == 1 && second == 2)
-        let snapshot = try table.snapshot()
-        #expect(snapshot.files.map(\.path) == ["a", "b"])
-        #expect(snapshot.statsRowCount == 2)
-        #expect(try table.snapshot(version: 1).files.count == 1)
-    }
-
-    @Test func metadataChangeConflicts() throws {
-        let table = temporaryTable()
-        defer { try? FileSystem.removeTree(table.root) }
-        try create(table)
-        let snapshot = try table.snapshot()
-        _ = try Transaction(table: table, readVersion: 0, operation: "SET TBLPROPERTIES", actions: [.metaData(snapshot.metadata)],
-                            isBlindAppend: false, inCommitTimestamps: false).commit()
-        let conflict = #expect(throws: DeltaError.self) {
-            _ = try Transaction(table: table, readVersion: 0, operation: "WRITE", actions: [add("a")],
-                                isBlindAppend: true, inCommitTimestamps: false).commit()
-        }
-        #expect(conflict?.kind == .conflict)
-        #expect(conflict?.message.contains("changed the table's metadata") == true, "\(conflict.map(String.init(describing:)) ?? "")")
-    }
-
-    @Test func missingVersionsAreNotFound() throws {
-        let table = temporaryTable()
-        defer { try? FileSystem.removeTree(table.root) }
-        try create(table)
-        do {
-            _ = try table.snapshot(version: 3)
-            Issue.record("read a version that does not exist")
-        } catch let error as DeltaError {
-            #expect(error.kind == .notFound)
-        }
-        FileSystem.remove(table.logDirectory + "/" + DeltaTable.commitName(0))
-        let cleaned = #expect(throws: DeltaError.self) { try table.snapshot() }
-        #expect(cleaned?.kind == .notFound, "\(cleaned.map(String.init(describing:)) ?? "")")
-    }
-
-    @Test func removeAfterAddHidesTheFile() throws {
-        let table = temporaryTable()
-        defer { try? FileSystem.removeTree(table.root) }
-        try create(table)
-        _ = try Transaction(table: table, readVersion: 0, operation: "WRITE", actions: [add("a%20b"), add("c")],
-                            isBlindAppend: true, inCommitTimestamps: false).commit()
-        let removeJSON = try JSONValue.parse(#"{"remove":{"path":"a b","deletionTimestamp":1,"dataChange":true}}"#)
-        _ = try Transaction(table: table, readVersion: 1, operation: "DELETE", actions: [try Action(json: removeJSON)],
-                            isBlindAppend: false, inCommitTimestamps: false).commit()
-        #expect(try table.snapshot().files.map(\.path) == ["c"])
-    }
-
+@Suite struct PathTests {
     @Test func pathsOutsideTheTableAreRefused() {
         let outside = #expect(throws: DeltaError.self) { try DeltaTable.resolve("../other/x.parquet", root: "/data/t") }
         #expect(outside?.kind == .corrupt)

@@ -354,6 +354,11 @@ def test_explain_accounts_for_every_file(case, table, qt, duckdb_con):
     file holding a matching row read (never skipped)."""
     doc = qt.lk.doc("scan", table, "--where", case.pred, "--explain")
     check_explain_doc(doc)
+    analyzed = qt.lk.doc("scan", table, "--where", case.pred, "--explain", "--analyze")
+    check_explain_doc(analyzed, analyzed=True)
+    for field in PLAN_FIELDS:
+        assert analyzed[field] == doc[field], f"--analyze changed the plan's {field}: {doc} vs {analyzed}"
+    assert analyzed["rows_returned"] == len(duck_rows(qt, duckdb_con, table, case.duck)), analyzed
     files = qt.lk.doc("files", table)["files"]
     assert doc["files_total"] == len(files), f"files_total {doc['files_total']} != {len(files)} live files: {doc}"
     counted = doc["files_pruned_by_partition"] + doc["files_skipped_by_stats"] + doc["files_read"]
@@ -366,15 +371,45 @@ def test_explain_accounts_for_every_file(case, table, qt, duckdb_con):
         assert doc["files_pruned_by_partition"] == 0, f"no partitions, yet files pruned by partition: {doc}"
 
 
-EXPLAIN_FIELDS = ["files_total", "files_pruned_by_partition", "files_skipped_by_stats", "files_read",
-                  "row_groups_read", "row_groups_skipped", "bytes_read"]
+PLAN_FIELDS = ["files_total", "files_pruned_by_partition", "files_skipped_by_stats", "files_read"]
+ANALYZE_FIELDS = ["row_groups_read", "row_groups_skipped", "bytes_read", "rows_read", "rows_returned"]
 
 
-def check_explain_doc(doc):
+def check_explain_doc(doc, analyzed=False):
+    """The plan's fields (and, with --analyze, the measured ones) are counts; the plan lists
+    each file it reads with the reason."""
     assert isinstance(doc, dict), f"explain --json printed {doc!r}"
-    for f in EXPLAIN_FIELDS:
+    for f in PLAN_FIELDS + (ANALYZE_FIELDS if analyzed else []):
         v = doc.get(f)
         assert isinstance(v, int) and not isinstance(v, bool) and v >= 0, f"explain --json: {f} = {v!r} in {doc}"
+    assert doc.get("analyzed") is analyzed, doc
+    if not analyzed:
+        for f in ANALYZE_FIELDS:
+            assert f not in doc, f"--explain without --analyze reports measured {f}: {doc}"
+        assert len(doc["files"]) == doc["files_read"], doc
+    assert all(f["reason"] in ("no_predicate", "partition_match", "stats_might_match", "no_stats") for f in doc["files"]), doc
+
+
+def test_explain_needs_no_data_file(pt):
+    """--explain is computed from the log alone: it works with every data file gone, and
+    names each file it would read; --analyze then fails on the missing file (exit 4)."""
+    table = pt.copy("pp")
+    before = pt.lk.doc("scan", table, "--where", "region = 'eu' AND id < 40", "--explain")
+    for f in pt.lk.doc("files", table)["files"]:
+        (table / f["path"]).unlink()
+    doc = pt.lk.doc("scan", table, "--where", "region = 'eu' AND id < 40", "--explain")
+    assert doc == before, f"the plan changed when the data files went: {before} vs {doc}"
+    assert doc["files_read"] == 1 and doc["files"][0]["path"].startswith("region=eu/"), doc
+    assert doc["files"][0]["reason"] == "stats_might_match", doc
+    proc = pt.lk.run("scan", table, "--where", "region = 'eu' AND id < 40", "--explain", "--analyze")
+    assert proc.returncode == 4, describe(proc)
+    text = pt.lk.ok("scan", table, "--explain").stdout
+    assert "to read" in text and "no_predicate" in text, text
+
+
+def test_analyze_needs_explain(pt):
+    proc = pt.lk.run("scan", "pp", "--analyze")
+    assert proc.returncode == 2, describe(proc)
 
 
 def test_explain_text_prints_stats_not_rows(qt):
@@ -601,8 +636,8 @@ def test_limit_with_where(pt):
 
 def test_limit_stops_early(pt):
     """A limit satisfied by the first file read opens no other file."""
-    doc = pt.lk.doc("scan", "clus", "--where", "id >= 0", "--limit", "5", "--explain")
-    check_explain_doc(doc)
+    doc = pt.lk.doc("scan", "clus", "--where", "id >= 0", "--limit", "5", "--explain", "--analyze")
+    check_explain_doc(doc, analyzed=True)
     assert doc["files_read"] <= 2, f"--limit 5 (100 rows per file) still reads {doc['files_read']} files: {doc}"
 
 

@@ -1,3 +1,4 @@
+import LakeCore
 import Columnar
 import Testing
 @testable import Query
@@ -50,9 +51,9 @@ func text(_ body: (inout [UInt8]) -> Void) -> String {
 
     @Test func jsonEscaping() {
         let raw = Array("a\"b\\c\nd\u{1}é".utf8)
-        #expect(text { out in raw.withUnsafeBytes { ValueText.appendJSONEscaped($0, to: &out) } } == #"a\"b\\c\nd\u0001é"#)
+        #expect(text { out in raw.withUnsafeBytes { JSONText.appendEscaped($0, to: &out) } } == #"a\"b\\c\nd\u0001é"#)
         let invalid: [UInt8] = [0x61, 0xFF]
-        #expect(text { out in invalid.withUnsafeBytes { ValueText.appendJSONEscaped($0, to: &out) } } == "a\u{FFFD}")
+        #expect(text { out in invalid.withUnsafeBytes { JSONText.appendEscaped($0, to: &out) } } == "a\u{FFFD}")
     }
 }
 

@@ -1,6 +1,7 @@
 import Columnar
 #if canImport(Glibc)
 import Glibc
+import LakeCore
 #endif
 
 /// Writes record batches into one Parquet file.
@@ -208,9 +209,4 @@ public final class ParquetWriter {
         case .map(let o, let k, let v): return o.count * 4 + estimatedSize(k) + estimatedSize(v)
         }
     }
-}
-
-/// The version this build of lake reports.
-public enum LakeVersion {
-    public static let current = "0.1.0"
 }

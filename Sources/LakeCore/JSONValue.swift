@@ -1,5 +1,3 @@
-import Columnar
-
 /// A JSON document as the Delta log stores it. Objects keep their key order and numbers keep
 /// their text, so an action read and written again is unchanged (unknown fields included) and
 /// 64-bit or decimal statistics never pass through a double.
@@ -298,7 +296,7 @@ extension JSONValue {
     static func writeString(_ s: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         var utf8 = Array(s.utf8)
-        utf8.withUnsafeMutableBytes { ValueText.appendJSONEscaped(UnsafeRawBufferPointer($0), to: &out) }
+        utf8.withUnsafeMutableBytes { JSONText.appendEscaped(UnsafeRawBufferPointer($0), to: &out) }
         out.append(UInt8(ascii: "\""))
     }
 }

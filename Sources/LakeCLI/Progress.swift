@@ -4,10 +4,10 @@ import Glibc
 
 /// A one-line progress bar on stderr, drawn only when stderr is a terminal and not `--quiet`,
 /// so scripts and pipes never see it.
-final class Progress {
+final class Progress: @unchecked Sendable {
     private var total: Int
     private let label: String
-    private let enabled: Bool
+    private var enabled: Bool
     private var lastDrawn = 0.0
 
     init(label: String, total: Int, quiet: Bool) {
@@ -35,6 +35,17 @@ final class Progress {
             guard let total, total > 0 else { return }
             self.update(Int(done), of: Int(total))
         }
+    }
+
+    /// A callback for row counts (called from any one thread at a time).
+    var rows: @Sendable (Int) -> Void {
+        { [self] done in self.update(done) }
+    }
+
+    /// Sets the total once it is known; without one (nil) no bar is drawn.
+    func expect(_ total: Int?) {
+        guard let total else { enabled = false; return }
+        self.total = max(1, total)
     }
 
     /// Redraws with `done` of a total that became known later.

@@ -1,5 +1,4 @@
-import Columnar
-import Query
+import Lake
 
 /// A JSON document for command output (`--json`); keys keep the order they are given in.
 indirect enum JSON {
@@ -7,19 +6,11 @@ indirect enum JSON {
     case bool(Bool)
     case int(Int)
     case string(String)
-    /// Pre-rendered JSON text (values rendered by ``ColumnText``).
+    /// Pre-rendered JSON text (values rendered by ``ValueJSON``).
     case raw(String)
     case array([JSON])
     case object(KeyValuePairs<String, JSON>)
     case orderedObject([(String, JSON)])
-
-    /// A lake value of `type` rendered as the value formats render it.
-    static func value(_ value: Value, type: DataType) -> JSON {
-        guard let column = try? Column(type, [value]) else { return .null }
-        var out: [UInt8] = []
-        ColumnText.appendJSON(column, 0, to: &out)
-        return .raw(String(decoding: out, as: UTF8.self))
-    }
 
     func serialized(indent: Int? = nil) -> String {
         var out: [UInt8] = []
@@ -38,7 +29,8 @@ indirect enum JSON {
             for (i, (key, value)) in pairs.enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
                 newline(level + 1)
-                ColumnText.appendJSONKey(key, to: &out)
+                out += ValueJSON.quoted(key).utf8
+                out.append(UInt8(ascii: ":"))
                 if indent != nil { out.append(UInt8(ascii: " ")) }
                 value.write(to: &out, indent: indent, level: level + 1)
             }
@@ -50,11 +42,7 @@ indirect enum JSON {
         case .bool(let b): out += (b ? "true" : "false").utf8
         case .int(let i): out += String(i).utf8
         case .raw(let text): out += text.utf8
-        case .string(let s):
-            out.append(UInt8(ascii: "\""))
-            var utf8 = Array(s.utf8)
-            utf8.withUnsafeMutableBytes { ValueText.appendJSONEscaped(UnsafeRawBufferPointer($0), to: &out) }
-            out.append(UInt8(ascii: "\""))
+        case .string(let s): out += ValueJSON.quoted(s).utf8
         case .array(let items):
             out.append(UInt8(ascii: "["))
             for (i, item) in items.enumerated() {

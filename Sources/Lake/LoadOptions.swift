@@ -1,0 +1,54 @@
+import Ingest
+
+/// How `append` and `create --from` read their inputs.
+public struct LoadOptions: Sendable {
+    /// An input format; nil: from each file's extension.
+    public enum Format: String, CaseIterable, Sendable { case csv, tsv, json, parquet }
+
+    public var format: Format?
+    /// CSV/TSV: whether the first line names the columns (else they map by position).
+    public var header = true
+    /// CSV/TSV: the field delimiter byte (`,` for CSV, tab for TSV when nil).
+    public var delimiter: UInt8?
+    /// CSV/TSV: the quote byte (`"` when nil).
+    public var quote: UInt8?
+    /// CSV/TSV: unquoted text that also means null (an empty field always does).
+    public var nullValue: String?
+    /// Rows that do not fit the table to skip (and report) before the load fails.
+    public var maxBadRows = 0
+    /// `create --from`: numbers with a fraction become decimals, not doubles.
+    public var inferDecimal = false
+
+    public init() {}
+
+    var ingest: IngestOptions {
+        var o = IngestOptions()
+        o.format = format.map { InputFormat(rawValue: $0.rawValue)! }
+        o.delimited.header = header
+        if let delimiter { o.delimited.delimiter = delimiter }
+        if let quote { o.delimited.quote = quote }
+        o.delimited.nullValue = nullValue
+        o.maxBadRows = maxBadRows
+        o.inferDecimal = inferDecimal
+        return o
+    }
+}
+
+/// A row a load skipped (`--max-bad-rows`).
+public struct SkippedRow: Sendable, CustomStringConvertible {
+    public var file: String
+    /// 1-based line where the row starts (nil when the input has no lines).
+    public var line: Int?
+    public var column: String?
+    public var message: String
+    /// The one line users see.
+    public var description: String
+
+    init(_ row: BadRow) {
+        file = row.file
+        line = row.line
+        column = row.column
+        message = row.message
+        description = row.description
+    }
+}

@@ -1,0 +1,76 @@
+import Columnar
+import DeltaLog
+import LakeCore
+
+/// What `lake scan` reads: a table (name or directory) or a Parquet file.
+public struct ScanRequest: Sendable {
+    public var source: String
+    public var version: VersionSelector = .latest
+    public var columns: [String]?
+    public var predicate: String?
+    public var limit: Int?
+
+    public init(source: String) { self.source = source }
+}
+
+extension Warehouse {
+    /// Whether a scan's source is a Parquet file rather than a table.
+    func isFile(_ source: String) -> Bool {
+        switch storage.info(source)?.kind {
+        case .regular?, .other?: return true
+        case .symlink?: return !storage.isDirectory(source + "/.")
+        default: return false
+        }
+    }
+
+    /// The rows a request selects, read ahead on their own thread. `progress` gets the rows
+    /// read so far.
+    public func openRows(_ request: ScanRequest, progress: (@Sendable (Int) -> Void)? = nil) throws -> RowStream {
+        if isFile(request.source) {
+            guard case .latest = request.version else {
+                throw LakeError(.invalidArgument, "--version and --as-of apply to tables, not to a Parquet file")
+            }
+            let scan = try ParquetFileScan(path: request.source, columns: request.columns, predicate: request.predicate,
+                                           limit: request.limit)
+            return RowStream(scan, progress: progress)
+        }
+        return RowStream(ScanExecutor(try plan(request)), progress: progress)
+    }
+
+    /// The plan of a table scan, from the log alone.
+    public func plan(_ request: ScanRequest) throws -> ScanPlan {
+        let (_, snapshot) = try snapshot(of: try TableName(parsing: request.source), request.version)
+        return try ScanBuilder(snapshot).columns(request.columns).predicate(request.predicate).limit(request.limit).build()
+    }
+
+    /// `scan --explain`: the plan, from the log alone (no data file is opened); with
+    /// `analyze`, the scan is run too and what it read is measured.
+    public func explain(_ request: ScanRequest, analyze: Bool) throws -> ScanExplanation {
+        guard !isFile(request.source) else { throw LakeError(.invalidArgument, "--explain applies to tables, not to a Parquet file") }
+        let plan = try plan(request)
+        var measured: ScanStatistics?
+        if analyze {
+            let executor = ScanExecutor(plan)
+            while try executor.next() != nil {}
+            measured = executor.statistics
+        }
+        return ScanExplanation(plan: plan, measured: measured)
+    }
+}
+
+/// `scan --explain [--analyze]`: the plan, and what running it measured.
+public struct ScanExplanation: Sendable {
+    public let plan: ScanPlan
+    /// With `--analyze`: files, row groups, bytes and rows actually read.
+    public let measured: ScanStatistics?
+
+    public var table: String { plan.snapshot.root }
+    public var version: Int64 { plan.snapshot.version }
+    /// The predicate as lake understood it.
+    public var predicate: String? { plan.predicate?.expression.description }
+    public var columns: [String] { plan.schema.fields.map(\.name) }
+    /// The planned files (paths decoded) and why each is read.
+    public var files: [(path: String, reason: String)] {
+        plan.files.map { (Partitioning.uriDecode($0.file.path), $0.reason.rawValue) }
+    }
+}

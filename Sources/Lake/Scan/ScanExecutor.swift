@@ -1,0 +1,159 @@
+import Columnar
+import DeltaLog
+import LakeCore
+import Parquet
+import Query
+
+/// What a scan read and skipped (`--explain --analyze`).
+public struct ScanStatistics: Sendable {
+    public var filesTotal = 0
+    public var filesPrunedByPartition = 0
+    public var filesSkippedByStats = 0
+    public var filesRead = 0
+    public var rowGroupsRead = 0
+    public var rowGroupsSkipped = 0
+    /// Compressed bytes of the column chunks decoded.
+    public var bytesRead: Int64 = 0
+    public var rowsRead = 0
+    public var rowsReturned = 0
+}
+
+/// Runs a ``ScanPlan``: the planned files, row group by row group, as batches of the plan's
+/// schema (partition columns filled from the file's partition values).
+///
+/// Row groups are skipped by their Parquet statistics, only the columns needed are decoded,
+/// rows are filtered with SQL semantics, and reading stops at the plan's limit.
+public final class ScanExecutor: BatchSource {
+    public let plan: ScanPlan
+    public var schema: Schema { plan.schema }
+    private var remaining: Int
+    private var fileIndex = 0
+    private var reader: ParquetReader?
+    private var readerFile: AddFile?
+    private var rowGroup = 0
+    public private(set) var rowsDelivered = 0
+    public private(set) var statistics = ScanStatistics()
+
+    public init(_ plan: ScanPlan) {
+        self.plan = plan
+        remaining = plan.limit ?? .max
+        statistics.filesTotal = plan.filesTotal
+        statistics.filesPrunedByPartition = plan.filesPrunedByPartition
+        statistics.filesSkippedByStats = plan.filesSkippedByStats
+    }
+
+    /// Rows the log says the plan covers (before filtering and the limit); nil when a file has
+    /// no row count.
+    public var expectedRows: Int? {
+        var total = 0
+        for planned in plan.files {
+            guard let n = planned.file.numRecords else { return nil }
+            total += Int(n)
+        }
+        return min(total, plan.limit ?? .max)
+    }
+
+    /// The next batch, or nil at the end.
+    public func next() throws -> RecordBatch? {
+        let snapshot = plan.snapshot
+        while remaining > 0 {
+            if reader == nil {
+                guard fileIndex < plan.files.count else { return nil }
+                let file = plan.files[fileIndex].file
+                fileIndex += 1
+                let path = try snapshot.absolutePath(of: file)
+                do {
+                    reader = try ParquetReader(path: path)
+                } catch let error as ParquetError where error.kind == .notFound {
+                    throw DeltaError(.notFound, "data file \(path) of version \(snapshot.version) is missing (deleted by a vacuum or by hand?)")
+                }
+                statistics.filesRead += 1
+                readerFile = file
+                rowGroup = 0
+            }
+            guard let reader, let file = readerFile else { continue }
+            if rowGroup >= reader.rowGroupCount {
+                self.reader = nil
+                continue
+            }
+            let group = rowGroup
+            rowGroup += 1
+            let bounds = FileBounds(snapshot: snapshot)
+            if let predicate = plan.predicate,
+               !predicate.mightMatch({ bounds.partition(file, $0) ?? self.rowGroupBounds(reader, group, $0) }) {
+                statistics.rowGroupsSkipped += 1
+                continue
+            }
+            statistics.rowGroupsRead += 1
+            var batch = try read(reader, group, file)
+            statistics.rowsRead += batch.rowCount
+            if let predicate = plan.predicate {
+                let rows = try predicate.select(batch)
+                if rows.count != batch.rowCount { batch = batch.take(rows) }
+            }
+            if plan.readColumns.count != plan.columns.count {
+                batch = RecordBatch(schema: schema, columns: Array(batch.columns.prefix(plan.columns.count)))
+            }
+            if batch.rowCount == 0 { continue }
+            if batch.rowCount > remaining { batch = batch.slice(0..<remaining) }
+            remaining -= batch.rowCount
+            rowsDelivered += batch.rowCount
+            statistics.rowsReturned = rowsDelivered
+            return batch
+        }
+        return nil
+    }
+
+    /// Bounds of a top-level primitive column in a row group, from Parquet statistics.
+    private func rowGroupBounds(_ reader: ParquetReader, _ group: Int, _ column: String) -> ColumnBounds? {
+        guard let leaf = reader.schema.leaves.firstIndex(where: { $0.path == [column] }),
+              let field = plan.snapshot.schema.fields.first(where: { $0.name == column }),
+              reader.schema.leaves[leaf].type == field.type || Cast.sameShape(reader.schema.leaves[leaf].type, field.type),
+              let stats = reader.statistics(rowGroup: group, leaf: leaf) else { return nil }
+        var min = stats.min, max = stats.max
+        if case .float(let f)? = min { min = .double(Double(f)) }
+        if case .float(let f)? = max { max = .double(Double(f)) }
+        return ColumnBounds(min: min, max: max, nullCount: stats.nullCount,
+                            rowCount: Int(reader.metadata.rowGroups[group].numRows))
+    }
+
+    private func read(_ reader: ParquetReader, _ group: Int, _ file: AddFile) throws -> RecordBatch {
+        let fields = plan.snapshot.schema.fields
+        let partitionColumns = plan.snapshot.metadata.partitionColumns
+        let fileFields = reader.schema.schema.fields
+        let readColumns = plan.readColumns
+        let fromFile = readColumns.filter { c in
+            !partitionColumns.contains(fields[c].name) && fileFields.contains { $0.name == fields[c].name }
+        }
+        let batch = try reader.readRowGroup(group, columns: fromFile.map { fields[$0].name })
+        let decoded = Set(fromFile.map { fields[$0].name })
+        for (leaf, descriptor) in reader.schema.leaves.enumerated() where decoded.contains(descriptor.path[0]) {
+            statistics.bytesRead += reader.metadata.rowGroups[group].columns[leaf].metaData?.totalCompressedSize ?? 0
+        }
+        let rows = Int(reader.metadata.rowGroups[group].numRows)
+        var out: [Column] = []
+        for c in readColumns {
+            let field = fields[c]
+            if partitionColumns.contains(field.name) {
+                let value = file.partitionValues.first { $0.0 == field.name }?.1 ?? nil
+                out.append(try Partitioning.column(value, type: field.type, count: rows))
+            } else if let k = fromFile.firstIndex(of: c) {
+                var column = batch.columns[k]
+                // Some writers store a table's timestamps without the UTC flag (or the
+                // reverse); the values are microseconds either way, and the table's type rules.
+                if (column.type == .timestampNTZ && field.type == .timestamp) || (column.type == .timestamp && field.type == .timestampNTZ) {
+                    column.type = field.type
+                }
+                do {
+                    out.append(try Cast.column(column, to: field.type))
+                } catch {
+                    throw DeltaError(.corrupt, "\(reader.path): column '\(field.name)' is \(column.type), the table says \(field.type)")
+                }
+            } else {
+                // A column added after this file was written.
+                out.append(try Column(field.type, Array(repeating: .null, count: rows)))
+            }
+        }
+        return RecordBatch(schema: Schema(readColumns.map { fields[$0] }), columns: out)
+    }
+}

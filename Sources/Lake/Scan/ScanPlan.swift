@@ -1,0 +1,151 @@
+import Columnar
+import DeltaLog
+import Query
+
+/// Why a scan keeps a file.
+public enum FileKeepReason: String, Sendable {
+    /// There is no predicate: every file is read.
+    case noPredicate = "no_predicate"
+    /// The predicate reads only partition columns, and the file's partition values match.
+    case partitionMatch = "partition_match"
+    /// The file's statistics leave rows that might match.
+    case statsMightMatch = "stats_might_match"
+    /// The file has no statistics to rule it out.
+    case noStats = "no_stats"
+}
+
+/// A file a scan will read, and why.
+public struct PlannedFile: Sendable {
+    public let file: AddFile
+    public let reason: FileKeepReason
+}
+
+/// What a scan will read, computed from the log alone (no data file is opened): the files
+/// kept and why, and how many were pruned by partition values or skipped by statistics.
+public struct ScanPlan: Sendable {
+    public let snapshot: Snapshot
+    /// The schema of the batches: the projected columns in the order asked for.
+    public let schema: Schema
+    public let predicate: Predicate?
+    public let limit: Int?
+    public let files: [PlannedFile]
+    public let filesPrunedByPartition: Int
+    public let filesSkippedByStats: Int
+    /// Indices (in the table schema) of the columns returned, then of those read (returned
+    /// plus those the predicate needs).
+    let columns: [Int]
+    let readColumns: [Int]
+
+    public var filesTotal: Int { snapshot.files.count }
+}
+
+/// Builds a ``ScanPlan``: `ScanBuilder(snapshot).columns(…).predicate(…).limit(…).build()`.
+public struct ScanBuilder: Sendable {
+    public let snapshot: Snapshot
+    private var columnNames: [String]?
+    private var predicateText: String?
+    private var bound: Predicate?
+    private var rowLimit: Int?
+
+    public init(_ snapshot: Snapshot) { self.snapshot = snapshot }
+
+    /// Only these columns (matched case-insensitively), in this order; all when nil.
+    public func columns(_ names: [String]?) -> ScanBuilder {
+        var copy = self
+        copy.columnNames = names
+        return copy
+    }
+
+    /// Only rows where the SQL condition `text` is true (bound to the table schema in `build`).
+    public func predicate(_ text: String?) -> ScanBuilder {
+        var copy = self
+        copy.predicateText = text
+        copy.bound = nil
+        return copy
+    }
+
+    /// Only rows where an already bound predicate is true.
+    public func predicate(_ predicate: Predicate) -> ScanBuilder {
+        var copy = self
+        copy.bound = predicate
+        copy.predicateText = nil
+        return copy
+    }
+
+    /// At most `n` rows.
+    public func limit(_ n: Int?) -> ScanBuilder {
+        var copy = self
+        copy.rowLimit = n
+        return copy
+    }
+
+    /// The plan: columns resolved, predicate bound, files pruned by partition values and
+    /// skipped by the log's statistics.
+    public func build() throws -> ScanPlan {
+        let fields = snapshot.schema.fields
+        func index(_ name: String) throws -> Int {
+            guard let i = fields.firstIndex(where: { $0.name == name })
+                    ?? fields.firstIndex(where: { $0.name.lowercased() == name.lowercased() }) else {
+                throw LakeError(.invalidArgument, "no column '\(name)' (the table has: \(fields.map(\.name).joined(separator: ", ")))")
+            }
+            return i
+        }
+        let columns = try columnNames.map { try $0.map(index) } ?? Array(fields.indices)
+        let predicate = try bound ?? predicateText.map { try Predicate(parsing: $0, schema: snapshot.schema) }
+        var readColumns = columns
+        for name in predicate?.columns.sorted() ?? [] where !readColumns.contains(try index(name)) {
+            readColumns.append(try index(name))
+        }
+        var files: [PlannedFile] = []
+        var pruned = 0, skipped = 0
+        let bounds = FileBounds(snapshot: snapshot)
+        let partitionOnly = predicate.map { $0.columns.isSubset(of: Set(snapshot.metadata.partitionColumns)) } ?? false
+        for file in snapshot.files {
+            guard let predicate else {
+                files.append(PlannedFile(file: file, reason: .noPredicate))
+                continue
+            }
+            if !snapshot.metadata.partitionColumns.isEmpty && !predicate.mightMatch({ bounds.partition(file, $0) }) {
+                pruned += 1
+                continue
+            }
+            if !predicate.mightMatch({ bounds.partition(file, $0) ?? bounds.stats(file, $0) }) {
+                skipped += 1
+                continue
+            }
+            let reason: FileKeepReason = partitionOnly ? .partitionMatch : file.statistics == nil ? .noStats : .statsMightMatch
+            files.append(PlannedFile(file: file, reason: reason))
+        }
+        return ScanPlan(snapshot: snapshot, schema: Schema(columns.map { fields[$0] }), predicate: predicate, limit: rowLimit,
+                        files: files, filesPrunedByPartition: pruned, filesSkippedByStats: skipped,
+                        columns: columns, readColumns: readColumns)
+    }
+}
+
+/// Bounds of a table's columns in one file, for pruning: from partition values and from the
+/// file's statistics in the log.
+struct FileBounds {
+    let snapshot: Snapshot
+
+    /// Bounds of a partition column in a file (its one value); nil for data columns.
+    func partition(_ file: AddFile, _ column: String) -> ColumnBounds? {
+        guard snapshot.metadata.partitionColumns.contains(column),
+              let field = snapshot.schema.fields.first(where: { $0.name == column }) else { return nil }
+        let rows = file.numRecords.map(Int.init) ?? 1
+        guard let text = file.partitionValues.first(where: { $0.0 == column })?.1 ?? nil else {
+            return ColumnBounds(min: nil, max: nil, nullCount: rows, rowCount: rows)
+        }
+        guard let value = try? Partitioning.parse(text, type: field.type) else { return nil }
+        return ColumnBounds(min: value, max: value, nullCount: 0, rowCount: rows)
+    }
+
+    /// Bounds of a data column from the file's statistics in the log.
+    func stats(_ file: AddFile, _ column: String) -> ColumnBounds? {
+        guard let statistics = file.statistics, let field = snapshot.schema.fields.first(where: { $0.name == column }) else {
+            return nil
+        }
+        let b = statistics.bounds(of: column, type: field.type)
+        return ColumnBounds(min: b.min, max: b.max, nullCount: b.nullCount.map(Int.init),
+                            rowCount: statistics.numRecords.map(Int.init))
+    }
+}

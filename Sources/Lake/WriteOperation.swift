@@ -1,0 +1,85 @@
+import Columnar
+import DeltaLog
+import LakeCore
+
+/// The steps every command that changes an existing table shares, run exactly once each:
+/// resolve the table → read its snapshot → write data files → commit → on failure remove
+/// the files written → after the commit, the post-commit hooks.
+///
+/// A command supplies only what is its own: which files to write and which actions to
+/// commit.
+///
+///     let operation = try WriteOperation(warehouse, name, operation: "WRITE")
+///     let version = try operation.run { op in
+///         let writer = try op.writer()
+///         try writer.write(batch)
+///         return op.transaction(actions: try writer.close().map(Action.add))
+///     }
+final class WriteOperation {
+    let warehouse: Warehouse
+    let resolved: ResolvedTable
+    let snapshot: Snapshot
+    let operation: String
+    private var writers: [TableWriter] = []
+
+    /// Resolves `name` and reads its latest snapshot; refuses tables lake cannot write.
+    init(_ warehouse: Warehouse, _ name: TableName, operation: String) throws {
+        self.warehouse = warehouse
+        self.operation = operation
+        resolved = try warehouse.resolve(name)
+        snapshot = try resolved.table.snapshot()
+        try TableFeatures.checkAppendable(snapshot.protocolAction, snapshot.metadata)
+    }
+
+    /// A writer of new data files for this table; its files are removed if the operation fails.
+    func writer() throws -> TableWriter {
+        let writer = try TableWriter(snapshot: snapshot, storage: resolved.table.storage)
+        writers.append(writer)
+        return writer
+    }
+
+    /// A transaction on this operation's snapshot.
+    func transaction(actions: [Action]) -> Transaction {
+        Transaction(table: resolved.table, base: snapshot, operation: operation, actions: actions)
+    }
+
+    /// Runs `body` (which writes files and returns the transaction to commit), commits, and
+    /// runs the post-commit hooks. Any failure before the commit lands removes every file
+    /// written. Returns the committed transaction and its version.
+    func run(_ body: (WriteOperation) throws -> Transaction) throws -> CommittedWrite {
+        let transaction: Transaction
+        let version: Int64
+        do {
+            transaction = try body(self)
+            version = try transaction.commit()
+        } catch {
+            for writer in writers { writer.abort() }
+            throw error
+        }
+        let committed = CommittedWrite(warehouse: warehouse, resolved: resolved, base: snapshot,
+                                       transaction: transaction, version: version)
+        PostCommitHooks.run(committed)
+        return committed
+    }
+}
+
+/// A commit that landed, as the post-commit hooks see it.
+struct CommittedWrite {
+    let warehouse: Warehouse
+    let resolved: ResolvedTable
+    /// The snapshot the transaction read.
+    let base: Snapshot
+    let transaction: Transaction
+    let version: Int64
+
+    /// The table at `version`, when it follows directly from the base (no concurrent winner)
+    /// and only added files: derived without reading the log again.
+    var snapshotIfDerivable: Snapshot? {
+        guard version == base.version + 1, transaction.isBlindAppend else { return nil }
+        let adds = transaction.actions.compactMap { action -> AddFile? in
+            if case .add(let add) = action { return add }
+            return nil
+        }
+        return base.appending(adds, version: version)
+    }
+}

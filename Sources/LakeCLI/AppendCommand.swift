@@ -1,0 +1,49 @@
+import ArgumentParser
+import Lake
+
+/// `lake append`
+struct AppendCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "append", abstract: "Append rows from CSV, TSV, NDJSON or Parquet files (or stdin) to a table, in one commit.")
+
+    @Argument(help: "The table.")
+    var table: String
+
+    @Argument(help: "Input files, or - for stdin.")
+    var files: [String] = []
+
+    @OptionGroup var input: InputOptions
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        try runReportingErrors(global) {
+            let progress = Progress(label: "append", total: 0, quiet: global.quiet)
+            let result = try global.warehouseHandle().append(to: try TableName(parsing: table), files: files,
+                                                             options: input.loadOptions, progress: progress.bytes)
+            progress.finish()
+            emit(global, result)
+        }
+    }
+}
+
+extension AppendResult: CommandOutput {
+    var json: JSON {
+        .orderedObject([
+            ("table", .string(name)), ("version", .int(Int(version))), ("rows", .int(rows)),
+            ("files", .int(files)), ("bytes", .int(Int(bytes))), ("skipped_rows", .int(skippedRows)),
+            ("bad_rows", .array(badRows.map { b in
+                JSON.orderedObject([("file", .string(b.file)), ("line", b.line.map { .int($0) } ?? .null),
+                                    ("column", b.column.map { .string($0) } ?? .null), ("message", .string(b.message))])
+            })),
+        ])
+    }
+
+    var text: String {
+        var text = "appended \(rows) rows in \(files) file(s) (\(bytes) bytes) to \(name): version \(version)\n"
+        if skippedRows > 0 {
+            text += "skipped \(skippedRows) bad row(s):\n" + badRows.map { "  \($0.description)\n" }.joined()
+            if skippedRows > badRows.count { text += "  …\n" }
+        }
+        return text
+    }
+}

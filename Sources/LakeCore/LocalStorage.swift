@@ -1,0 +1,136 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// ``Storage`` on the local file system: each operation wraps one system call, retrying on
+/// `EINTR`.
+public struct LocalStorage: Storage {
+    public init() {}
+
+    static func errorText() -> String { String(cString: strerror(errno)) }
+
+    public func list(_ directory: String) throws -> [String]? {
+        guard let dir = opendir(directory) else {
+            if errno == ENOENT || errno == ENOTDIR { return nil }
+            throw StorageError(path: directory, "cannot list \(directory): \(Self.errorText())")
+        }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    }
+
+    public func read(_ path: String) throws -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            if errno == ENOENT { return nil }
+            throw StorageError(path: path, "cannot open \(path): \(Self.errorText())")
+        }
+        defer { close(fd) }
+        var out: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw StorageError(path: path, "cannot read \(path): \(Self.errorText())")
+            }
+            if n == 0 { return out }
+            out += buffer[0..<n]
+        }
+    }
+
+    public func info(_ path: String) -> FileInfo? {
+        var st = stat()
+        guard lstat(path, &st) == 0 else { return nil }
+        let kind: FileInfo.Kind
+        switch st.st_mode & S_IFMT {
+        case S_IFREG: kind = .regular
+        case S_IFDIR: kind = .directory
+        case S_IFLNK: kind = .symlink
+        default: kind = .other
+        }
+        return FileInfo(kind: kind, size: Int64(st.st_size),
+                        modificationTime: Int64(st.st_mtim.tv_sec) * 1000 + Int64(st.st_mtim.tv_nsec) / 1_000_000)
+    }
+
+    public func makeDirectories(_ path: String) throws {
+        if isDirectory(path) { return }
+        var prefix = path.hasPrefix("/") ? "/" : ""
+        for part in path.split(separator: "/") {
+            prefix += part
+            if mkdir(prefix, 0o755) != 0 && errno != EEXIST {
+                throw StorageError(path: prefix, "cannot create directory \(prefix): \(Self.errorText())")
+            }
+            prefix += "/"
+        }
+    }
+
+    public func writeNew(_ path: String, _ bytes: [UInt8]) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw StorageError(path: path, "cannot create \(path): \(Self.errorText())") }
+        defer { close(fd) }
+        do {
+            try bytes.withUnsafeBytes { raw in
+                var done = 0
+                while done < raw.count {
+                    let n = write(fd, raw.baseAddress! + done, raw.count - done)
+                    if n < 0 {
+                        if errno == EINTR { continue }
+                        throw StorageError(path: path, "cannot write \(path): \(Self.errorText())")
+                    }
+                    done += n
+                }
+            }
+            guard fsync(fd) == 0 else { throw StorageError(path: path, "cannot sync \(path): \(Self.errorText())") }
+        } catch {
+            // A partly written file (ENOSPC, say) is never left behind.
+            unlink(path)
+            throw error
+        }
+    }
+
+    /// A synced temporary file is hard-linked to the name (`link(2)` fails with `EEXIST` if
+    /// another writer won), then the directory is synced; the temporary file is always removed.
+    public func putIfAbsent(_ path: String, _ bytes: [UInt8]) throws -> Bool {
+        let dir = Paths.parent(of: path)
+        let temp = "\(dir)/.\(Paths.basename(of: path)).\(getpid()).\(UInt64.random(in: 0...UInt64.max)).tmp"
+        try writeNew(temp, bytes)
+        defer { unlink(temp) }
+        if link(temp, path) != 0 {
+            if errno == EEXIST { return false }
+            throw StorageError(path: path, "cannot commit \(path): \(Self.errorText())")
+        }
+        syncDirectory(dir)
+        return true
+    }
+
+    /// Makes a directory's entries durable.
+    public func syncDirectory(_ path: String) {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        _ = fsync(fd)
+        close(fd)
+    }
+
+    public func remove(_ path: String) throws {
+        guard unlink(path) == 0 || errno == ENOENT else {
+            throw StorageError(path: path, "cannot remove \(path): \(Self.errorText())")
+        }
+    }
+
+    public func removeTree(_ path: String) throws {
+        guard let info = info(path) else { return }
+        if info.kind == .directory {
+            for name in try list(path) ?? [] { try removeTree(path + "/" + name) }
+            guard rmdir(path) == 0 else { throw StorageError(path: path, "cannot remove \(path): \(Self.errorText())") }
+        } else {
+            guard unlink(path) == 0 else { throw StorageError(path: path, "cannot remove \(path): \(Self.errorText())") }
+        }
+    }
+}

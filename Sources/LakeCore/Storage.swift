@@ -1,0 +1,70 @@
+/// What a file is, as ``Storage/info(_:)`` reports it (symbolic links are not followed).
+public struct FileInfo: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable { case regular, directory, symlink, other }
+    public var kind: Kind
+    public var size: Int64
+    /// Modification time, milliseconds since the epoch.
+    public var modificationTime: Int64
+
+    public init(kind: Kind, size: Int64, modificationTime: Int64) {
+        self.kind = kind
+        self.size = size
+        self.modificationTime = modificationTime
+    }
+}
+
+/// Where a table's log and data files live. Every operation on a table's files goes through
+/// one of these, so its contract is the whole storage contract the log relies on.
+///
+/// Paths are absolute. Errors are ``StorageError``s naming the path and what the system said.
+public protocol Storage: Sendable {
+    /// The names in a directory (never `.` or `..`), **sorted** by their UTF-8 bytes, so that
+    /// zero-padded log versions come out in version order. Nil when the directory does not
+    /// exist (or is not a directory).
+    func list(_ directory: String) throws -> [String]?
+
+    /// The whole file; nil when it does not exist.
+    func read(_ path: String) throws -> [UInt8]?
+
+    /// What is at `path`, without following a symbolic link there; nil when nothing is.
+    func info(_ path: String) -> FileInfo?
+
+    /// Creates `path` with `bytes`, durably, **only if nothing exists at `path`**: returns
+    /// false (writing nothing) when the name is taken, even by a writer racing this one on the
+    /// same file system. This is what makes a Delta commit atomic.
+    func putIfAbsent(_ path: String, _ bytes: [UInt8]) throws -> Bool
+
+    /// Creates a new file with `bytes` and syncs it; fails when `path` exists.
+    func writeNew(_ path: String, _ bytes: [UInt8]) throws
+
+    /// Creates a directory and its missing parents; an existing directory is fine.
+    func makeDirectories(_ path: String) throws
+
+    /// Removes a file (never a directory); a missing file is fine.
+    func remove(_ path: String) throws
+
+    /// Removes a directory tree, never following a symbolic link out of it (a link is
+    /// removed, not its target). A missing path is fine.
+    func removeTree(_ path: String) throws
+}
+
+extension Storage {
+    /// Whether anything exists at `path` (a dangling symbolic link counts).
+    public func exists(_ path: String) -> Bool { info(path) != nil }
+
+    /// Whether `path` is a directory (not a link to one).
+    public func isDirectory(_ path: String) -> Bool { info(path)?.kind == .directory }
+}
+
+/// A storage operation the system refused.
+public struct StorageError: Error, CustomStringConvertible, Sendable {
+    public var path: String
+    public var message: String
+
+    public init(path: String, _ message: String) {
+        self.path = path
+        self.message = message
+    }
+
+    public var description: String { message }
+}
