@@ -55,13 +55,16 @@ bench: release venv
 	PYTHON=$(PY) bash bench/scan.sh
 
 # libFuzzer over the readers of untrusted bytes: Parquet files (seeded with the conformance
-# fixtures), Delta commit files (seeded with the fixture tables' logs) and CSV/NDJSON inputs.
+# fixtures), Delta log files — commits, Parquet checkpoints, _last_checkpoint (seeded with the
+# fixture tables' logs) — and CSV/NDJSON inputs.
 # FUZZ_SECONDS each; FUZZ_TARGETS picks a subset.
 FUZZ_TARGETS ?= ParquetFuzz LogFuzz IngestFuzz
 fuzz: deps
 	mkdir -p fuzz-corpus/ParquetFuzz fuzz-corpus/LogFuzz fuzz-corpus/IngestFuzz
 	cp -n ../shared/fixtures/parquet-testing/*.parquet Fixtures/*.parquet fuzz-corpus/ParquetFuzz/ 2>/dev/null || true
-	for f in ../shared/fixtures/delta-tables/*/_delta_log/*.json; do cp -n "$$f" "fuzz-corpus/LogFuzz/$$(echo $$f | tr / _)" 2>/dev/null || true; done
+	for f in ../shared/fixtures/delta-tables/*/_delta_log/*.json ../shared/fixtures/delta-tables/*/_delta_log/*.checkpoint*.parquet \
+	         ../shared/fixtures/delta-tables/*/_delta_log/_last_checkpoint; do \
+	  [ -f "$$f" ] && [ $$(stat -c %s "$$f") -le 65536 ] && cp -n "$$f" "fuzz-corpus/LogFuzz/$$(echo $$f | tr / _)" 2>/dev/null || true; done
 	printf 'a,b,c\n1,"x ""y""",2.5\n' > fuzz-corpus/IngestFuzz/seed.csv
 	printf '{"a": 1, "i": [1, null], "j": {"x": "y"}, "k": {"z": 2}}\n' > fuzz-corpus/IngestFuzz/seed.json
 	for t in $(FUZZ_TARGETS); do \

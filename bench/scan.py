@@ -28,7 +28,7 @@ measurement as lake's. Its fixed start-up cost (the same with `SELECT 1`) and la
 
 Verification (untimed): for every query lake and DuckDB return the same number of rows
 (lines of lake's CSV output, `lake count --where`, DuckDB's count(*)), and query (b) returns
-exactly the ids of its range. `lake scan --explain --json` is printed for (b) and (c).
+exactly the ids of its range. `lake scan --explain --analyze --json` is printed for (b) and (c).
 Nothing asserts on timings: the exit code is non-zero only when something fails to run or
 a verification fails.
 
@@ -270,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
         expl = {}
         for key in ("selective_id", "string_eq"):
             proc = subprocess.run([str(c) for c in [lake, "scan", "ev", "--where", queries[key]["where"],
-                                                    "--explain", "--json"]],
+                                                    "--explain", "--analyze", "--json"]],
                                   capture_output=True, text=True, env=env)
             try:
                 expl[key] = json.loads(proc.stdout) if proc.returncode == 0 else {"error": proc.stderr.strip()}
@@ -314,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
         print("(ratio = lake_s / duckdb_s, whole processes, nothing subtracted)")
         print()
         for key in ("selective_id", "string_eq"):
-            print(f"lake scan --where {queries[key]['where']!r} --explain --json: {json.dumps(expl[key])}")
+            print(f"lake scan --where {queries[key]['where']!r} --explain --analyze --json: {json.dumps(expl[key])}")
         print()
         print("row counts (untimed):")
         for line in verification:

@@ -19,6 +19,9 @@ public struct TableEntry: Sendable, Equatable {
     public var schemaSummary: String
     /// The timestamp of the latest indexed commit, milliseconds since the epoch.
     public var lastChange: Int64
+    /// Whether lake manages the table's files (made by `create` under the warehouse) or only
+    /// names it (external); nil for tables registered before lake recorded it.
+    public var managed: Bool?
 
     public var qualifiedName: String { "\(namespace).\(name)" }
 }
@@ -70,7 +73,13 @@ public struct TableState: Sendable {
 
 /// Errors of catalog operations on names.
 public struct CatalogError: Error, CustomStringConvertible, Sendable {
-    public enum Kind: Sendable { case notFound, alreadyExists }
+    public enum Kind: Sendable {
+        case notFound, alreadyExists
+        /// The catalog file is damaged or not a catalog.
+        case corrupt
+        /// The catalog can only be read, and this needs a write.
+        case readOnly
+    }
     public var kind: Kind
     public var message: String
     public var description: String { message }
@@ -78,7 +87,14 @@ public struct CatalogError: Error, CustomStringConvertible, Sendable {
 
 extension CatalogError: LakeFailure {
     public var category: FailureCategory { kind == .notFound ? .notFound : .runtime }
-    public var errorType: String { kind == .notFound ? "not_found" : "already_exists" }
+    public var errorType: String {
+        switch kind {
+        case .notFound: return "not_found"
+        case .alreadyExists: return "already_exists"
+        case .corrupt: return "corrupt_catalog"
+        case .readOnly: return "read_only"
+        }
+    }
 }
 
 /// The catalog: the source of truth for table names (name → location, namespace, comment)
@@ -88,12 +104,14 @@ public protocol TableCatalog {
     func tables(namespace: String?) throws -> [TableEntry]
     func table(location: String) throws -> TableEntry?
     /// Registers a table; throws `alreadyExists` when the name is taken.
-    func register(namespace: String, name: String, location: String, comment: String?, created: Int64) throws -> TableEntry
+    func register(namespace: String, name: String, location: String, comment: String?, created: Int64,
+                  managed: Bool) throws -> TableEntry
     func drop(namespace: String, name: String) throws
     func rename(namespace: String, name: String, to newNamespace: String, _ newName: String) throws
-    /// Adds indexed commits and moves the table's state forward (never backward).
-    func record(tableID: Int64, commits: [CommitEntry], state: TableState) throws
+    /// Adds indexed commits and moves the table's state forward (never backward). Without
+    /// `wait`, fails at once (`SQLITE_BUSY`) when another process is writing the catalog.
+    func record(tableID: Int64, commits: [CommitEntry], state: TableState, wait: Bool) throws
     /// Forgets every indexed commit of a table (for a rebuild).
-    func resetIndex(tableID: Int64) throws
+    func resetIndex(tableID: Int64, wait: Bool) throws
     func commits(tableID: Int64) throws -> [CommitEntry]
 }

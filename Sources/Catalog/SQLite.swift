@@ -7,6 +7,9 @@ public struct SQLiteError: Error, CustomStringConvertible, Sendable {
     public var message: String
     public var sql: String?
 
+    /// The file is not a SQLite database, or is damaged.
+    public var isCorrupt: Bool { code & 0xFF == SQLITE_NOTADB || code & 0xFF == SQLITE_CORRUPT }
+
     public var description: String {
         "catalog database error \(code): \(message)" + (sql.map { " (in: \($0))" } ?? "")
     }
@@ -33,22 +36,61 @@ public enum SQLValue: Equatable, Sendable {
 public final class SQLiteDatabase {
     private var handle: OpaquePointer?
     public let path: String
+    /// Whether the connection can only read (a read-only file or directory).
+    public let readOnly: Bool
+    private let busyTimeout: Int32
 
     /// Opens (creating) the database at `path`, in WAL mode with `busyTimeout` milliseconds.
-    public init(path: String, busyTimeout: Int32 = 30_000) throws {
+    /// With `readOnly`, opens an existing database for reading only; when its directory is not
+    /// writable either (no WAL index can be made), it is opened as immutable.
+    public init(path: String, readOnly: Bool = false, busyTimeout: Int32 = 30_000) throws {
         self.path = path
-        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
-        let rc = sqlite3_open_v2(path, &handle, flags, nil)
-        guard rc == SQLITE_OK else {
-            let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
-            sqlite3_close(handle)
-            throw SQLiteError(code: rc, message: "\(message): \(path)")
+        self.readOnly = readOnly
+        self.busyTimeout = busyTimeout
+        if readOnly {
+            var rc = sqlite3_open_v2(path, &handle, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nil)
+            if rc == SQLITE_OK, (try? execute("SELECT count(*) FROM sqlite_master")) == nil {
+                sqlite3_close(handle)
+                handle = nil
+                rc = SQLITE_CANTOPEN
+            }
+            if rc != SQLITE_OK {
+                sqlite3_close(handle)
+                handle = nil
+                rc = sqlite3_open_v2("file:\(Self.uriEscaped(path))?immutable=1", &handle,
+                                     SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, nil)
+            }
+            try check(rc)
+            sqlite3_extended_result_codes(handle, 1)
+            sqlite3_busy_timeout(handle, busyTimeout)
+            return
         }
+        try check(sqlite3_open_v2(path, &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nil))
         sqlite3_extended_result_codes(handle, 1)
         sqlite3_busy_timeout(handle, busyTimeout)
         try execute("PRAGMA journal_mode=WAL")
         try execute("PRAGMA synchronous=NORMAL")
         try execute("PRAGMA foreign_keys=ON")
+    }
+
+    private func check(_ rc: Int32) throws {
+        guard rc == SQLITE_OK else {
+            let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
+            sqlite3_close(handle)
+            handle = nil
+            throw SQLiteError(code: rc, message: "\(message): \(path)")
+        }
+    }
+
+    private static func uriEscaped(_ path: String) -> String {
+        var out = ""
+        for byte in path.utf8 {
+            switch byte {
+            case UInt8(ascii: "?"), UInt8(ascii: "#"), UInt8(ascii: "%"): out += "%" + String(byte, radix: 16, uppercase: true)
+            default: out.unicodeScalars.append(Unicode.Scalar(byte))
+            }
+        }
+        return out
     }
 
     deinit { sqlite3_close_v2(handle) }
@@ -95,8 +137,12 @@ public final class SQLiteDatabase {
         }
     }
 
-    /// Runs `body` inside `BEGIN IMMEDIATE … COMMIT` (rolled back when it throws).
-    public func transaction<R>(_ body: () throws -> R) throws -> R {
+    /// Runs `body` inside `BEGIN IMMEDIATE … COMMIT` (rolled back when it throws). Without
+    /// `wait`, a database another connection is writing fails at once with `SQLITE_BUSY`
+    /// instead of waiting for the busy timeout.
+    public func transaction<R>(wait: Bool = true, _ body: () throws -> R) throws -> R {
+        if !wait { sqlite3_busy_timeout(handle, 0) }
+        defer { if !wait { sqlite3_busy_timeout(handle, busyTimeout) } }
         try execute("BEGIN IMMEDIATE")
         do {
             let result = try body()

@@ -39,15 +39,36 @@ public final class SQLiteCatalog: TableCatalog {
             PRIMARY KEY (table_id, version)
         );
         """,
+        // Managed (made by create under the warehouse) or external (registered, or created
+        // with a location outside it); NULL for tables registered before this step.
+        """
+        ALTER TABLE tables ADD COLUMN managed INTEGER;
+        """,
     ]
 
-    /// Opens `path`, creating it and running pending migrations.
-    public init(path: String) throws {
-        database = try SQLiteDatabase(path: path)
-        try migrate()
+    /// Opens `path`, creating it and running pending migrations; with `readOnly`, opens an
+    /// existing catalog for reading only (it must be at the current schema). A file that is
+    /// not a SQLite database is a `corrupt` error naming the fix.
+    public init(path: String, readOnly: Bool = false) throws {
+        do {
+            database = try SQLiteDatabase(path: path, readOnly: readOnly)
+            try migrate()
+        } catch let error as SQLiteError where error.isCorrupt {
+            throw CatalogError(kind: .corrupt, message: "the catalog \(path) is damaged or not a catalog (\(error.message)); "
+                               + "run lake catalog sync --rebuild to move it aside and rebuild it from the table folders")
+        }
     }
 
+    /// Whether this catalog can only be read.
+    public var readOnly: Bool { database.readOnly }
+
     private func migrate() throws {
+        // Reading the schema version takes no lock; only a pending migration writes.
+        let version = Int(try database.execute("PRAGMA user_version").first?["user_version"]?.int ?? 0)
+        guard version < Self.migrations.count else { return }
+        if database.readOnly {
+            throw CatalogError(kind: .readOnly, message: "the catalog \(database.path) is read-only and needs an upgrade; open it once where it is writable")
+        }
         try database.transaction {
             let current = Int(try database.execute("PRAGMA user_version").first?["user_version"]?.int ?? 0)
             guard current < Self.migrations.count else { return }
@@ -65,7 +86,8 @@ public final class SQLiteCatalog: TableCatalog {
                    location: row["location"]?.text ?? "", comment: row["comment"]?.text,
                    created: row["created"]?.int ?? 0, version: row["version"]?.int ?? -1, rows: row["rows"]?.int,
                    bytes: row["bytes"]?.int ?? 0, files: row["files"]?.int ?? 0,
-                   schemaSummary: row["schema_summary"]?.text ?? "", lastChange: row["last_change"]?.int ?? 0)
+                   schemaSummary: row["schema_summary"]?.text ?? "", lastChange: row["last_change"]?.int ?? 0,
+                   managed: row["managed"]?.int.map { $0 != 0 })
     }
 
     public func table(namespace: String, name: String) throws -> TableEntry? {
@@ -84,14 +106,16 @@ public final class SQLiteCatalog: TableCatalog {
         return try database.execute("SELECT * FROM tables ORDER BY namespace, name").map(entry)
     }
 
-    public func register(namespace: String, name: String, location: String, comment: String?, created: Int64) throws -> TableEntry {
+    public func register(namespace: String, name: String, location: String, comment: String?, created: Int64,
+                         managed: Bool) throws -> TableEntry {
         try database.transaction {
             if try table(namespace: namespace, name: name) != nil {
                 throw CatalogError(kind: .alreadyExists, message: "table \(namespace).\(name) already exists")
             }
             try database.execute("INSERT OR IGNORE INTO namespaces (name, created) VALUES (?, ?)", [.text(namespace), .int(created)])
-            try database.execute("INSERT INTO tables (namespace, name, location, comment, created) VALUES (?, ?, ?, ?, ?)",
-                                 [.text(namespace), .text(name), .text(location), comment.map(SQLValue.text) ?? .null, .int(created)])
+            try database.execute("INSERT INTO tables (namespace, name, location, comment, created, managed) VALUES (?, ?, ?, ?, ?, ?)",
+                                 [.text(namespace), .text(name), .text(location), comment.map(SQLValue.text) ?? .null,
+                                  .int(created), .int(managed ? 1 : 0)])
             return try table(namespace: namespace, name: name)!
         }
     }
@@ -119,8 +143,8 @@ public final class SQLiteCatalog: TableCatalog {
         }
     }
 
-    public func record(tableID: Int64, commits: [CommitEntry], state: TableState) throws {
-        try database.transaction {
+    public func record(tableID: Int64, commits: [CommitEntry], state: TableState, wait: Bool) throws {
+        try database.transaction(wait: wait) {
             for c in commits {
                 try database.execute("""
                     INSERT OR IGNORE INTO commits (table_id, version, timestamp, operation, rows_added, files_added,
@@ -137,8 +161,8 @@ public final class SQLiteCatalog: TableCatalog {
         }
     }
 
-    public func resetIndex(tableID: Int64) throws {
-        try database.transaction {
+    public func resetIndex(tableID: Int64, wait: Bool) throws {
+        try database.transaction(wait: wait) {
             try database.execute("DELETE FROM commits WHERE table_id = ?", [.int(tableID)])
             try database.execute("UPDATE tables SET version = -1 WHERE id = ?", [.int(tableID)])
         }

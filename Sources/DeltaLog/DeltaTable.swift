@@ -17,15 +17,55 @@ public struct DeltaTable: Sendable {
 
     public var logDirectory: String { root + "/_delta_log" }
 
-    /// Whether the directory holds a Delta log.
-    public var exists: Bool { storage.isDirectory(logDirectory) }
+    /// Whether the directory holds a Delta log (a `_delta_log` directory, or a link to one,
+    /// which ``listing()`` then judges).
+    public var exists: Bool {
+        switch storage.info(logDirectory)?.kind {
+        case .directory?: return true
+        case .symlink?: return storage.isDirectory(logDirectory + "/.")
+        default: return false
+        }
+    }
 
-    /// The log's files; `notFound` when there is no log.
+    /// The log's files; `notFound` when there is no log. A `_delta_log` that is a symbolic
+    /// link is read only when it resolves inside the table root.
     public func listing() throws -> LogListing {
+        try checkLogDirectory(forWriting: false)
         guard let listing = try LogListing.list(logDirectory, storage: storage), listing.latestVersion != nil else {
             throw DeltaError(.notFound, "\(root) is not a Delta table (no _delta_log)")
         }
         return listing
+    }
+
+    /// Refuses a `_delta_log` that is a symbolic link: always for writing, and for reading
+    /// when it leads outside the table root.
+    public func checkLogDirectory(forWriting: Bool) throws {
+        guard storage.info(logDirectory)?.kind == .symlink else { return }
+        if forWriting {
+            throw DeltaError(.unsupported, "\(logDirectory) is a symbolic link; lake does not write a table through links")
+        }
+        guard Paths.isInside(Paths.resolved(logDirectory), Paths.resolved(root)), Paths.resolved(logDirectory) != Paths.resolved(root) else {
+            throw DeltaError(.unsupported, "\(logDirectory) is a symbolic link out of the table; lake does not follow it")
+        }
+    }
+
+    /// Refuses `path` (absolute, under `root`) when a component after the root is a symbolic
+    /// link or the file is not a regular file; `notFound` when it does not exist.
+    public static func checkNoLinks(_ path: String, root: String, storage: any Storage, version: Int64) throws {
+        var current = root
+        let relative = path.dropFirst(root.count).split(separator: "/")
+        for (i, part) in relative.enumerated() {
+            current += "/" + part
+            guard let info = storage.info(current) else {
+                throw DeltaError(.notFound, "data file \(path) of version \(version) is missing (deleted by a vacuum or by hand?)")
+            }
+            if info.kind == .symlink {
+                throw DeltaError(.unsupported, "\(current) is a symbolic link; lake does not follow links inside a table")
+            }
+            if i == relative.count - 1, info.kind != .regular {
+                throw DeltaError(.corrupt, "data file \(path) of version \(version) is not a regular file")
+            }
+        }
     }
 
     /// The latest version.
@@ -40,8 +80,11 @@ public struct DeltaTable: Sendable {
         let segment = try listing.segment(for: target)
         var batches: [[Action]] = []
         if let checkpoint = segment.checkpoint {
-            batches.append(try CheckpointReader.read(checkpoint.files.map { logDirectory + "/" + $0 },
-                                                     version: checkpoint.version))
+            let paths = checkpoint.files.map { logDirectory + "/" + $0 }
+            for path in paths where storage.info(path)?.kind != .regular {
+                throw DeltaError(.corrupt, "checkpoint \(path) is not a regular file (lake does not follow links inside a table)")
+            }
+            batches.append(try CheckpointReader.read(paths, version: checkpoint.version))
         }
         var fingerprint: UInt64?
         for v in segment.commits {
@@ -50,7 +93,7 @@ public struct DeltaTable: Sendable {
             if v == target { fingerprint = LogFingerprint.of(bytes) }
         }
         if fingerprint == nil { fingerprint = try commitFingerprint(target, listing: listing) }
-        return try Snapshot.replay(root: root, version: target, fingerprint: fingerprint ?? 0, batches)
+        return try Snapshot.replay(root: root, storage: storage, version: target, fingerprint: fingerprint ?? 0, batches)
     }
 
     /// The actions of commit `version`.
@@ -162,31 +205,41 @@ enum LogFingerprint {
 }
 
 /// Reads classic Parquet checkpoints into actions, through lake's Parquet reader.
-enum CheckpointReader {
+public enum CheckpointReader {
     static let actionColumns = ["protocol", "metaData", "add", "remove", "txn", "domainMetadata"]
 
     static func read(_ paths: [String], version: Int64) throws -> [Action] {
         var actions: [Action] = []
         for path in paths {
             do {
-                let reader = try ParquetReader(path: path)
-                let available = actionColumns.filter { reader.schema.schema.index(of: $0) != nil }
-                for g in 0..<reader.rowGroupCount {
-                    let batch = try reader.readRowGroup(g, columns: available)
-                    for row in 0..<batch.rowCount {
-                        for (c, column) in batch.columns.enumerated() where !column.isNull(row) {
-                            var body = json(column.value(at: row), column.type)
-                            // Checkpoints may carry stats only in parsed form.
-                            if available[c] == "add", body["stats"] == nil, let parsed = body["stats_parsed"] {
-                                body = body.setting("stats", .string(parsed.serialized()))
-                            }
-                            actions.append(try Action(json: .object([(available[c], body)])))
-                        }
-                    }
-                }
+                actions += try read(try ParquetReader(path: path))
             } catch let error as ParquetError {
                 throw DeltaError(error.kind == .unsupported ? .unsupported : .corrupt,
                                  "checkpoint \(version): \(error)")
+            }
+        }
+        return actions
+    }
+
+    /// The actions of one checkpoint file's bytes (for fuzzing the reader).
+    public static func read(bytes: UnsafeRawBufferPointer) throws -> [Action] {
+        try read(try ParquetReader(bytes: bytes))
+    }
+
+    private static func read(_ reader: ParquetReader) throws -> [Action] {
+        var actions: [Action] = []
+        let available = actionColumns.filter { reader.schema.schema.index(of: $0) != nil }
+        for g in 0..<reader.rowGroupCount {
+            let batch = try reader.readRowGroup(g, columns: available)
+            for row in 0..<batch.rowCount {
+                for (c, column) in batch.columns.enumerated() where !column.isNull(row) {
+                    var body = json(column.value(at: row), column.type)
+                    // Checkpoints may carry stats only in parsed form.
+                    if available[c] == "add", body["stats"] == nil, let parsed = body["stats_parsed"] {
+                        body = body.setting("stats", .string(parsed.serialized()))
+                    }
+                    actions.append(try Action(json: .object([(available[c], body)])))
+                }
             }
         }
         return actions

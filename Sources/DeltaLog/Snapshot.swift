@@ -8,6 +8,8 @@ import LakeCore
 public struct Snapshot: Sendable {
     /// The table directory (absolute).
     public let root: String
+    /// Where the table's files are.
+    public let storage: any Storage
     public let version: Int64
     public let protocolAction: ProtocolAction
     public let metadata: Metadata
@@ -44,6 +46,14 @@ public struct Snapshot: Sendable {
         try DeltaTable.resolve(file.path, root: root)
     }
 
+    /// The path of a data file to open: inside the table, reached through no symbolic link,
+    /// and a regular file. `notFound` when it is gone (deleted by a vacuum or by hand).
+    public func readablePath(of file: AddFile) throws -> String {
+        let path = try absolutePath(of: file)
+        try DeltaTable.checkNoLinks(path, root: root, storage: storage, version: version)
+        return path
+    }
+
     /// Rows in the table according to the file statistics; nil when a file has none.
     public var statsRowCount: Int64? {
         var total: Int64 = 0
@@ -59,13 +69,14 @@ public struct Snapshot: Sendable {
 
     /// This snapshot with a blind append's files added, as version `version`.
     public func appending(_ files: [AddFile], version: Int64) -> Snapshot {
-        Snapshot(root: root, version: version, protocolAction: protocolAction, metadata: metadata, schema: schema,
+        Snapshot(root: root, storage: storage, version: version, protocolAction: protocolAction, metadata: metadata, schema: schema,
                  files: self.files + files, tombstones: tombstones, fingerprint: 0, transactions: transactions,
                  domains: domains)
     }
 
     /// Replays `actions` (checkpoint first, then commits in order) into a snapshot.
-    static func replay(root: String, version: Int64, fingerprint: UInt64, _ batches: [[Action]]) throws -> Snapshot {
+    static func replay(root: String, storage: any Storage = LocalStorage(), version: Int64, fingerprint: UInt64,
+                       _ batches: [[Action]]) throws -> Snapshot {
         var protocolAction: ProtocolAction?
         var metadata: Metadata?
         var order: [String] = []
@@ -111,7 +122,7 @@ public struct Snapshot: Sendable {
             if let add = live[key] { files.append(add) }
         }
         let tombstones = removed.keys.sorted().map { removed[$0]! }
-        return Snapshot(root: root, version: version, protocolAction: protocolAction, metadata: metadata,
+        return Snapshot(root: root, storage: storage, version: version, protocolAction: protocolAction, metadata: metadata,
                         schema: schema, files: files, tombstones: tombstones, fingerprint: fingerprint,
                         transactions: transactions, domains: domains)
     }

@@ -7,15 +7,16 @@ import LakeCore
 /// access, commits past the catalog's version are read and indexed.
 enum CatalogIndex {
     /// Indexes every commit of `table` after the entry's version, and the state at the latest
-    /// version (taken from `snapshot` when it is that version).
+    /// version (taken from `snapshot` when it is that version). Without `wait` (reads), a
+    /// catalog another process is writing is left for later instead of waited for.
     static func catchUp(_ entry: TableEntry, table: DeltaTable, catalog: TableCatalog,
-                        latest snapshot: Snapshot? = nil) throws {
+                        latest snapshot: Snapshot? = nil, wait: Bool) throws {
         let listing = try table.listing()
         guard let latest = listing.latestVersion else { return }
         var from = entry.version + 1
         if entry.version > latest {
             // The table was replaced by an older log (restored from backup, re-created).
-            try catalog.resetIndex(tableID: entry.id)
+            try catalog.resetIndex(tableID: entry.id, wait: wait)
             from = 0
         } else if entry.version == latest {
             return
@@ -29,7 +30,7 @@ enum CatalogIndex {
             ?? table.storage.info(table.logDirectory + "/" + (listing.commits[latest] ?? ""))?.modificationTime ?? 0
         try catalog.record(tableID: entry.id, commits: commits, state: TableState(
             version: latest, rows: state.statsRowCount, bytes: state.totalBytes, files: Int64(state.files.count),
-            schemaSummary: schemaSummary(state.schema), lastChange: lastChange))
+            schemaSummary: schemaSummary(state.schema), lastChange: lastChange), wait: wait)
     }
 
     static func commitEntry(_ table: DeltaTable, version: Int64, listing: LogListing) throws -> CommitEntry {

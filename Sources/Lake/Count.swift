@@ -25,7 +25,7 @@ extension Warehouse {
         var total: Int64 = 0
         for file in snapshot.files {
             if let n = file.numRecords { total += n; continue }
-            let path = try snapshot.absolutePath(of: file)
+            let path = try snapshot.readablePath(of: file)
             do {
                 total += Int64(try ParquetReader(path: path).rowCount)
             } catch let error as ParquetError where error.kind == .notFound {

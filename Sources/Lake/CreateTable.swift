@@ -52,6 +52,9 @@ extension Warehouse {
         }
         try validate(request)
         let table = DeltaTable(root: location, storage: storage)
+        if let other = try registeredTable(at: location), other.qualifiedName != catalogName.map({ "\($0.0).\($0.1)" }) {
+            throw LakeError(.invalidArgument, "refusing \(location) as a table location: it is already the location of table \(other.qualifiedName)")
+        }
         if table.exists, (try? table.latestVersion()) != nil {
             guard request.ifNotExists else {
                 throw LakeError(.alreadyExists, "\(location) already holds a Delta table; use lake register to add it to the catalog")
@@ -59,6 +62,7 @@ extension Warehouse {
             return try adopt(table, request, catalogName)
         }
 
+        try checkLocation(location, registering: false)
         let now = SystemClock.nowMillis()
         let metadata = Metadata(id: SystemClock.uuid(), name: catalogName?.1, description: request.comment,
                                 schemaString: SchemaJSON.encode(request.schema).serialized(),
@@ -84,8 +88,9 @@ extension Warehouse {
         }
         let catalog = try catalog()
         do {
-            let entry = try catalog.register(namespace: ns, name: n, location: location, comment: request.comment, created: now)
-            try CatalogIndex.catchUp(entry, table: table, catalog: catalog)
+            let entry = try catalog.register(namespace: ns, name: n, location: location, comment: request.comment, created: now,
+                                             managed: isManagedLocation(location))
+            try CatalogIndex.catchUp(entry, table: table, catalog: catalog, wait: true)
         } catch let error as CatalogError where error.kind == .alreadyExists {
             if request.ifNotExists, let existing = try catalog.table(namespace: ns, name: n), existing.location == location {
                 return CreateResult(name: existing.qualifiedName, location: location, version: 0, created: false)
@@ -100,8 +105,11 @@ extension Warehouse {
     private func adopt(_ table: DeltaTable, _ request: CreateRequest, _ catalogName: (String, String)?) throws -> CreateResult {
         if let (ns, n) = catalogName {
             let catalog = try catalog()
+            if let other = try catalog.table(location: table.root), other.qualifiedName != "\(ns).\(n)" {
+                throw LakeError(.alreadyExists, "\(table.root) is already registered as \(other.qualifiedName)")
+            }
             if (try? catalog.register(namespace: ns, name: n, location: table.root, comment: request.comment,
-                                      created: SystemClock.nowMillis())) == nil,
+                                      created: SystemClock.nowMillis(), managed: isManagedLocation(table.root))) == nil,
                try catalog.table(namespace: ns, name: n)?.location != table.root {
                 throw LakeError(.alreadyExists, "table \(ns).\(n) exists at another location")
             }

@@ -5,6 +5,9 @@ import DeltaLog
 public struct TableDescription: Sendable {
     public var table: String
     public var location: String
+    /// `managed` (lake owns the files), `external` (only named by the catalog), or `path`
+    /// (named by its directory, not in the catalog).
+    public var kind: String
     public var version: Int64
     public var schema: Schema
     public var partitionColumns: [String]
@@ -44,7 +47,8 @@ extension Warehouse {
         let (resolved, s) = try snapshot(of: name, selector)
         let p = s.protocolAction
         // Rows need stats or readable footers; a table whose files are gone still describes.
-        return TableDescription(table: resolved.displayName, location: s.root, version: s.version, schema: s.schema,
+        let kind = resolved.entry.map { $0.isManaged(in: self) ? "managed" : "external" } ?? "path"
+        return TableDescription(table: resolved.displayName, location: s.root, kind: kind, version: s.version, schema: s.schema,
                                 partitionColumns: s.metadata.partitionColumns, properties: s.metadata.configuration,
                                 minReaderVersion: p.minReaderVersion, minWriterVersion: p.minWriterVersion,
                                 readerFeatures: p.readerFeatures, writerFeatures: p.writerFeatures,

@@ -14,6 +14,6 @@ enum PostCommitHooks {
     static func indexInCatalog(_ committed: CommittedWrite) {
         guard let entry = committed.resolved.entry, let catalog = try? committed.warehouse.catalog() else { return }
         try? CatalogIndex.catchUp(entry, table: committed.resolved.table, catalog: catalog,
-                                  latest: committed.snapshotIfDerivable)
+                                  latest: committed.snapshotIfDerivable, wait: true)
     }
 }

@@ -42,24 +42,10 @@ public struct TableSummary: Sendable {
     }
 }
 
-/// What `drop` did.
-public struct DropResult: Sendable {
-    public var table: String
-    public var location: String
-    public var purged: Bool
-}
-
 /// What `rename` did.
 public struct RenameResult: Sendable {
     public var from: String
     public var to: String
-}
-
-/// What `catalog sync` did.
-public struct SyncResult: Sendable {
-    public var synced: [String]
-    /// Registered tables whose directory holds no table any more.
-    public var missing: [String]
 }
 
 extension Warehouse {
@@ -91,30 +77,9 @@ extension Warehouse {
         let catalog = try catalog()
         for entry in try catalog.tables(namespace: namespace) {
             let table = DeltaTable(root: entry.location, storage: storage)
-            if table.exists { try? CatalogIndex.catchUp(entry, table: table, catalog: catalog) }
+            if table.exists { try? CatalogIndex.catchUp(entry, table: table, catalog: catalog, wait: false) }
         }
         return try catalog.tables(namespace: namespace).map(TableSummary.init)
-    }
-
-    /// Removes a table from the catalog; with `purge`, deletes its directory too.
-    public func drop(_ name: TableName, purge: Bool) throws -> DropResult {
-        guard case .catalog(let ns, let n) = name else {
-            throw LakeError(.invalidArgument, "drop takes a catalog name; to delete a table directory that is not registered, remove it yourself")
-        }
-        guard let entry = try catalog().table(namespace: ns, name: n) else {
-            throw LakeError(.notFound, "table \(ns).\(n) does not exist")
-        }
-        if purge {
-            let location = entry.location
-            // Never delete the warehouse, its catalog, or anything that is not a table root.
-            guard location != root, location != "/", !root.hasPrefix(location + "/"),
-                  DeltaTable(root: location, storage: storage).exists || !storage.exists(location) else {
-                throw LakeError(.invalidArgument, "refusing to delete \(location): it is not a Delta table directory")
-            }
-            try storage.removeTree(location)
-        }
-        try catalog().drop(namespace: ns, name: n)
-        return DropResult(table: name.description, location: entry.location, purged: purge)
     }
 
     /// Renames a catalog table (its files stay where they are).
@@ -136,33 +101,20 @@ extension Warehouse {
             throw LakeError(.invalidArgument, "register takes a catalog name (NAME or NAMESPACE.NAME) and a directory")
         }
         let table = DeltaTable(root: directory, storage: storage)
-        guard table.exists else { throw LakeError(.notFound, "\(table.root) is not a Delta table (no _delta_log)") }
-        let snapshot = try table.snapshot()
         let catalog = try catalog()
+        if let existing = try catalog.table(namespace: ns, name: n) {
+            throw LakeError(.alreadyExists, "table \(existing.qualifiedName) already exists (at \(existing.location))")
+        }
+        try checkLocation(table.root, registering: true)
+        let snapshot = try table.snapshot()
         do {
             let entry = try catalog.register(namespace: ns, name: n, location: table.root,
-                                             comment: snapshot.metadata.description, created: SystemClock.nowMillis())
-            try CatalogIndex.catchUp(entry, table: table, catalog: catalog, latest: snapshot)
+                                             comment: snapshot.metadata.description, created: SystemClock.nowMillis(),
+                                             managed: false)
+            try CatalogIndex.catchUp(entry, table: table, catalog: catalog, latest: snapshot, wait: true)
             return TableSummary(try catalog.table(namespace: ns, name: n) ?? entry)
         } catch let error as CatalogError {
             throw LakeError(.alreadyExists, error.message)
         }
-    }
-
-    /// Rebuilds every table's index from its log. Returns the tables synced and those whose
-    /// directory holds no table any more.
-    public func syncCatalog() throws -> SyncResult {
-        let catalog = try catalog()
-        var missing: [TableEntry] = []
-        for entry in try catalog.tables(namespace: nil) {
-            let table = DeltaTable(root: entry.location, storage: storage)
-            guard table.exists else { missing.append(entry); continue }
-            try catalog.resetIndex(tableID: entry.id)
-            var reset = entry
-            reset.version = -1
-            try CatalogIndex.catchUp(reset, table: table, catalog: catalog)
-        }
-        let synced = try catalog.tables(namespace: nil).filter { e in !missing.contains { $0.id == e.id } }
-        return SyncResult(synced: synced.map(\.qualifiedName), missing: missing.map(\.qualifiedName))
     }
 }

@@ -24,14 +24,20 @@ public final class Warehouse {
 
     public var catalogPath: String { root + "/catalog.db" }
 
-    /// The catalog, created (with the warehouse directory) on first use.
+    /// The catalog, created (with the warehouse directory) on first use. A catalog (or
+    /// warehouse directory) this process cannot write is opened read-only: reads work, writes
+    /// fail with one clear error.
     public func catalog() throws -> SQLiteCatalog {
         if let openCatalog { return openCatalog }
-        try storage.makeDirectories(root)
-        let catalog = try SQLiteCatalog(path: catalogPath)
+        if !storage.exists(catalogPath) { try storage.makeDirectories(root) }
+        let readOnly = storage.exists(catalogPath) && (access(catalogPath, W_OK) != 0 || access(root, W_OK) != 0)
+        let catalog = try SQLiteCatalog(path: catalogPath, readOnly: readOnly)
         openCatalog = catalog
         return catalog
     }
+
+    /// Closes the catalog connection (the next use opens it again).
+    func closeCatalog() { openCatalog = nil }
 
     /// Creates the warehouse and its catalog (idempotent).
     public func initialize() throws -> InitResult {
@@ -75,7 +81,7 @@ public enum TableName: Sendable, CustomStringConvertible {
                                 : .catalog(namespace: Self.defaultNamespace, name: parts[0])
     }
 
-    static func isValidIdentifier(_ s: String) -> Bool {
+    public static func isValidIdentifier(_ s: String) -> Bool {
         !s.isEmpty && s.count <= 128 && s.unicodeScalars.allSatisfy {
             $0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_" || $0 == "-"
         }
@@ -114,8 +120,9 @@ extension Warehouse {
         case .path(let path):
             let table = DeltaTable(root: path, storage: storage)
             guard table.exists else { throw LakeError(.notFound, "\(path) is not a Delta table (no _delta_log)") }
-            // A registered table named by its path still keeps its catalog index current.
-            let entry = storage.exists(catalogPath) ? try catalog().table(location: table.root) : nil
+            // A registered table named by its path still keeps its catalog index current; a
+            // table named by path never needs the catalog, so a damaged one does not matter.
+            let entry = storage.exists(catalogPath) ? (try? catalog().table(location: table.root)) ?? nil : nil
             return ResolvedTable(table: table, entry: entry, displayName: path)
         }
     }

@@ -27,6 +27,7 @@ final class WriteOperation {
         self.warehouse = warehouse
         self.operation = operation
         resolved = try warehouse.resolve(name)
+        try warehouse.checkWritable(resolved)
         snapshot = try resolved.table.snapshot()
         try TableFeatures.checkAppendable(snapshot.protocolAction, snapshot.metadata)
     }

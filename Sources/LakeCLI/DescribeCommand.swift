@@ -25,7 +25,7 @@ extension TableDescription: CommandOutput {
         if let r = readerFeatures { protocolJSON.append(("reader_features", .array(r.map { .string($0) }))) }
         if let w = writerFeatures { protocolJSON.append(("writer_features", .array(w.map { .string($0) }))) }
         return .orderedObject([
-            ("table", .string(table)), ("location", .string(location)), ("version", .int(Int(version))),
+            ("table", .string(table)), ("location", .string(location)), ("kind", .string(kind)), ("version", .int(Int(version))),
             ("schema", .array(schema.fields.map { f in
                 JSON.object(["name": .string(f.name), "type": .string(f.type.description), "nullable": .bool(f.nullable)])
             })),
@@ -39,7 +39,7 @@ extension TableDescription: CommandOutput {
     }
 
     var text: String {
-        var text = "table \(table)\nlocation \(location)\nversion \(version)\n"
+        var text = "table \(table)\nlocation \(location)\nkind \(kind)\nversion \(version)\n"
         if let comment { text += "comment \(comment)\n" }
         text += "schema:\n" + schema.fields.map { "  \($0.name) \($0.type)\($0.nullable ? "" : " not null")\n" }.joined()
         if !partitionColumns.isEmpty { text += "partitioned by \(partitionColumns.joined(separator: ", "))\n" }

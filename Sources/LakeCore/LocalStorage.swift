@@ -26,12 +26,19 @@ public struct LocalStorage: Storage {
     }
 
     public func read(_ path: String) throws -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
         guard fd >= 0 else {
             if errno == ENOENT { return nil }
+            if errno == ELOOP {
+                throw StorageError(path: path, "\(path) is a symbolic link; lake does not follow links inside a table")
+            }
             throw StorageError(path: path, "cannot open \(path): \(Self.errorText())")
         }
         defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
+            throw StorageError(path: path, "\(path) is not a regular file")
+        }
         var out: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         while true {
@@ -122,6 +129,16 @@ public struct LocalStorage: Storage {
         guard unlink(path) == 0 || errno == ENOENT else {
             throw StorageError(path: path, "cannot remove \(path): \(Self.errorText())")
         }
+    }
+
+    public func rename(_ path: String, to newPath: String) throws {
+        guard Glibc.rename(path, newPath) == 0 else {
+            throw StorageError(path: path, "cannot rename \(path) to \(newPath): \(Self.errorText())")
+        }
+    }
+
+    public func removeEmptyDirectory(_ path: String) -> Bool {
+        rmdir(path) == 0
     }
 
     public func removeTree(_ path: String) throws {

@@ -25,6 +25,24 @@ public enum Paths {
         return "/" + parts.joined(separator: "/")
     }
 
+    /// `path` with every symbolic link resolved (`realpath(3)`); for a path that does not
+    /// exist yet, its longest existing prefix is resolved and the rest appended.
+    public static func resolved(_ path: String) -> String {
+        let full = absolute(path)
+        if let real = realpath(full, nil) {
+            defer { free(real) }
+            return String(cString: real)
+        }
+        guard full != "/" else { return "/" }
+        let parent = resolved(parent(of: full))
+        return (parent == "/" ? "" : parent) + "/" + basename(of: full)
+    }
+
+    /// Whether `path` is `ancestor` or lies inside it (both absolute and normalized).
+    public static func isInside(_ path: String, _ ancestor: String) -> Bool {
+        path == ancestor || path.hasPrefix(ancestor == "/" ? "/" : ancestor + "/")
+    }
+
     /// The directory holding `path` (`.` when it names none).
     public static func parent(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }

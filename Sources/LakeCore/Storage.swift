@@ -23,7 +23,8 @@ public protocol Storage: Sendable {
     /// exist (or is not a directory).
     func list(_ directory: String) throws -> [String]?
 
-    /// The whole file; nil when it does not exist.
+    /// The whole file; nil when it does not exist. A symbolic link at `path` is never
+    /// followed, and anything that is not a regular file (a FIFO, a device) is refused at once.
     func read(_ path: String) throws -> [UInt8]?
 
     /// What is at `path`, without following a symbolic link there; nil when nothing is.
@@ -46,6 +47,12 @@ public protocol Storage: Sendable {
     /// Removes a directory tree, never following a symbolic link out of it (a link is
     /// removed, not its target). A missing path is fine.
     func removeTree(_ path: String) throws
+
+    /// Renames `path` to `newPath` atomically (both on the same file system).
+    func rename(_ path: String, to newPath: String) throws
+
+    /// Removes an empty directory; false when it is not empty (or not there).
+    func removeEmptyDirectory(_ path: String) -> Bool
 }
 
 extension Storage {

@@ -2,12 +2,23 @@ import DeltaLog
 import FuzzSupport
 
 /// libFuzzer entry point for the Delta log's readers of untrusted bytes: a commit file's
-/// actions, the schema JSON inside `metaData`, per-file stats, and partition values.
+/// actions, the schema JSON inside `metaData`, per-file stats, partition values, Parquet
+/// checkpoints (inputs starting with `PAR1`) and `_last_checkpoint`.
 /// Build with `make fuzz` (see README); without `-DFUZZING` it replays files.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzLog(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
-    guard let actions = try? Action.parseCommit(bytes, version: 0) else { return 0 }
+    _ = try? LastCheckpoint.parse(bytes)
+    let actions: [Action]
+    if bytes.starts(with: Array("PAR1".utf8)) {
+        guard let read = try? UnsafeRawBufferPointer(start: data, count: size).withMemoryRebound(to: UInt8.self, {
+            try CheckpointReader.read(bytes: UnsafeRawBufferPointer($0))
+        }) else { return 0 }
+        actions = read
+    } else {
+        guard let parsed = try? Action.parseCommit(bytes, version: 0) else { return 0 }
+        actions = parsed
+    }
     for action in actions {
         switch action {
         case .metaData(let m):

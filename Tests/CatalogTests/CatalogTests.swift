@@ -13,9 +13,9 @@ import Glibc
     @Test func registerRenameDrop() throws {
         let (catalog, path) = try open()
         defer { unlink(path) }
-        let entry = try catalog.register(namespace: "default", name: "t", location: "/data/t", comment: "hi", created: 5)
+        let entry = try catalog.register(namespace: "default", name: "t", location: "/data/t", comment: "hi", created: 5, managed: true)
         #expect(entry.qualifiedName == "default.t" && entry.version == -1)
-        let taken = #expect(throws: CatalogError.self) { try catalog.register(namespace: "default", name: "t", location: "/x", comment: nil, created: 6) }
+        let taken = #expect(throws: CatalogError.self) { try catalog.register(namespace: "default", name: "t", location: "/x", comment: nil, created: 6, managed: true) }
         #expect(taken?.kind == .alreadyExists)
         try catalog.rename(namespace: "default", name: "t", to: "sales", "orders")
         #expect(try catalog.table(namespace: "default", name: "t") == nil)
@@ -28,13 +28,13 @@ import Glibc
     @Test func stateOnlyMovesForward() throws {
         let (catalog, path) = try open()
         defer { unlink(path) }
-        let entry = try catalog.register(namespace: "default", name: "t", location: "/data/t", comment: nil, created: 0)
+        let entry = try catalog.register(namespace: "default", name: "t", location: "/data/t", comment: nil, created: 0, managed: true)
         let commit = CommitEntry(version: 3, timestamp: 9, operation: "WRITE", rowsAdded: 10, filesAdded: 1,
                                  bytesAdded: 100, rowsRemoved: 0, filesRemoved: 0, bytesRemoved: 0)
         try catalog.record(tableID: entry.id, commits: [commit],
-                           state: TableState(version: 3, rows: 10, bytes: 100, files: 1, schemaSummary: "a long", lastChange: 9))
+                           state: TableState(version: 3, rows: 10, bytes: 100, files: 1, schemaSummary: "a long", lastChange: 9), wait: true)
         try catalog.record(tableID: entry.id, commits: [],
-                           state: TableState(version: 2, rows: 1, bytes: 1, files: 1, schemaSummary: "", lastChange: 1))
+                           state: TableState(version: 2, rows: 1, bytes: 1, files: 1, schemaSummary: "", lastChange: 1), wait: true)
         let now = try #require(try catalog.table(namespace: "default", name: "t"))
         #expect(now.version == 3 && now.rows == 10)
         #expect(try catalog.commits(tableID: entry.id) == [commit])
@@ -43,7 +43,7 @@ import Glibc
     @Test func reopeningKeepsTheSchema() throws {
         let (catalog, path) = try open()
         defer { unlink(path) }
-        _ = try catalog.register(namespace: "a", name: "b", location: "/x", comment: nil, created: 0)
+        _ = try catalog.register(namespace: "a", name: "b", location: "/x", comment: nil, created: 0, managed: true)
         let again = try SQLiteCatalog(path: path)
         #expect(try again.tables(namespace: "a").count == 1)
         #expect(try again.database.execute("PRAGMA journal_mode").first?["journal_mode"]?.text == "wal")

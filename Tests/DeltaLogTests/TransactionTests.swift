@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Columnar
 import LakeCore
 import Testing
@@ -314,5 +317,60 @@ func commitInfo(blindAppend: Bool) -> Action {
         #expect(schema.fields[0].metadata.first?.0 == "comment")
         // Metadata takes no part in equality.
         #expect(schema.fields[0] == Field("a", .long))
+    }
+}
+
+@Suite struct LastCheckpointTests {
+    @Test func parsesAndRefuses() throws {
+        let hint = try LastCheckpoint.parse(Array(#"{"version":10,"size":13,"parts":2,"sizeInBytes":500,"numOfAddFiles":3}"#.utf8))
+        #expect(hint == LastCheckpoint(version: 10, size: 13, parts: 2, sizeInBytes: 500, numOfAddFiles: 3))
+        #expect(try LastCheckpoint.parse(hint.serialized) == hint)
+        for bad in ["", "[]", #"{"size":1}"#, #"{"version":-1}"#, #"{"version":1,"parts":0}"#, "{\"version\":"] {
+            let error = #expect(throws: DeltaError.self) { try LastCheckpoint.parse(Array(bad.utf8)) }
+            #expect(error?.kind == .corrupt, "\(bad)")
+        }
+    }
+}
+
+@Suite struct PathSafetyTests {
+    @Test func linksInsideATableAreRefused() throws {
+        let t = TemporaryTable()
+        defer { t.cleanUp() }
+        try t.create()
+        let storage = LocalStorage()
+        try storage.makeDirectories(t.table.root + "/p=1")
+        try storage.writeNew(t.table.root + "/p=1/a.parquet", [1])
+        #expect(throws: Never.self) {
+            try DeltaTable.checkNoLinks(t.table.root + "/p=1/a.parquet", root: t.table.root, storage: storage, version: 0)
+        }
+        #expect(symlink(t.table.root + "/p=1", t.table.root + "/p=2") == 0)
+        let linked = #expect(throws: DeltaError.self) {
+            try DeltaTable.checkNoLinks(t.table.root + "/p=2/a.parquet", root: t.table.root, storage: storage, version: 0)
+        }
+        #expect(linked?.kind == .unsupported && linked?.message.contains("symbolic link") == true)
+        let missing = #expect(throws: DeltaError.self) {
+            try DeltaTable.checkNoLinks(t.table.root + "/p=1/b.parquet", root: t.table.root, storage: storage, version: 0)
+        }
+        #expect(missing?.kind == .notFound)
+        #expect(mkfifo(t.table.root + "/p=1/f.parquet", 0o644) == 0)
+        let fifo = #expect(throws: DeltaError.self) {
+            try DeltaTable.checkNoLinks(t.table.root + "/p=1/f.parquet", root: t.table.root, storage: storage, version: 0)
+        }
+        #expect(fifo?.kind == .corrupt)
+        // The storage never reads through a link or from a FIFO.
+        #expect(symlink(t.table.root + "/p=1/a.parquet", t.table.root + "/l.json") == 0)
+        #expect(throws: StorageError.self) { try storage.read(t.table.root + "/l.json") }
+        #expect(throws: StorageError.self) { try storage.read(t.table.root + "/p=1/f.parquet") }
+    }
+
+    @Test func resolvedPathsFollowLinksEvenForMissingTails() {
+        let root = "/tmp/lake-paths-\(SystemClock.uuid())"
+        defer { try? LocalStorage().removeTree(root) }
+        try? LocalStorage().makeDirectories(root + "/real/x")
+        #expect(symlink(root + "/real", root + "/link") == 0)
+        #expect(Paths.resolved(root + "/link/x") == Paths.resolved(root + "/real/x"))
+        #expect(Paths.resolved(root + "/link/not/yet") == Paths.resolved(root + "/real") + "/not/yet")
+        #expect(Paths.isInside("/a/b", "/a") && Paths.isInside("/a", "/a") && !Paths.isInside("/ab", "/a"))
+        #expect(Paths.isInside("/x", "/"))
     }
 }

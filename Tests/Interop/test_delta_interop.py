@@ -1570,8 +1570,8 @@ def test_catalog_round_trip(lk, tmp_path):
     ext = _listing(lk)["sales.external"]
     assert (ext["version"], ext["rows"]) == (1, 3) and Path(ext["location"]).resolve() == dr.resolve(), ext
     lk.fails(1, "register", "back", dr)  # Choice: the name is taken: exit 1
-    proc = lk.run("register", "nodelta", tmp_path)  # not a Delta table
-    assert proc.returncode in (1, NOT_FOUND) and proc.stderr.strip(), describe(proc)  # Choice: 1 or 4
+    proc = lk.run("register", "nodelta", tmp_path)  # not a Delta table (and holding the warehouse)
+    assert proc.returncode == 2 and proc.stderr.strip(), describe(proc)
 
     # delta-rs changes a registered table: describe notices; list after catalog sync too.
     write_deltalake(str(dr), pa.table({"id": pa.array([10, 11], pa.int64())}), mode="append")
@@ -1588,9 +1588,14 @@ def test_catalog_round_trip(lk, tmp_path):
         assert t["version"] == deltars_table(path).version(), (name, t)
         assert t["rows"] == deltars_table(path).to_pyarrow_table().num_rows, (name, t)
 
-    # drop --purge deletes the directory.
+    # drop --purge refuses a registered (external) table, and deletes a managed one.
     loc = Path(lk.doc("describe", "back")["location"])
-    lk.ok("drop", "back", "--purge")
+    lk.fails(2, "drop", "back", "--purge")
+    assert (loc / "_delta_log").is_dir()
+    lk.ok("drop", "back")
+    lk.ok("create", "gone", "--schema", "id long")
+    loc = Path(lk.doc("describe", "gone")["location"])
+    lk.ok("drop", "gone", "--purge")
     assert not loc.exists(), "drop --purge left the directory"
     assert set(_listing(lk)) == {"sales.orders", "sales.external"}
     lk.fails(NOT_FOUND, "scan", "nosuch", "--format", "jsonl")

@@ -61,7 +61,7 @@ public final class ScanExecutor: BatchSource {
                 guard fileIndex < plan.files.count else { return nil }
                 let file = plan.files[fileIndex].file
                 fileIndex += 1
-                let path = try snapshot.absolutePath(of: file)
+                let path = try snapshot.readablePath(of: file)
                 do {
                     reader = try ParquetReader(path: path)
                 } catch let error as ParquetError where error.kind == .notFound {

@@ -20,7 +20,7 @@ extension Warehouse {
         }
         if let entry = resolved.entry, entry.version < listing.latestVersion! {
             try? CatalogIndex.catchUp(entry, table: resolved.table, catalog: catalog(),
-                                      latest: snapshot.version == listing.latestVersion ? snapshot : nil)
+                                      latest: snapshot.version == listing.latestVersion ? snapshot : nil, wait: false)
         }
         return snapshot
     }
