@@ -87,9 +87,11 @@ private func required<T>(_ value: T?, _ what: String, in action: String) throws 
 /// Partition values in their serialized (string) form; nil for a null value.
 public typealias PartitionValues = [(String, String?)]
 
+/// Partition values as the log holds them; an empty value is null (PROTOCOL.md, "Partition
+/// Value Serialization"), whoever wrote it.
 func decodePartitionValues(_ json: JSONValue?) -> PartitionValues {
     guard case .object(let members)? = json else { return [] }
-    return members.map { key, value in (key, value.stringValue) }
+    return members.map { key, value in (key, value.stringValue.flatMap { $0.isEmpty ? nil : $0 }) }
 }
 
 func encodePartitionValues(_ values: PartitionValues) -> JSONValue {

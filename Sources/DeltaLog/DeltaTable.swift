@@ -127,17 +127,20 @@ public struct DeltaTable: Sendable {
     /// The timestamp (ms) of every commit still in the log, ascending by version: the
     /// in-commit timestamp where the table records them, else the commit file's modification
     /// time, made monotonic as Spark does (a timestamp not after its predecessor becomes the
-    /// predecessor's plus one millisecond).
-    public func commitTimestamps(listing: LogListing? = nil) throws -> [(version: Int64, timestamp: Int64)] {
+    /// predecessor's plus one millisecond). `latest` is the latest snapshot when the caller
+    /// has it; `from` and `previous` restrict the answer to versions from `from` on, given the
+    /// timestamp of the commit before them.
+    public func commitTimestamps(listing: LogListing? = nil, latest: Snapshot? = nil, from: Int64 = 0,
+                                 previous: Int64 = .min) throws -> [(version: Int64, timestamp: Int64)] {
         let listing = try listing ?? self.listing()
-        let versions = listing.commits.keys.sorted()
-        let latest = try snapshot(listing: listing)
+        let versions = listing.commits.keys.sorted().filter { $0 >= from }
+        let latest = try latest ?? snapshot(listing: listing)
         var ictFrom: Int64?
         if latest.inCommitTimestampsEnabled {
-            ictFrom = latest.property("delta.inCommitTimestampEnablementVersion").flatMap { Int64($0) } ?? versions.first
+            ictFrom = latest.property("delta.inCommitTimestampEnablementVersion").flatMap { Int64($0) } ?? listing.commits.keys.min()
         }
         var out: [(Int64, Int64)] = []
-        var previous: Int64 = .min
+        var previous = previous
         for v in versions {
             var ts: Int64?
             if let ictFrom, v >= ictFrom {

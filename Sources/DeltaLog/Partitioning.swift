@@ -31,6 +31,8 @@ public enum Partitioning {
             guard case .decimal(_, let scale) = column.type else { return nil }
             ValueText.appendDecimal(v[row], scale: scale, to: &out)
         case .bytes(let offsets, let bytes):
+            // The protocol reads an empty partition value as null, so an empty string is one.
+            guard offsets[row + 1] > offsets[row] else { return nil }
             return String(decoding: bytes[offsets[row]..<offsets[row + 1]], as: UTF8.self)
         case .structure, .list, .map:
             return nil

@@ -69,7 +69,8 @@ public struct Transaction {
         for attempt in 0..<Self.maxAttempts {
             try checkStillFollows(previous)
             let path = table.logDirectory + "/" + DeltaTable.commitName(version)
-            if try storage.putIfAbsent(path, try commitBytes(version)) {
+            let bytes = try commitBytes(version)
+            if try PendingFiles.shared.committing({ try storage.putIfAbsent(path, bytes) }) {
                 if (try? checkStillFollows(previous)) != nil { return version }
                 // The table was replaced between the check and the commit: take it back.
                 try? storage.remove(path)
@@ -95,7 +96,10 @@ public struct Transaction {
     /// Version 0: the log directory is made, and any existing version 0 wins.
     private func create() throws -> Int64 {
         try table.storage.makeDirectories(table.logDirectory)
-        if try table.storage.putIfAbsent(table.logDirectory + "/" + DeltaTable.commitName(0), try commitBytes(0)) { return 0 }
+        let bytes = try commitBytes(0)
+        if try PendingFiles.shared.committing({ try table.storage.putIfAbsent(table.logDirectory + "/" + DeltaTable.commitName(0), bytes) }) {
+            return 0
+        }
         throw DeltaError(.conflict, "\(table.root) was created by another writer at the same time")
     }
 

@@ -40,7 +40,8 @@ final class DelimitedReader: BatchReader {
     /// Unescaped field text; its own allocation so field pointers stay valid while used.
     private var scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 256, alignment: 1)
     private var nullBytes: [UInt8]
-    private var sawRow = false
+    /// The input holds no header and no rows (empty, or only blank lines).
+    private var exhausted = false
     private(set) var rowsRead = 0
 
     var bytesRead: Int64 { input.consumed }
@@ -77,7 +78,8 @@ final class DelimitedReader: BatchReader {
     private func readHeader() throws {
         _ = try fill()
         if buffer.starts(with: [0xEF, 0xBB, 0xBF]) { position = 3 }
-        guard !(eof && buffer.count <= position) else { throw IngestError(.badInput, "\(input.name): the file is empty") }
+        // An empty file has no rows (a quiet hour for an append; inference needs rows).
+        guard !(eof && buffer.count <= position) else { exhausted = true; return }
         if !options.header {
             if table.fields.isEmpty {
                 // Inference without a header: count the first row's fields.
@@ -109,7 +111,8 @@ final class DelimitedReader: BatchReader {
             case .garbage(let at):
                 throw IngestError(.badInput, "\(input.name):1: unexpected character after a closing quote at byte \(at) of the header")
             case .end:
-                throw IngestError(.badInput, "\(input.name): no rows (the file holds only blank lines)")
+                exhausted = true
+                return
             }
             break
         }
@@ -234,6 +237,7 @@ final class DelimitedReader: BatchReader {
 
     /// The next batch of rows, or nil at the end of the input.
     func next() throws -> RecordBatch? {
+        if exhausted { return nil }
         var rows = 0
         while rows < batchRows {
             let status = buffer.withUnsafeBytes { b -> (RowStatus, Int) in
@@ -272,13 +276,7 @@ final class DelimitedReader: BatchReader {
             if eof && position >= buffer.count { break }
         }
         rowsRead += rows
-        if rows == 0 {
-            if rowsRead == 0 && !sawRow && budget.skippedCount == 0 {
-                throw IngestError(.badInput, "\(input.name): no rows (the file has \(options.header ? "only a header" : "no data"))")
-            }
-            return nil
-        }
-        sawRow = true
+        if rows == 0 { return nil }
         return RecordBatch(schema: table, columns: builders.map { $0.finish() })
     }
 

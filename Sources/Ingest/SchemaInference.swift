@@ -59,7 +59,9 @@ public enum SchemaInference {
             case .timestamp: return .timestamp
             case .timestampNTZ: return .timestampNTZ
             case .decimal(let i, let s):
-                return i + s <= DataType.maxDecimalPrecision ? .decimal(precision: max(1, i + s), scale: s) : .double
+                // The widest precision, with the scale the sample shows: tomorrow's larger
+                // amounts still fit (a sample of 999.99 must not make decimal(5,2)).
+                return i + s <= DataType.maxDecimalPrecision ? .decimal(precision: DataType.maxDecimalPrecision, scale: s) : .double
             case .array(let element): return .array(element: element.type, containsNull: true)
             case .structure(let fields): return .struct(fields.map { Field($0.0, $0.1.type) })
             }
@@ -119,6 +121,7 @@ public enum SchemaInference {
             }
             rows += batch.rowCount
         }
+        guard rows > 0 else { throw IngestError(.badInput, "\(path): no rows to infer the columns' types from") }
         return Schema(zip(reader.table.fields, kinds).map { Field($0.name, $1.type) })
     }
 

@@ -6,7 +6,8 @@ import LakeCore
 /// What an append did.
 public struct AppendResult: Sendable {
     public var name: String
-    public var version: Int64
+    /// The version committed; nil when the inputs held no rows (nothing was committed).
+    public var version: Int64?
     public var rows: Int
     public var files: Int
     public var bytes: Int64
@@ -25,7 +26,8 @@ extension Warehouse {
     /// Appends the rows of input files (CSV, TSV, NDJSON, Parquet; `-` for stdin) to a table
     /// in one commit. Columns are matched by name (or position without a header) and values
     /// parsed or cast exactly. A bad row fails the whole append (after `maxBadRows` skipped
-    /// ones): no commit, and the data files written are removed.
+    /// ones): no commit, and the data files written are removed. Inputs without rows commit
+    /// nothing (`version` nil).
     public func append(to name: TableName, files: [String], options: LoadOptions = LoadOptions(),
                        progress: ((Int64, Int64?) -> Void)? = nil) throws -> AppendResult {
         guard !files.isEmpty else { throw LakeError(.invalidArgument, "no input: name one or more files, or - for stdin") }
@@ -46,6 +48,8 @@ extension Warehouse {
                 rows += batch.rowCount
             }
             adds = try writer.close()
+            // No rows (a header-only or empty input): a quiet hour, not an error.
+            guard rows > 0 else { return nil }
             var transaction = op.transaction(actions: adds.map(Action.add))
             transaction.parameters = [("mode", "Append"),
                                       ("partitionBy", JSONValue.array(snapshot.metadata.partitionColumns.map(JSONValue.string)).serialized())]
@@ -54,7 +58,7 @@ extension Warehouse {
             if budget.skippedCount > 0 { transaction.metrics.append(("numSkippedRows", Int64(budget.skippedCount))) }
             return transaction
         }
-        return AppendResult(name: operation.resolved.displayName, version: committed.version, rows: rows, files: adds.count,
+        return AppendResult(name: operation.resolved.displayName, version: committed?.version, rows: rows, files: adds.count,
                             bytes: adds.reduce(0) { $0 + $1.size }, skippedRows: budget.skippedCount,
                             badRows: budget.skipped.map(SkippedRow.init))
     }

@@ -21,18 +21,23 @@ enum CatalogIndex {
         } else if entry.version == latest {
             return
         }
-        var commits: [CommitEntry] = []
-        for v in listing.commits.keys.sorted() where v >= from {
-            commits.append(try commitEntry(table, version: v, listing: listing))
-        }
         let state = snapshot?.version == latest ? snapshot! : try table.snapshot(listing: listing)
-        let lastChange = commits.last?.timestamp
-            ?? table.storage.info(table.logDirectory + "/" + (listing.commits[latest] ?? ""))?.modificationTime ?? 0
+        // The timestamps `history` and `--as-of` use, continuing from the last one indexed.
+        let stamps = try table.commitTimestamps(listing: listing, latest: state, from: from,
+                                                previous: from > 0 ? entry.lastChange : .min)
+        var commits: [CommitEntry] = []
+        for (v, timestamp) in stamps {
+            var commit = try commitEntry(table, version: v, listing: listing)
+            commit.timestamp = timestamp
+            commits.append(commit)
+        }
+        let lastChange = commits.last?.timestamp ?? entry.lastChange
         try catalog.record(tableID: entry.id, commits: commits, state: TableState(
             version: latest, rows: state.statsRowCount, bytes: state.totalBytes, files: Int64(state.files.count),
             schemaSummary: schemaSummary(state.schema), lastChange: lastChange), wait: wait)
     }
 
+    /// What commit `version` did (its timestamp is set by the caller).
     static func commitEntry(_ table: DeltaTable, version: Int64, listing: LogListing) throws -> CommitEntry {
         let actions = try table.readCommit(version, listing: listing)
         var entry = CommitEntry(version: version, timestamp: 0, operation: "UNKNOWN", rowsAdded: 0, filesAdded: 0,
@@ -41,7 +46,6 @@ enum CatalogIndex {
             switch action {
             case .commitInfo(let info):
                 entry.operation = info["operation"]?.stringValue ?? entry.operation
-                entry.timestamp = info["inCommitTimestamp"]?.intValue ?? info["timestamp"]?.intValue ?? 0
             case .add(let add):
                 entry.filesAdded += 1
                 entry.bytesAdded += add.size
@@ -53,9 +57,6 @@ enum CatalogIndex {
             default:
                 break
             }
-        }
-        if entry.timestamp == 0 {
-            entry.timestamp = table.storage.info(table.logDirectory + "/" + (listing.commits[version] ?? ""))?.modificationTime ?? 0
         }
         return entry
     }

@@ -30,7 +30,9 @@ extension Warehouse {
             movedAside = aside
             closeCatalog()
         }
-        let catalog = try catalog()
+        // A warehouse whose catalog was lost (or moved aside) gets a new one.
+        guard storage.isDirectory(root) else { _ = try catalog(); return SyncResult(synced: [], discovered: [], missing: []) }
+        let catalog = try catalogCreatingWarehouse()
         var missing: [TableEntry] = []
         for entry in try catalog.tables(namespace: nil) {
             let table = DeltaTable(root: entry.location, storage: storage)

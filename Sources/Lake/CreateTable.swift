@@ -36,7 +36,7 @@ extension Warehouse {
         switch request.name {
         case .catalog(let ns, let n):
             catalogName = (ns, n)
-            if let existing = try catalog().table(namespace: ns, name: n) {
+            if let existing = try catalogCreatingWarehouse().table(namespace: ns, name: n) {
                 if request.ifNotExists {
                     return CreateResult(name: existing.qualifiedName, location: existing.location,
                                         version: max(0, existing.version), created: false)

@@ -64,12 +64,25 @@ extension Warehouse {
                 return false
             }) {
                 entry.operation = info["operation"]?.stringValue ?? entry.operation
-                entry.parametersJSON = (info["operationParameters"] ?? .object([])).serialized()
-                entry.metricsJSON = (info["operationMetrics"] ?? .object([])).serialized()
+                entry.parametersJSON = Self.unwrapped(info["operationParameters"], numbers: false).serialized()
+                entry.metricsJSON = Self.unwrapped(info["operationMetrics"], numbers: true).serialized()
             }
             out.append(entry)
         }
         return TableHistory(table: resolved.displayName, commits: out)
+    }
+
+    /// Delta writers store operation parameters and metrics as strings (`"[\"region\"]"`,
+    /// `"1400"`); scripts want the values: strings holding a JSON array or object become it,
+    /// and (for metrics) strings holding a number become the number.
+    static func unwrapped(_ object: JSONValue?, numbers: Bool) -> JSONValue {
+        guard case .object(let members)? = object else { return .object([]) }
+        return .object(members.map { key, value in
+            guard case .string(let text) = value else { return (key, value) }
+            if numbers, let n = JSONValue.number(exactly: text) { return (key, n) }
+            if let first = text.first, first == "[" || first == "{", let parsed = try? JSONValue.parse(text) { return (key, parsed) }
+            return (key, value)
+        })
     }
 
     /// Tables in the catalog (one namespace or all), their indexes caught up with the logs.

@@ -114,6 +114,9 @@ final class TableWriter {
         let absolute = snapshot.root + "/" + relative
         try storage.makeDirectories(Paths.parent(of: absolute))
         let writer = try ParquetWriter(path: absolute, schema: dataSchema, options: options)
+        // Removed if the process is interrupted before the commit lands.
+        PendingFiles.shared.add(writer.tempPath)
+        PendingFiles.shared.add(absolute)
         return OpenFile(writer: writer, relativePath: relative, partitionValues: partitionValues,
                         stats: FileStats.Accumulator(schema: dataSchema, indexed: indexed))
     }
@@ -138,9 +141,16 @@ final class TableWriter {
 
     /// Removes every file written or being written.
     func abort() {
-        for (_, file) in open { file.writer.abort() }
+        for (_, file) in open {
+            file.writer.abort()
+            PendingFiles.shared.remove(file.writer.tempPath)
+            PendingFiles.shared.remove(snapshot.root + "/" + file.relativePath)
+        }
         open = [:]
-        for path in written { try? storage.remove(path) }
+        for path in written {
+            try? storage.remove(path)
+            PendingFiles.shared.remove(path)
+        }
         written = []
         added = []
     }

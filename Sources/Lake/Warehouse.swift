@@ -24,12 +24,26 @@ public final class Warehouse {
 
     public var catalogPath: String { root + "/catalog.db" }
 
-    /// The catalog, created (with the warehouse directory) on first use. A catalog (or
-    /// warehouse directory) this process cannot write is opened read-only: reads work, writes
-    /// fail with one clear error.
+    /// The catalog; `notFound` when there is no warehouse (only `init` and `create` make
+    /// one: a read in cron's working directory must not). A catalog (or warehouse directory)
+    /// this process cannot write is opened read-only: reads work, writes fail with one clear
+    /// error.
     public func catalog() throws -> SQLiteCatalog {
         if let openCatalog { return openCatalog }
+        guard storage.exists(catalogPath) else {
+            throw LakeError(.notFound, "no warehouse at \(root) (run lake init, or set --warehouse / LAKE_WAREHOUSE)")
+        }
+        return try openCatalogFile()
+    }
+
+    /// The catalog, made (with the warehouse directory) when there is none.
+    func catalogCreatingWarehouse() throws -> SQLiteCatalog {
+        if let openCatalog { return openCatalog }
         if !storage.exists(catalogPath) { try storage.makeDirectories(root) }
+        return try openCatalogFile()
+    }
+
+    private func openCatalogFile() throws -> SQLiteCatalog {
         let readOnly = storage.exists(catalogPath) && (access(catalogPath, W_OK) != 0 || access(root, W_OK) != 0)
         let catalog = try SQLiteCatalog(path: catalogPath, readOnly: readOnly)
         openCatalog = catalog
@@ -41,7 +55,7 @@ public final class Warehouse {
 
     /// Creates the warehouse and its catalog (idempotent).
     public func initialize() throws -> InitResult {
-        _ = try catalog()
+        _ = try catalogCreatingWarehouse()
         return InitResult(warehouse: root, catalog: catalogPath)
     }
 
@@ -110,7 +124,7 @@ extension Warehouse {
         switch name {
         case .catalog(let ns, let n):
             guard let entry = try catalog().table(namespace: ns, name: n) else {
-                throw LakeError(.notFound, "table \(ns).\(n) does not exist in \(catalogPath) (lake list shows the tables)")
+                throw LakeError(.notFound, "table \(ns).\(n) does not exist in \(catalogPath)" + (try suggestion(ns, n)))
             }
             let table = DeltaTable(root: entry.location, storage: storage)
             guard table.exists else {
@@ -125,6 +139,19 @@ extension Warehouse {
             let entry = storage.exists(catalogPath) ? (try? catalog().table(location: table.root)) ?? nil : nil
             return ResolvedTable(table: table, entry: entry, displayName: path)
         }
+    }
+}
+
+extension Warehouse {
+    /// `(did you mean events?)` for the nearest table name, else a pointer to `lake list`.
+    func suggestion(_ namespace: String, _ name: String) throws -> String {
+        let tables = try catalog().tables(namespace: nil)
+        let sameNamespace = tables.filter { $0.namespace == namespace }.map(\.name)
+        if let near = closestMatch(name, among: sameNamespace) {
+            return " (did you mean \(namespace == TableName.defaultNamespace ? near : namespace + "." + near)?)"
+        }
+        if let near = closestMatch("\(namespace).\(name)", among: tables.map(\.qualifiedName)) { return " (did you mean \(near)?)" }
+        return " (lake list shows the tables)"
     }
 }
 

@@ -44,14 +44,19 @@ final class WriteOperation {
         Transaction(table: resolved.table, base: snapshot, operation: operation, actions: actions)
     }
 
-    /// Runs `body` (which writes files and returns the transaction to commit), commits, and
-    /// runs the post-commit hooks. Any failure before the commit lands removes every file
-    /// written. Returns the committed transaction and its version.
-    func run(_ body: (WriteOperation) throws -> Transaction) throws -> CommittedWrite {
+    /// Runs `body` (which writes files and returns the transaction to commit, or nil when
+    /// there is nothing to commit), commits, and runs the post-commit hooks. Any failure
+    /// before the commit lands removes every file written. Returns the committed transaction
+    /// and its version; nil when nothing was committed.
+    func run(_ body: (WriteOperation) throws -> Transaction?) throws -> CommittedWrite? {
         let transaction: Transaction
         let version: Int64
         do {
-            transaction = try body(self)
+            guard let made = try body(self) else {
+                for writer in writers { writer.abort() }
+                return nil
+            }
+            transaction = made
             version = try transaction.commit()
         } catch {
             for writer in writers { writer.abort() }

@@ -17,7 +17,7 @@ struct AppendCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors(global) {
-            let progress = Progress(label: "append", total: 0, quiet: global.quiet)
+            let progress = Progress(label: "append", unit: .bytes, quiet: global.quiet)
             let result = try global.warehouseHandle().append(to: try TableName(parsing: table), files: files,
                                                              options: input.loadOptions, progress: progress.bytes)
             progress.finish()
@@ -29,7 +29,7 @@ struct AppendCommand: ParsableCommand {
 extension AppendResult: CommandOutput {
     var json: JSON {
         .orderedObject([
-            ("table", .string(name)), ("version", .int(Int(version))), ("rows", .int(rows)),
+            ("table", .string(name)), ("version", version.map { .int(Int($0)) } ?? .null), ("rows", .int(rows)),
             ("files", .int(files)), ("bytes", .int(Int(bytes))), ("skipped_rows", .int(skippedRows)),
             ("bad_rows", .array(badRows.map { b in
                 JSON.orderedObject([("file", .string(b.file)), ("line", b.line.map { .int($0) } ?? .null),
@@ -39,7 +39,8 @@ extension AppendResult: CommandOutput {
     }
 
     var text: String {
-        var text = "appended \(rows) rows in \(files) file(s) (\(bytes) bytes) to \(name): version \(version)\n"
+        var text = version.map { "appended \(rows) rows in \(files) file(s) (\(bytes) bytes) to \(name): version \($0)\n" }
+            ?? "appended 0 rows (nothing to commit)\n"
         if skippedRows > 0 {
             text += "skipped \(skippedRows) bad row(s):\n" + badRows.map { "  \($0.description)\n" }.joined()
             if skippedRows > badRows.count { text += "  …\n" }

@@ -22,6 +22,6 @@ struct CountCommand: ParsableCommand {
 }
 
 extension CountResult: CommandOutput {
-    var json: JSON { .object(["count": .int(Int(count))]) }
+    var json: JSON { .object(["table": .string(table), "version": .int(Int(version)), "count": .int(Int(count))]) }
     var text: String { "\(count)\n" }
 }

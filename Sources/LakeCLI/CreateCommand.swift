@@ -62,7 +62,7 @@ struct CreateCommand: ParsableCommand {
             }
             var options = input.loadOptions
             options.inferDecimal = inferDecimal
-            let progress = Progress(label: "load", total: 0, quiet: global.quiet)
+            let progress = Progress(label: "load", unit: .bytes, quiet: global.quiet)
             let result = try warehouse.createFrom(request, files: [from], options: options, progress: progress.bytes)
             progress.finish()
             emit(global, result)

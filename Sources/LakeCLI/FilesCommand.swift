@@ -20,7 +20,7 @@ struct FilesCommand: ParsableCommand {
 
 extension DataFileListing: CommandOutput {
     var json: JSON {
-        .object(["version": .int(Int(version)), "files": .array(files.map { f in
+        .object(["table": .string(table), "version": .int(Int(version)), "files": .array(files.map { f in
             JSON.orderedObject([
                 ("path", .string(f.path)), ("size", .int(Int(f.size))),
                 ("rows", f.rows.map { .int(Int($0)) } ?? .null),
@@ -29,7 +29,8 @@ extension DataFileListing: CommandOutput {
         })])
     }
 
+    /// A header row, then one tab-separated row per file.
     var text: String {
-        files.map { "\($0.path)\t\($0.size)\t\($0.rows.map(String.init) ?? "")\n" }.joined()
+        "path\tsize\trows\n" + files.map { "\($0.path)\t\($0.size)\t\($0.rows.map(String.init) ?? "")\n" }.joined()
     }
 }

@@ -8,10 +8,14 @@ struct HistoryCommand: ParsableCommand {
     @Argument(help: "The table.")
     var table: String
 
-    @Option(help: "At most this many commits.")
+    @Option(parsing: .unconditional, help: "At most this many commits.")
     var limit: Int?
 
     @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        if let limit, limit < 0 { throw ValidationError("--limit must be a positive integer (or 0)") }
+    }
 
     func run() throws {
         try runReportingErrors(global) {
@@ -29,8 +33,9 @@ extension TableHistory: CommandOutput {
         })])
     }
 
+    /// A header row, then one tab-separated row per commit.
     var text: String {
-        commits.map { c in
+        "version\ttimestamp\toperation\tparameters\tmetrics\n" + commits.map { c in
             "\(c.version)\t\(formatTime(c.timestamp))\t\(c.operation)\t\(c.parametersJSON)\t\(c.metricsJSON)\n"
         }.joined()
     }

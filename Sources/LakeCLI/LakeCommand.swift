@@ -22,9 +22,21 @@ struct LakeCommand: ParsableCommand {
     /// Usage errors exit with 2, as the contract says (ArgumentParser's default is 64).
     static func main() {
         signal(SIGPIPE, SIG_IGN)
+        handleInterrupts()
         configureProcess()
+        let names = configuration.subcommands.compactMap { $0.configuration.commandName }
+        let arguments: [String]
+        switch Arguments.plan(Array(CommandLine.arguments.dropFirst()), commands: names) {
+        case .parse(let parsed): arguments = parsed
+        case .help:
+            writeStandardError(helpMessage())
+            exit(withError: ExitCode(FailureReport.usage("").exitCode))
+        case .unknown(let message):
+            report(.usage(message), json: CommandLine.arguments.contains("--json"))
+            exit(withError: ExitCode(FailureReport.usage("").exitCode))
+        }
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(arguments)
             try command.run()
         } catch {
             let code = exitCode(for: error)

@@ -31,9 +31,10 @@ struct TableList: CommandOutput {
         })])
     }
 
+    /// A header row, then one tab-separated row per table.
     var text: String {
-        tables.map { t in
-            "\(t.name)\tversion \(t.version)\t\(t.rows.map(String.init) ?? "?") rows\t\(t.bytes) bytes\t\(formatTime(t.lastChange))\n"
+        "name\tversion\trows\tbytes\tfiles\tlast_change\n" + tables.map { t in
+            "\(t.name)\t\(t.version)\t\(t.rows.map(String.init) ?? "")\t\(t.bytes)\t\(t.files)\t\(formatTime(t.lastChange))\n"
         }.joined()
     }
 }

@@ -10,9 +10,10 @@ protocol CommandOutput {
     var text: String { get }
 }
 
-/// Prints a result: its `--json` document, or its text.
+/// Prints a result: its `--json` document, or its text (nothing with `-q`: cron mails any
+/// output, so a quiet success is silent).
 func emit(_ global: GlobalOptions, _ output: some CommandOutput) {
-    if global.json { print(output.json.serialized()) } else { print(output.text, terminator: "") }
+    if global.json { print(output.json.serialized()) } else if !global.quiet { print(output.text, terminator: "") }
 }
 
 /// Runs a command body with the contract's error handling: one line on stderr (or a JSON

@@ -2,38 +2,33 @@
 import Glibc
 #endif
 
-/// A one-line progress bar on stderr, drawn only when stderr is a terminal and not `--quiet`,
-/// so scripts and pipes never see it.
+/// A one-line progress bar on stderr, drawn only when stderr is a terminal and not `-q`,
+/// so scripts, pipes and cron never see it. It shows human units (`84.2 MB / 1.2 GB`), a rate
+/// and an ETA, redrawn at most ten times a second.
 final class Progress: @unchecked Sendable {
-    private var total: Int
-    private let label: String
-    private var enabled: Bool
-    private var lastDrawn = 0.0
+    enum Unit { case bytes, rows }
 
-    init(label: String, total: Int, quiet: Bool) {
+    private let label: String
+    private let unit: Unit
+    private var total: Int?
+    private var enabled: Bool
+    private let started = Progress.seconds()
+    /// The first draw comes 0.1 s in: quick commands show no bar.
+    private lazy var lastDrawn = started
+    private var drawn = false
+    private var drewTotal = false
+
+    init(label: String, unit: Unit, quiet: Bool) {
         self.label = label
-        self.total = max(1, total)
+        self.unit = unit
         enabled = !quiet && isatty(2) == 1
     }
 
-    /// Redraws with `done` of `total` (at most ten times a second).
-    func update(_ done: Int) {
-        guard enabled else { return }
-        let now = Self.seconds()
-        guard now - lastDrawn >= 0.1 || done >= total else { return }
-        lastDrawn = now
-        let fraction = min(1, Double(done) / Double(total))
-        let width = 30
-        let filled = Int(fraction * Double(width))
-        let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
-        writeStandardError("\r\(label) \(bar) \(Int(fraction * 100))% (\(done)/\(total))")
-    }
-
-    /// A callback for byte counts: draws `done` of `total` when the total is known.
+    /// A callback for byte counts of a known (or unknown, nil) total.
     var bytes: (Int64, Int64?) -> Void {
         { [self] done, total in
-            guard let total, total > 0 else { return }
-            self.update(Int(done), of: Int(total))
+            if let total, total > 0 { self.total = Int(total) }
+            self.update(Int(done))
         }
     }
 
@@ -42,22 +37,57 @@ final class Progress: @unchecked Sendable {
         { [self] done in self.update(done) }
     }
 
-    /// Sets the total once it is known; without one (nil) no bar is drawn.
-    func expect(_ total: Int?) {
-        guard let total else { enabled = false; return }
-        self.total = max(1, total)
-    }
+    /// Sets the total once it is known; without one the bar shows the count and rate only.
+    func expect(_ total: Int?) { self.total = total }
 
-    /// Redraws with `done` of a total that became known later.
-    func update(_ done: Int, of total: Int) {
-        self.total = max(1, total)
-        update(done)
+    /// Redraws with `done` so far (at most ten times a second, and once at the total).
+    func update(_ done: Int) {
+        guard enabled else { return }
+        let now = Self.seconds()
+        let atTotal = total.map { done >= $0 } ?? false
+        guard now - lastDrawn >= 0.1 || (atTotal && !drewTotal && drawn) else { return }
+        if atTotal { drewTotal = true }
+        lastDrawn = now
+        drawn = true
+        let elapsed = max(0.001, now - started)
+        let rate = Double(done) / elapsed
+        var line = "\r\(label) "
+        if let total, total > 0 {
+            let fraction = min(1, Double(done) / Double(total))
+            let width = 24
+            let filled = Int(fraction * Double(width))
+            line += String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
+            line += " \(Int(fraction * 100))%  \(amount(done)) / \(amount(total))"
+            line += "  \(amount(Int(rate)))/s"
+            if rate > 0 && done < total { line += "  ETA \(Self.clock(Double(total - done) / rate))" }
+        } else {
+            line += "\(amount(done))  \(amount(Int(rate)))/s"
+        }
+        writeStandardError(line + "\u{1B}[K")
     }
 
     /// Clears the line.
     func finish() {
-        guard enabled, lastDrawn > 0 else { return }
+        guard enabled, drawn else { return }
+        drawn = false
         writeStandardError("\r\u{1B}[2K")
+    }
+
+    /// `84.2 MB` or `1.2M rows`.
+    private func amount(_ n: Int) -> String {
+        let (units, base): ([String], Double) = unit == .bytes ? (["B", "kB", "MB", "GB", "TB"], 1000) : (["", "k", "M", "G"], 1000)
+        var value = Double(n)
+        var k = 0
+        while value >= base && k < units.count - 1 { value /= base; k += 1 }
+        let number = k == 0 ? String(Int(value)) : String(Double(Int(value * 10)) / 10)
+        return unit == .bytes ? "\(number) \(units[k])" : "\(number)\(units[k]) rows"
+    }
+
+    /// `m:ss` (or `h:mm:ss`).
+    private static func clock(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded(.up))
+        let two = { (n: Int) in n < 10 ? "0\(n)" : "\(n)" }
+        return s >= 3600 ? "\(s / 3600):\(two(s / 60 % 60)):\(two(s % 60))" : "\(s / 60):\(two(s % 60))"
     }
 
     private static func seconds() -> Double {

@@ -33,7 +33,7 @@ struct ScanCommand: ParsableCommand {
     @Flag(help: "With --explain: run the scan and add what it read (row groups, bytes, rows).")
     var analyze = false
 
-    @Option(help: "Stop after this many rows.")
+    @Option(parsing: .unconditional, help: "Stop after this many rows.")
     var limit: Int?
 
     @Option(help: "Output format: table (default on a terminal), csv (default otherwise), tsv, json, jsonl, parquet.")
@@ -54,7 +54,7 @@ struct ScanCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
-        if let limit, limit < 0 { throw ValidationError("--limit must be zero or more") }
+        if let limit, limit < 0 { throw ValidationError("--limit must be a positive integer (or 0)") }
         if format == .parquet && output == nil { throw ValidationError("--format parquet needs --output FILE") }
         if !(1...22).contains(zstdLevel) { throw ValidationError("--zstd-level must be between 1 and 22") }
         if let rowGroupRows, rowGroupRows < 1 { throw ValidationError("--row-group-rows must be at least 1") }
@@ -74,11 +74,11 @@ struct ScanCommand: ParsableCommand {
                 return
             }
             // No bar when rows go to the same terminal.
-            let progress = Progress(label: "scan", total: 0, quiet: global.quiet || (output == nil && isatty(1) == 1))
+            let progress = Progress(label: "scan", unit: .rows, quiet: global.quiet || (output == nil && isatty(1) == 1))
             let rows = try warehouse.openRows(request, progress: progress.rows)
             progress.expect(rows.expectedRows)
             defer { progress.finish() }
-            let chosen = format ?? (isatty(1) == 1 && output == nil ? .table : .csv)
+            let chosen = format ?? (global.json ? .json : isatty(1) == 1 && output == nil ? .table : .csv)
             guard chosen == .parquet, let output else {
                 try rows.print(RowFormat(rawValue: chosen.rawValue)!, to: output)
                 return
@@ -94,6 +94,7 @@ struct ScanCommand: ParsableCommand {
             } else if !global.quiet {
                 writeStandardError(written.text)
             }
+            // (With --json the document above is the output; rows went to the file.)
         }
     }
 }
@@ -108,7 +109,7 @@ extension ParquetExportResult: CommandOutput {
 extension ScanExplanation: CommandOutput {
     var json: JSON {
         var members: [(String, JSON)] = [
-            ("table", .string(table)), ("version", .int(Int(version))),
+            ("table", .string(table)), ("location", .string(location)), ("version", .int(Int(version))),
             ("predicate", predicate.map { .string($0) } ?? .null),
             ("columns", .array(columns.map { .string($0) })),
             ("files_total", .int(plan.filesTotal)), ("files_pruned_by_partition", .int(plan.filesPrunedByPartition)),

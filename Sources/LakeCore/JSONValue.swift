@@ -68,6 +68,14 @@ public indirect enum JSONValue: Equatable, Sendable {
     /// A number from an integer.
     public static func int(_ v: some BinaryInteger) -> JSONValue { .number(String(v)) }
 
+    /// A number whose text is `text`, when `text` is a JSON number (nothing else: no spaces,
+    /// no `+`, no leading zeros).
+    public static func number(exactly text: String) -> JSONValue? {
+        guard !text.isEmpty, text.utf8.allSatisfy({ "0123456789-+.eE".utf8.contains($0) }),
+              let parsed = try? JSONValue.parse(text), case .number = parsed else { return nil }
+        return parsed
+    }
+
     /// An object from string pairs.
     public static func strings(_ pairs: [(String, String)]) -> JSONValue {
         .object(pairs.map { ($0.0, .string($0.1)) })

@@ -165,9 +165,12 @@ enum CellFormatter {
         return CellBuffer(offsets: offsets, bytes: out, nulls: valid)
     }
 
-    /// RFC 4180: a cell holding the delimiter, a quote, CR or LF is quoted with quotes
-    /// doubled; an empty string is `""` so it differs from null.
+    /// CSV (RFC 4180): a cell holding the delimiter, a quote, CR or LF is quoted with quotes
+    /// doubled; an empty string is `""` so it differs from null. TSV (a tab delimiter) is
+    /// never quoted: tab, newline, carriage return and backslash are escaped as `\t`, `\n`,
+    /// `\r`, `\\` (PostgreSQL's text format), so every row is one line.
     static func appendDelimited(_ cell: UnsafeRawBufferPointer, delimiter: UInt8, to out: inout [UInt8]) {
+        if delimiter == 0x09 { appendTSVEscaped(cell, to: &out); return }
         if cell.isEmpty { out += "\"\"".utf8; return }
         var needsQuotes = false
         for b in cell where b == delimiter || b == UInt8(ascii: "\"") || b == 0x0A || b == 0x0D {
@@ -181,6 +184,20 @@ enum CellFormatter {
             out.append(b)
         }
         out.append(UInt8(ascii: "\""))
+    }
+}
+
+extension CellFormatter {
+    static func appendTSVEscaped(_ cell: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+        for b in cell {
+            switch b {
+            case 0x09: out += #"\t"#.utf8
+            case 0x0A: out += #"\n"#.utf8
+            case 0x0D: out += #"\r"#.utf8
+            case UInt8(ascii: "\\"): out += #"\\"#.utf8
+            default: out.append(b)
+            }
+        }
     }
 }
 

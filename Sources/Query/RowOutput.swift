@@ -160,10 +160,10 @@ public final class RowPrinter {
 
     private func flushTable() throws {
         if !tableHeaderDone {
-            widths = schema.fields.map { min(Self.tableMaxWidth, $0.name.count) }
+            widths = schema.fields.map { min(Self.tableMaxWidth, DisplayWidth.of($0.name)) }
             for row in tableRows {
                 for (c, cell) in row.enumerated() {
-                    widths[c] = max(widths[c], min(Self.tableMaxWidth, (cell ?? "NULL").count))
+                    widths[c] = max(widths[c], min(Self.tableMaxWidth, DisplayWidth.of((cell ?? "NULL").replacingNewlines())))
                 }
             }
             let header = schema.fields.enumerated().map { Self.fit($0.element.name, widths[$0.offset]) }.joined(separator: " │ ")
@@ -178,11 +178,21 @@ public final class RowPrinter {
         tableRows.removeAll(keepingCapacity: true)
     }
 
-    /// `text` cut to `width` characters (with an ellipsis) or padded to it.
+    /// `text` cut to `width` terminal columns (with an ellipsis) or padded to it.
     private static func fit(_ text: String, _ width: Int) -> String {
         let flat = text.replacingNewlines()
-        if flat.count > width { return String(flat.prefix(max(0, width - 1))) + "…" }
-        return flat + String(repeating: " ", count: width - flat.count)
+        let shown = DisplayWidth.of(flat)
+        if shown > width {
+            var out = "", used = 0
+            for ch in flat {
+                let w = DisplayWidth.of(ch)
+                if used + w > width - 1 { break }
+                out.append(ch)
+                used += w
+            }
+            return out + "…" + String(repeating: " ", count: max(0, width - 1 - used))
+        }
+        return flat + String(repeating: " ", count: width - shown)
     }
 
     /// RFC 4180 quoting (see ``CellFormatter/appendDelimited(_:delimiter:to:)``); with

@@ -697,9 +697,6 @@ BAD_KINDS = {
                             3, None, None, False, ()),
     "ndjson_not_an_object": ("array_line.ndjson", _ndjson_with("[3, \"gamma\"]"), 3, None, None, False, ()),
     "truncated_parquet": ("truncated.parquet", _truncated_parquet(), None, None, None, False, ()),
-    "empty_file": ("empty.csv", b"", None, None, None, False, ()),
-    "empty_ndjson": ("blank.ndjson", b"\n\n  \n", None, None, None, False, ("no rows",)),
-    "header_only": ("header_only.csv", HEADER.encode(), None, None, None, False, ("no rows",)),
     "binary_garbage_csv": ("garbage.csv", GARBAGE, None, None, None, False, ()),
     "binary_garbage_ndjson": ("garbage.ndjson", GARBAGE, None, None, None, False, ()),
 }
@@ -753,6 +750,30 @@ def test_bad_input_is_refused_and_nothing_changes(kind, lk, tmp_path):
     good = write(tmp_path, "good.csv", HEADER + GOOD_2)
     proc = lk.run("append", "t", good, f)
     _assert_refused(lk, path, state, proc, name, line, column, value, words, f"{kind} (second of two files)")
+
+
+# Inputs without rows are a quiet hour, not bad input: exit 0 and no commit; after a good
+# file, the good rows are committed.
+NO_ROWS = {
+    "empty_file": ("empty.csv", b""),
+    "empty_ndjson": ("blank.ndjson", b"\n\n  \n"),
+    "header_only": ("header_only.csv", HEADER.encode()),
+}
+
+
+@pytest.mark.parametrize("kind", list(NO_ROWS))
+def test_inputs_without_rows_commit_nothing(kind, lk, tmp_path):
+    name, content = NO_ROWS[kind]
+    path, state = _seeded(lk, tmp_path)
+    f = write(tmp_path, name, content)
+    proc = lk.ok("append", "t", f)
+    assert proc.stdout == "appended 0 rows (nothing to commit)\n" and proc.stderr == "", describe(proc)
+    assert table_state(lk, "t", path) == state
+    doc = lk.doc("append", "t", f)
+    assert doc["version"] is None and doc["rows"] == 0, doc
+    good = write(tmp_path, "good.csv", HEADER + GOOD_2)
+    assert lk.doc("append", "t", good, f)["version"] == 2
+    assert lk.count("t") == state["count"] + GOOD_2.count("\n")
 
 
 @pytest.mark.parametrize("kind", ROW_LEVEL)

@@ -1,6 +1,10 @@
 import Columnar
 import DeltaLog
 import LakeCore
+import Parquet
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// What `lake scan` reads: a table (name or directory) or a Parquet file.
 public struct ScanRequest: Sendable {
@@ -23,6 +27,14 @@ extension Warehouse {
         }
     }
 
+    /// Whether a file starts with Parquet's magic bytes.
+    func hasParquetMagic(_ path: String) -> Bool {
+        guard let fd = Optional(open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)), fd >= 0 else { return false }
+        defer { close(fd) }
+        var magic = [UInt8](repeating: 0, count: 4)
+        return read(fd, &magic, 4) == 4 && magic == Array("PAR1".utf8)
+    }
+
     /// The rows a request selects, read ahead on their own thread. `progress` gets the rows
     /// read so far.
     public func openRows(_ request: ScanRequest, progress: (@Sendable (Int) -> Void)? = nil) throws -> RowStream {
@@ -30,8 +42,13 @@ extension Warehouse {
             guard case .latest = request.version else {
                 throw LakeError(.invalidArgument, "--version and --as-of apply to tables, not to a Parquet file")
             }
-            let scan = try ParquetFileScan(path: request.source, columns: request.columns, predicate: request.predicate,
+            let scan: ParquetFileScan
+            do {
+                scan = try ParquetFileScan(path: request.source, columns: request.columns, predicate: request.predicate,
                                            limit: request.limit)
+            } catch let error as ParquetError where error.kind == .corrupt && !hasParquetMagic(request.source) {
+                throw LakeError(.invalidArgument, "\(request.source) is not a Parquet file or a Delta table; to load it: lake append TABLE \(request.source)")
+            }
             return RowStream(scan, progress: progress)
         }
         return RowStream(ScanExecutor(try plan(request)), progress: progress)
@@ -47,24 +64,27 @@ extension Warehouse {
     /// `analyze`, the scan is run too and what it read is measured.
     public func explain(_ request: ScanRequest, analyze: Bool) throws -> ScanExplanation {
         guard !isFile(request.source) else { throw LakeError(.invalidArgument, "--explain applies to tables, not to a Parquet file") }
-        let plan = try plan(request)
+        let (resolved, snapshot) = try snapshot(of: try TableName(parsing: request.source), request.version)
+        let plan = try ScanBuilder(snapshot).columns(request.columns).predicate(request.predicate).limit(request.limit).build()
         var measured: ScanStatistics?
         if analyze {
             let executor = ScanExecutor(plan)
             while try executor.next() != nil {}
             measured = executor.statistics
         }
-        return ScanExplanation(plan: plan, measured: measured)
+        return ScanExplanation(table: resolved.displayName, plan: plan, measured: measured)
     }
 }
 
 /// `scan --explain [--analyze]`: the plan, and what running it measured.
 public struct ScanExplanation: Sendable {
+    /// The table as the command named it (catalog name, or path).
+    public let table: String
     public let plan: ScanPlan
     /// With `--analyze`: files, row groups, bytes and rows actually read.
     public let measured: ScanStatistics?
 
-    public var table: String { plan.snapshot.root }
+    public var location: String { plan.snapshot.root }
     public var version: Int64 { plan.snapshot.version }
     /// The predicate as lake understood it.
     public var predicate: String? { plan.predicate?.expression.description }

@@ -35,7 +35,8 @@ public final class ParquetWriter {
     public let path: String
     public let schema: ParquetSchema
     public let options: Options
-    private let tempPath: String
+    /// Where the file is written until ``close()`` renames it to `path`.
+    public let tempPath: String
     private var fd: Int32
     private var offset = 0
     private var pending: [RecordBatch] = []
