@@ -51,7 +51,9 @@ extension Warehouse {
         var measured: ScanStatistics?
         if analyze {
             let executor = ScanExecutor(plan)
-            while try executor.next() != nil {}
+            // On the read-ahead thread, as a scan runs (its stack is sized for deep predicates).
+            let rows = RowStream(executor)
+            while try rows.next() != nil {}
             measured = executor.statistics
         }
         return ScanExplanation(plan: plan, measured: measured)
