@@ -51,7 +51,7 @@ public enum Partitioning {
 
     /// The value of a serialized partition value.
     public static func parse(_ text: String, type: DataType) throws -> Value {
-        func bad() -> DeltaError { DeltaError(.corrupt, "partition value '\(text)' is not a valid \(type)") }
+        func bad() -> DeltaError { DeltaError(.corrupt, "partition value '\(DisplayText.value(text))' is not a valid \(type)") }
         switch type {
         case .string: return .string(text)
         case .binary: return .binary(Array(text.utf8))

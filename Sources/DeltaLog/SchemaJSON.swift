@@ -68,7 +68,7 @@ public enum SchemaJSON {
                     if name == "decimal" { return .decimal(precision: 10, scale: 0) }
                     if let type = try? DataType(parsing: name) { return type }
                 }
-                throw DeltaError(.unsupported, "column type '\(name)' is not supported")
+                throw DeltaError(.unsupported, "column type '\(DisplayText.value(name))' is not supported")
             }
         }
         switch json["type"]?.stringValue {

@@ -1,3 +1,4 @@
+import LakeCore
 /// Which protocol versions and table features lake reads and writes (PROTOCOL.md, "Table
 /// Features"). A table that needs more is refused with the feature named, never misread.
 public enum TableFeatures {
@@ -21,7 +22,7 @@ public enum TableFeatures {
         }
         if p.minReaderVersion == 3 {
             for feature in p.readerFeatures ?? [] where !readable.contains(feature) {
-                throw DeltaError(.unsupported, "the table uses reader feature '\(feature)', which lake does not support")
+                throw DeltaError(.unsupported, "the table uses reader feature '\(DisplayText.value(feature))', which lake does not support")
             }
         }
         if columnMappingMode(metadata) != "none" {
@@ -46,7 +47,7 @@ public enum TableFeatures {
         }
         for feature in features {
             guard writable.contains(feature) else {
-                throw DeltaError(.unsupported, "the table uses writer feature '\(feature)', which lake cannot write")
+                throw DeltaError(.unsupported, "the table uses writer feature '\(DisplayText.value(feature))', which lake cannot write")
             }
         }
         // Features lake accepts only while the table does not actually use them.

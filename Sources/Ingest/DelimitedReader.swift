@@ -101,15 +101,15 @@ final class DelimitedReader: BatchReader {
                 header = buffer.withUnsafeBytes { b in fields.map { f in String(decoding: unquote(b, f), as: UTF8.self) } }
                 position = next
             case .incomplete:
-                guard try fill() else { throw IngestError(.badInput, "\(input.name):1: unterminated quote in the header") }
+                guard try fill() else { throw IngestError(.badInput, "\(input.shownName):1: unterminated quote in the header") }
                 continue
             case .blank(let next):
                 position = next
                 continue
             case .unterminated:
-                throw IngestError(.badInput, "\(input.name):1: unterminated quote in the header")
+                throw IngestError(.badInput, "\(input.shownName):1: unterminated quote in the header")
             case .garbage(let at):
-                throw IngestError(.badInput, "\(input.name):1: unexpected character after a closing quote at byte \(at) of the header")
+                throw IngestError(.badInput, "\(input.shownName):1: unexpected character after a closing quote at byte \(at) of the header")
             case .end:
                 exhausted = true
                 return
@@ -126,15 +126,15 @@ final class DelimitedReader: BatchReader {
             let trimmedName = name.trimmingSpaces()
             guard let c = table.fields.firstIndex(where: { $0.name == trimmedName })
                     ?? table.fields.firstIndex(where: { $0.name.lowercased() == trimmedName.lowercased() }) else {
-                throw IngestError(.badInput, "\(input.name):1: column '\(trimmedName)' is not in the table (its columns: \(table.fields.map(\.name).joined(separator: ", ")))")
+                throw IngestError(.badInput, "\(input.shownName):1: column \(excerpt(trimmedName)) is not in the table (its columns: \(table.fields.map(\.name).joined(separator: ", ")))")
             }
             guard used.insert(c).inserted else {
-                throw IngestError(.badInput, "\(input.name):1: column '\(trimmedName)' appears twice in the header")
+                throw IngestError(.badInput, "\(input.shownName):1: column \(excerpt(trimmedName)) appears twice in the header")
             }
             fieldColumns.append(c)
         }
         for (c, field) in table.fields.enumerated() where !used.contains(c) && !field.nullable {
-            throw IngestError(.badInput, "\(input.name): column '\(field.name)' is missing, and the table does not allow it to be null")
+            throw IngestError(.badInput, "\(input.shownName): column '\(field.name)' is missing, and the table does not allow it to be null")
         }
         expectedFields = header.count
     }
@@ -266,7 +266,7 @@ final class DelimitedReader: BatchReader {
             case .incomplete:
                 if try !fill() { break }
             case .unterminated:
-                throw IngestError(.badInput, "\(input.name):\(line): unterminated quote (a quoted field runs to the end of the file)")
+                throw IngestError(.badInput, "\(input.shownName):\(line): unterminated quote (a quoted field runs to the end of the file)")
             case .garbage(let offset):
                 let bad = BadRow(file: input.name, line: line, column: nil,
                                  message: "unexpected text after a closing quote (at character \(offset + 1) of the row)")

@@ -66,7 +66,7 @@ public enum Ingest {
         var total: Int64? = 0
         for path in paths {
             // Parquet progress counts rows; text counts bytes.
-            let size: Int64? = try format(of: path, options) == .parquet ? nil : (path == "-" ? nil : LocalStorage().info(path)?.size)
+            let size: Int64? = try format(of: path, options) == .parquet ? nil : InputStream.regularFileSize(path)
             total = total.flatMap { t in size.map { t + $0 } }
         }
         var done: Int64 = 0

@@ -7,6 +7,8 @@ import Glibc
 final class InputStream {
     /// The name errors use: the path, or `<stdin>`.
     let name: String
+    /// ``name`` as a message shows it (control characters escaped, a long path cut).
+    var shownName: String { DisplayText.path(name) }
     /// Total size when known (regular files), for progress.
     let size: Int64?
     private let fd: Int32
@@ -26,19 +28,50 @@ final class InputStream {
             return
         }
         name = path
+        // Regular files and streams are read: pipes (a named FIFO, or `<(zcat x.csv.gz)`,
+        // which passes /dev/fd/N) and character devices such as /dev/stdin or a terminal.
+        // A directory or a block device is refused before it is opened.
+        var st = stat()
+        if stat(path, &st) == 0, let refused = Self.refusal(st) {
+            throw IngestError(.badInput, "\(DisplayText.path(path)) is \(refused), not a data file")
+        }
         fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
-            if errno == ENOENT { throw IngestError(.notFound, "\(path): no such file") }
-            throw IngestError(.io, "\(path): cannot open: \(String(cString: strerror(errno)))")
+            if errno == ENOENT { throw IngestError(.notFound, "\(DisplayText.path(path)): no such file") }
+            throw IngestError(.io, "\(DisplayText.path(path)): cannot open: \(String(cString: strerror(errno)))")
         }
         ownsFD = true
-        var st = stat()
-        if fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR {
+        guard fstat(fd, &st) == 0 else {
             close(fd)
-            throw IngestError(.badInput, "\(path) is a directory, not a data file")
+            throw IngestError(.io, "\(DisplayText.path(path)): cannot stat: \(String(cString: strerror(errno)))")
         }
-        size = fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG ? Int64(st.st_size) : nil
+        if let refused = Self.refusal(st) {
+            close(fd)
+            throw IngestError(.badInput, "\(DisplayText.path(path)) is \(refused), not a data file")
+        }
+        size = (st.st_mode & S_IFMT) == S_IFREG ? Int64(st.st_size) : nil
     }
+
+    /// What a file that cannot be read as input is (nil: it can be).
+    static func refusal(_ st: stat) -> String? {
+        switch st.st_mode & S_IFMT {
+        case S_IFREG, S_IFIFO, S_IFCHR: return nil
+        case S_IFDIR: return "a directory"
+        case S_IFBLK: return "a block device"
+        case S_IFSOCK: return "a socket"
+        default: return "a special file"
+        }
+    }
+
+    /// The size of `path` when it is (or links to) a regular file; nil for streams.
+    static func regularFileSize(_ path: String) -> Int64? {
+        var st = stat()
+        guard path != "-", stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
+        return Int64(st.st_size)
+    }
+
+    /// Whether `path` is (or links to) a regular file, which can be read more than once.
+    static func isRegularFile(_ path: String) -> Bool { regularFileSize(path) != nil }
 
     deinit {
         if ownsFD { close(fd) }
@@ -53,7 +86,7 @@ final class InputStream {
             if n < 0 && errno == EINTR { continue }
             break
         }
-        guard n >= 0 else { throw IngestError(.io, "\(name): cannot read: \(String(cString: strerror(errno)))") }
+        guard n >= 0 else { throw IngestError(.io, "\(shownName): cannot read: \(String(cString: strerror(errno)))") }
         buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: block[0..<n]))
         consumed += Int64(n)
         return n > 0
@@ -99,12 +132,13 @@ public struct BadRow: Sendable {
     public var column: String?
     public var message: String
 
-    /// The one-line description users see.
+    /// The one-line description users see (names cut and escaped; the message's values
+    /// already are).
     public var description: String {
-        var where_ = file
+        var where_ = DisplayText.path(file)
         if let line { where_ += ":\(line)" }
-        if let column { where_ += " column '\(column)'" }
-        return "\(where_): \(message)"
+        if let column { where_ += " column '\(DisplayText.value(column))'" }
+        return "\(where_): \(DisplayText.escapingControls(message))"
     }
 }
 
@@ -126,18 +160,13 @@ public final class BadRowBudget: @unchecked Sendable {
     }
 }
 
-/// `value` cut to a readable length for an error message.
+/// A value from the input, quoted, as an error message shows it: cut to
+/// `DisplayText.valueLimit` characters (`…` marks the cut), control characters escaped.
 func excerpt(_ b: UnsafeRawBufferPointer) -> String {
-    let text = String(decoding: b.prefix(120), as: UTF8.self)
-    let cut = text.count > 40 ? String(text.prefix(40)) + "…" : text
-    var out = "'"
-    for ch in cut.unicodeScalars {
-        switch ch {
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        default: out.unicodeScalars.append(ch.value < 0x20 || ch == "\u{FFFD}" ? "?" : ch)
-        }
-    }
-    return out + "'"
+    "'" + DisplayText.value(b) + "'"
+}
+
+/// A text value (a JSON value, a header name) as an error message shows it.
+func excerpt(_ text: String) -> String {
+    "'" + DisplayText.value(text) + "'"
 }

@@ -92,7 +92,7 @@ final class NDJSONReader: BatchReader {
         for (key, value) in members {
             guard let c = columnByName[key] ?? columnByName[key.lowercased()] else {
                 rollback(start)
-                throw IngestError(.badInput, "\(input.name):\(line): key '\(key)' is not a column of the table (its columns: \(table.fields.map(\.name).joined(separator: ", ")))")
+                throw IngestError(.badInput, "\(input.shownName):\(line): key \(excerpt(key)) is not a column of the table (its columns: \(table.fields.map(\.name).joined(separator: ", ")))")
             }
             guard !seen[c] else { continue }
             seen[c] = true
@@ -106,10 +106,8 @@ final class NDJSONReader: BatchReader {
                 try builders[c].append(json: value)
             } catch let error as CellError {
                 rollback(start)
-                let text = value.serialized()
-                let shown = text.count > 40 ? String(text.prefix(40)) + "…" : text
                 try budget.record(BadRow(file: input.name, line: line, column: table.fields[c].name,
-                                         message: "\(shown) is not \(error.expected)"))
+                                         message: "\(DisplayText.value(value.serialized())) is not \(error.expected)"))
                 return false
             }
         }

@@ -43,7 +43,7 @@ final class ParquetInput: BatchReader {
             }
         }
         if let extra = input.fields.first(where: { !used.contains($0.name) }) {
-            throw IngestError(.badInput, "\(path): column '\(extra.name)' (\(extra.type)) is not in the table (its columns: \(table.fields.map(\.name).joined(separator: ", ")))")
+            throw IngestError(.badInput, "\(path): column \(excerpt(extra.name)) (\(extra.type)) is not in the table (its columns: \(table.fields.map(\.name).joined(separator: ", ")))")
         }
         if let (column, reason) = reader.schema.unsupportedColumns.first {
             throw IngestError(.badInput, "\(path): column '\(column)': \(reason)")

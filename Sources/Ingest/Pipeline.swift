@@ -7,7 +7,14 @@ import Glibc
 /// Runs a producer of batches on its own thread, handing them to the caller through a small
 /// bounded queue: parsing the next batch overlaps with encoding the last one, and memory
 /// holds at most `capacity` batches in flight.
+///
+/// The producer runs on a thread of its own with a large explicit stack (``stackSize``), not
+/// on a pool thread: scans evaluate `--where` predicates there, and binding, pruning and
+/// evaluation recurse over the expression tree (up to `ExpressionParser.maxDepth` levels).
 public final class BatchPipeline: @unchecked Sendable {
+    /// The producer thread's stack.
+    public static let stackSize = 16 << 20
+
     private var queue: [RecordBatch] = []
     private var finished = false
     private var failure: Error?
@@ -25,7 +32,7 @@ public final class BatchPipeline: @unchecked Sendable {
         self.capacity = capacity
         pthread_mutex_init(&mutex, nil)
         pthread_cond_init(&changed, nil)
-        DispatchQueue.global().async { [self] in
+        let body: @Sendable () -> Void = { [self] in
             do {
                 try produce { batch in try self.put(batch) }
                 self.finish(nil)
@@ -34,6 +41,33 @@ public final class BatchPipeline: @unchecked Sendable {
             }
             self.done.signal()
         }
+        if !Self.startThread(body) {
+            // No thread could be created (resource limits): a pool thread is better than none.
+            DispatchQueue.global().async(execute: body)
+        }
+    }
+
+    /// Starts a detached thread with a ``stackSize`` stack running `body`; false if none
+    /// could be created.
+    private static func startThread(_ body: @escaping @Sendable () -> Void) -> Bool {
+        final class Box { let body: @Sendable () -> Void; init(_ body: @escaping @Sendable () -> Void) { self.body = body } }
+        var attributes = pthread_attr_t()
+        guard pthread_attr_init(&attributes) == 0 else { return false }
+        defer { pthread_attr_destroy(&attributes) }
+        pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
+        pthread_attr_setstacksize(&attributes, stackSize)
+        let box = Unmanaged.passRetained(Box(body)).toOpaque()
+        var thread = pthread_t()
+        let started = pthread_create(&thread, &attributes, { raw in
+            let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
+            box.body()
+            return nil
+        }, box)
+        if started != 0 {
+            Unmanaged<Box>.fromOpaque(box).release()
+            return false
+        }
+        return true
     }
 
     deinit {

@@ -1,6 +1,9 @@
 import Columnar
 import LakeCore
 import Parquet
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Infers a table schema from a sample of an input: long, double, boolean, date, timestamp
 /// (ISO 8601 with an offset or `Z`), timestamp_ntz (without), decimal when asked, else string;
@@ -71,11 +74,26 @@ public enum SchemaInference {
     /// The schema of `path` (`-` is not allowed: inference reads the input twice).
     public static func infer(_ path: String, options: IngestOptions) throws -> Schema {
         guard path != "-" else { throw IngestError(.invalidArgument, "create --from needs a file, not stdin") }
+        // The input is read twice (a sample to infer from, then the load): a pipe would lose
+        // the sample's rows. Anything else that is not a regular file fails when opened.
+        var st = stat()
+        if stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFIFO || (st.st_mode & S_IFMT) == S_IFCHR {
+            throw IngestError(.badInput, "\(DisplayText.path(path)) is a pipe or a device, which create --from cannot read twice "
+                                         + "(once to infer the schema, once to load); create the table with --schema, then append it")
+        }
         switch try Ingest.format(of: path, options) {
         case .parquet:
             return try ParquetInput.schema(path)
         case .json:
-            return try inferNDJSON(path, options)
+            // Input nested deeper than a table can hold is bad input (exit 1), refused before
+            // a table is created for it.
+            let schema = try inferNDJSON(path, options)
+            do {
+                _ = try ParquetSchema(writing: schema)
+            } catch let error as ParquetError {
+                throw IngestError(.badInput, "\(DisplayText.path(path)): the values cannot become table columns: \(error.message)")
+            }
+            return schema
         case .csv, .tsv:
             return try inferDelimited(path, options)
         }

@@ -56,8 +56,12 @@ extension Warehouse {
         }
         let needed = bound.columns.isEmpty ? [snapshot.schema.fields[0].name] : bound.columns.sorted()
         let scan = ScanExecutor(try ScanBuilder(snapshot).columns(needed).predicate(bound).build())
+        // Read ahead on the stream's thread, whose large stack the predicate's evaluation
+        // (recursive over the expression) gets, whatever the main thread's stack limit.
+        let rows = RowStream(scan)
         var total: Int64 = 0
-        while let batch = try scan.next() { total += Int64(batch.rowCount) }
+        while let batch = try rows.next() { total += Int64(batch.rowCount) }
+        // The stream has ended: its thread no longer touches the scan.
         return (total, scan.statistics)
     }
 }

@@ -2,6 +2,7 @@ import Catalog
 import Columnar
 import DeltaLog
 import LakeCore
+import Parquet
 
 /// What `create` did.
 public struct CreateResult: Sendable {
@@ -133,6 +134,13 @@ extension Warehouse {
         }
         if request.partitionBy.count == names.count {
             throw LakeError(.invalidArgument, "a table needs at least one column that is not a partition column")
+        }
+        // A schema lake could not write data files for (nested deeper than Parquet's limit,
+        // a struct without fields) is refused now, not at the first append.
+        do {
+            _ = try ParquetSchema(writing: request.schema)
+        } catch let error as ParquetError {
+            throw LakeError(.invalidArgument, "the schema cannot be stored: \(error.message)")
         }
     }
 

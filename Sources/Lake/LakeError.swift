@@ -40,6 +40,11 @@ extension LakeError: LakeFailure {
 
 /// Any error, as the command line reports it: exit code, `--json` type and the one line
 /// for the terminal. The only place errors are classified.
+///
+/// Every message passes through here on its way out, so this is where it is made safe:
+/// control characters (ESC, newlines, …) from table names, paths or data are escaped
+/// (`\x1b`, `\n`), so the message stays one line and cannot drive the terminal, and a
+/// message longer than `DisplayText.messageLimit` characters loses its middle.
 public struct FailureReport: Sendable {
     public var exitCode: Int32
     public var type: String
@@ -48,7 +53,7 @@ public struct FailureReport: Sendable {
     public init(exitCode: Int32, type: String, message: String) {
         self.exitCode = exitCode
         self.type = type
-        self.message = message
+        self.message = DisplayText.message(message)
     }
 
     public init(_ error: Error) {

@@ -1,5 +1,6 @@
 import Catalog
 import DeltaLog
+import LakeCore
 
 /// Work done after a commit landed. A hook never fails the command: the commit is the
 /// truth, and whatever a hook leaves undone is caught up later (the catalog index on next
@@ -8,6 +9,7 @@ enum PostCommitHooks {
     /// Runs the hooks, in order.
     static func run(_ committed: CommittedWrite) {
         indexInCatalog(committed)
+        removeStaleTempFiles(committed)
     }
 
     /// The catalog's index catches up with the new commit.
@@ -15,5 +17,76 @@ enum PostCommitHooks {
         guard let entry = committed.resolved.entry, let catalog = try? committed.warehouse.catalog() else { return }
         try? CatalogIndex.catchUp(entry, table: committed.resolved.table, catalog: catalog,
                                   latest: committed.snapshotIfDerivable, wait: true)
+    }
+
+    /// Lake's own temporary files that a killed writer left behind (commit files in
+    /// `_delta_log`, data files in the directories this commit wrote into) are removed once
+    /// they are an hour old.
+    static func removeStaleTempFiles(_ committed: CommittedWrite) {
+        let table = committed.resolved.table
+        var directories = ["_delta_log", ""]
+        for action in committed.transaction.actions {
+            guard case .add(let add) = action else { continue }
+            let relative = Paths.parent(of: Partitioning.uriDecode(add.path))
+            if relative != "." && !directories.contains(relative) { directories.append(relative) }
+        }
+        StaleTempFiles.remove(root: table.root, directories: directories, storage: table.storage)
+    }
+}
+
+/// Lake's temporary files: `.<name>.<pid>.<random>.tmp`, as `Storage.putIfAbsent` (commit
+/// files) and `ParquetWriter` (data files) create them next to the file they become.
+enum StaleTempFiles {
+    /// A temporary file not modified for an hour belongs to a writer that died: a live
+    /// writer keeps writing its data file (its modification time moves) and links a commit
+    /// file into place within moments of creating it.
+    static let maxAgeMillis: Int64 = 3_600_000
+
+    /// Whether `name` has the exact shape of a lake temporary file name.
+    static func isTempName(_ name: String) -> Bool {
+        guard name.hasPrefix("."), name.hasSuffix(".tmp") else { return false }
+        let parts = name.dropFirst().dropLast(4).split(separator: ".", omittingEmptySubsequences: false)
+        // <name…>.<pid>.<random>: the name itself may hold dots, and is never empty.
+        guard parts.count >= 3 else { return false }
+        let pid = parts[parts.count - 2], random = parts[parts.count - 1]
+        func digits(_ s: Substring, max: Int) -> Bool {
+            !s.isEmpty && s.count <= max && s.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
+        }
+        let base = parts[..<(parts.count - 2)].joined(separator: ".")
+        return digits(pid, max: 10) && digits(random, max: 20) && !base.isEmpty
+            && (base.hasSuffix(".json") || base.hasSuffix(".parquet") || base == "_last_checkpoint")
+    }
+
+    /// Removes the stale temporary files directly in each of `directories` (relative to
+    /// `root`, "" for the root itself). Best effort: errors are ignored. Only regular files
+    /// with a temporary name are removed; nothing is followed through a symlink (a directory
+    /// reached through one is skipped), and no directory outside `root` is entered.
+    /// Returns the paths removed.
+    @discardableResult
+    static func remove(root: String, directories: [String], storage: any Storage,
+                       now: Int64 = SystemClock.nowMillis()) -> [String] {
+        var removed: [String] = []
+        for relative in directories {
+            guard let directory = inside(root, relative, storage), let names = try? storage.list(directory) else { continue }
+            for name in names where isTempName(name) {
+                let path = directory + "/" + name
+                guard let info = storage.info(path), info.kind == .regular,
+                      now - info.modificationTime > maxAgeMillis else { continue }
+                if (try? storage.remove(path)) != nil { removed.append(path) }
+            }
+        }
+        return removed
+    }
+
+    /// `root/relative` when every component of `relative` is a plain name and a real
+    /// directory (not a symlink); nil otherwise.
+    private static func inside(_ root: String, _ relative: String, _ storage: any Storage) -> String? {
+        var path = root
+        for part in relative.split(separator: "/", omittingEmptySubsequences: true) {
+            guard part != ".", part != ".." else { return nil }
+            path += "/" + part
+            guard storage.info(path)?.kind == .directory else { return nil }
+        }
+        return path
     }
 }

@@ -49,6 +49,13 @@ final class TableWriter {
         }
         let dataIndices = fields.indices.filter { !partitionIndices.contains($0) }
         let dataSchema = Schema(dataIndices.map { fields[$0] })
+        // The table's schema (perhaps written by another engine) may be one lake cannot store
+        // in Parquet: that is a property of the table, not a usage error (exit 1).
+        do {
+            _ = try ParquetSchema(writing: dataSchema)
+        } catch let error as ParquetError {
+            throw DeltaError(.unsupported, "lake cannot write data files for this table's schema: \(error.message)")
+        }
         self.partitionIndices = partitionIndices
         self.dataIndices = dataIndices
         self.dataSchema = dataSchema
@@ -62,7 +69,7 @@ final class TableWriter {
         case nil, "zstd": options.codec = .zstd
         case "snappy": options.codec = .snappy
         case "uncompressed", "none": options.codec = .uncompressed
-        case let other?: throw DeltaError(.unsupported, "compression codec '\(other)' (delta.parquet.compression.codec) is not supported")
+        case let other?: throw DeltaError(.unsupported, "compression codec '\(DisplayText.value(other))' (delta.parquet.compression.codec) is not supported")
         }
         if let level = snapshot.property("lake.zstd.level").flatMap(Int32.init) { options.zstdLevel = max(1, min(22, level)) }
         self.options = options

@@ -86,10 +86,10 @@ public enum TableName: Sendable, CustomStringConvertible {
         }
         let parts = text.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         guard (1...2).contains(parts.count) else {
-            throw LakeError(.invalidArgument, "'\(text)' is not a table name: use NAME or NAMESPACE.NAME, or a path containing '/'")
+            throw LakeError(.invalidArgument, "'\(DisplayText.value(text))' is not a table name: use NAME or NAMESPACE.NAME, or a path containing '/'")
         }
         for part in parts where !Self.isValidIdentifier(part) {
-            throw LakeError(.invalidArgument, "'\(part)' is not a valid name: use letters, digits, '_' and '-'")
+            throw LakeError(.invalidArgument, "'\(DisplayText.value(part))' is not a valid name: use letters, digits, '_' and '-'")
         }
         self = parts.count == 2 ? .catalog(namespace: parts[0], name: parts[1])
                                 : .catalog(namespace: Self.defaultNamespace, name: parts[0])
@@ -133,7 +133,7 @@ extension Warehouse {
             return ResolvedTable(table: table, entry: entry, displayName: entry.qualifiedName)
         case .path(let path):
             let table = DeltaTable(root: path, storage: storage)
-            guard table.exists else { throw LakeError(.notFound, "\(path) is not a Delta table (no _delta_log)") }
+            guard table.exists else { throw LakeError(.notFound, "\(DisplayText.path(path)) is not a Delta table (no _delta_log)") }
             // A registered table named by its path still keeps its catalog index current; a
             // table named by path never needs the catalog, so a damaged one does not matter.
             let entry = storage.exists(catalogPath) ? (try? catalog().table(location: table.root)) ?? nil : nil
@@ -159,7 +159,7 @@ extension Warehouse {
 /// milliseconds since the epoch (rounded down).
 public func parseTime(_ text: String) throws -> Int64 {
     guard let (micros, hasOffset) = ValueText.parseTimestamp(Substring(text)), hasOffset || text.count == 10 else {
-        throw LakeError(.invalidArgument, "'\(text)' is not a time: use RFC 3339 (2026-11-26T10:00:00Z, any offset) or a date (2026-11-26)")
+        throw LakeError(.invalidArgument, "'\(DisplayText.value(text))' is not a time: use RFC 3339 (2026-11-26T10:00:00Z, any offset) or a date (2026-11-26)")
     }
     return micros >= 0 ? micros / 1000 : (micros - 999) / 1000
 }

@@ -1,3 +1,4 @@
+import LakeCore
 import Columnar
 
 /// A `--where` expression checked against a schema and ready to run on batches.
@@ -38,7 +39,7 @@ public struct Predicate: Sendable {
         self.expression = bound
         let kind = try Self.kind(of: bound, schema)
         guard kind == .boolean || kind == .null else {
-            throw QueryError("the expression \(expression) is not a condition (it gives a \(kind) value)")
+            throw QueryError("the expression \(shown(expression)) is not a condition (it gives a \(kind) value)")
         }
     }
 
@@ -58,7 +59,7 @@ public struct Predicate: Sendable {
         case .column(let name):
             guard let field = schema.fields.first(where: { $0.name == name })
                     ?? schema.fields.first(where: { $0.name.lowercased() == name.lowercased() }) else {
-                throw QueryError("no column '\(name)' (the table has: \(schema.fields.map(\.name).joined(separator: ", ")))")
+                throw QueryError("no column '\(DisplayText.value(name))' (the table has: \(schema.fields.map(\.name).joined(separator: ", ")))")
             }
             return .column(field.name)
         case .literal: return e
@@ -93,7 +94,7 @@ public struct Predicate: Sendable {
             guard case .literal(.string(let s)) = x, let k = try? kind(of: other, schema), k.isTemporal else { return x }
             if k == .date, let d = ValueText.parseDate(Substring(s)) { return .literal(.date(d)) }
             if let (t, zone) = ValueText.parseTimestamp(Substring(s)) { return .literal(.timestamp(t, hasZone: zone)) }
-            throw QueryError("'\(s)' is not a \(k == .date ? "date" : "timestamp")")
+            throw QueryError("'\(DisplayText.value(s))' is not a \(k == .date ? "date" : "timestamp")")
         }
         switch e {
         case .compare(let op, let a, let b):
@@ -142,23 +143,23 @@ public struct Predicate: Sendable {
             }
         case .not(let x):
             let k = try kind(of: x, schema)
-            guard k == .boolean || k == .null else { throw QueryError("NOT needs a condition, not \(x)") }
+            guard k == .boolean || k == .null else { throw QueryError("NOT needs a condition, not \(shown(x))") }
             return .boolean
         case .and(let a, let b), .or(let a, let b):
             for x in [a, b] {
                 let k = try kind(of: x, schema)
-                guard k == .boolean || k == .null else { throw QueryError("AND/OR need conditions, not \(x)") }
+                guard k == .boolean || k == .null else { throw QueryError("AND/OR need conditions, not \(shown(x))") }
             }
             return .boolean
         case .negate(let x):
             let k = try kind(of: x, schema)
-            guard k.isNumeric || k == .null else { throw QueryError("cannot negate \(x)") }
+            guard k.isNumeric || k == .null else { throw QueryError("cannot negate \(shown(x))") }
             return k
         case .arithmetic(let op, let a, let b):
             let (ka, kb) = (try kind(of: a, schema), try kind(of: b, schema))
             if ka == .null || kb == .null { return .null }
             guard ka.isNumeric && kb.isNumeric else {
-                throw QueryError("'\(op.rawValue)' needs numbers: \(a) \(op.rawValue) \(b)")
+                throw QueryError("'\(op.rawValue)' needs numbers: \(shown(a)) \(op.rawValue) \(shown(b))")
             }
             return arithmeticKind(op, ka, kb)
         case .compare(_, let a, let b):
@@ -176,7 +177,7 @@ public struct Predicate: Sendable {
             return .boolean
         case .like(let x, _, _, _):
             let k = try kind(of: x, schema)
-            guard k == .string || k == .null else { throw QueryError("LIKE needs a string, not \(x)") }
+            guard k == .string || k == .null else { throw QueryError("LIKE needs a string, not \(shown(x))") }
             return .boolean
         }
     }
@@ -198,9 +199,13 @@ public struct Predicate: Sendable {
         if ka == .null || kb == .null { return }
         let ok = (ka.isNumeric && kb.isNumeric) || (ka == .string && kb == .string) || (ka.isTemporal && kb.isTemporal)
             || (ka == .boolean && kb == .boolean)
-        guard ok else { throw QueryError("cannot compare \(a) (\(ka)) with \(b) (\(kb))") }
+        guard ok else { throw QueryError("cannot compare \(shown(a)) (\(ka)) with \(shown(b)) (\(kb))") }
     }
 }
+
+/// An expression as an error message shows it: cut to about `DisplayText.valueLimit`
+/// characters (a deep expression would print thousands).
+func shown(_ e: Expression) -> String { DisplayText.cut(e.description) }
 
 extension Predicate.Kind: CustomStringConvertible {
     var description: String {

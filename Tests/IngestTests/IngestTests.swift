@@ -1,4 +1,5 @@
 import Columnar
+import LakeCore
 import Testing
 @testable import Ingest
 #if canImport(Glibc)
@@ -148,5 +149,114 @@ func temporaryFile(_ contents: String, suffix: String) -> String {
         #expect(schema.fields.map(\.name) == ["id", "tags", "p"])
         #expect(schema.fields[1].type == .array(element: .string, containsNull: true))
         #expect(schema.fields[2].type == .struct([Field("x", .double), Field("y", .date)]))
+    }
+}
+
+@Suite struct HostileInputTests {
+    let schema = Schema([Field("id", .long, nullable: false), Field("name", .string)])
+
+    func failure(_ text: String, suffix: String = ".csv") -> IngestError? {
+        let path = temporaryFile(text, suffix: suffix)
+        defer { unlink(path) }
+        do {
+            let input = try InputStream(path: path)
+            let budget = BadRowBudget(limit: 0)
+            let reader: BatchReader = suffix == ".csv"
+                ? try DelimitedReader(input: input, table: schema, options: DelimitedOptions(), budget: budget)
+                : NDJSONReader(input: input, table: schema, budget: budget)
+            while try reader.next() != nil {}
+            return nil
+        } catch let error as IngestError {
+            return error
+        } catch {
+            Issue.record("\(error)")
+            return nil
+        }
+    }
+
+    /// A 10,000-character bad value is cut (with `…`) in the one-line message, and control
+    /// characters in it are escaped, never passed on raw.
+    @Test func badValuesAreCutAndEscaped() throws {
+        let huge = "12" + String(repeating: "x", count: 10_000)
+        let error = try #require(failure("id,name\n1,a\n\(huge),b\n"))
+        #expect(error.kind == .badInput)
+        #expect(error.message.contains(":3 column 'id': '12xxx"), "\(error.message)")
+        #expect(error.message.contains("…' is not"), "\(error.message)")
+        #expect(error.message.count < 400, "\(error.message.count) characters")
+        #expect(!error.message.contains(String(repeating: "x", count: 200)))
+
+        let escaped = try #require(failure("id,name\n\"1\u{1B}[2J\n\u{7}\",a\n"))
+        #expect(!escaped.message.unicodeScalars.contains { $0.value < 0x20 }, "\(escaped.message.debugDescription)")
+        #expect(escaped.message.contains(#"'1\x1b[2J\n\x07'"#), "\(escaped.message)")
+
+        let json = try #require(failure("{\"id\": \"\(String(repeating: "9", count: 10_000))\\u001b\"}\n", suffix: ".ndjson"))
+        #expect(json.message.count < 400 && json.message.contains("…"), "\(json.message.count) characters")
+        let key = try #require(failure("{\"\(String(repeating: "k", count: 10_000))\\u001b\": 1}\n", suffix: ".ndjson"))
+        #expect(key.message.contains("…") && !key.message.contains(String(repeating: "k", count: 200)))
+        let header = try #require(failure("id,\(String(repeating: "h", count: 10_000))\n1,2\n"))
+        #expect(header.message.contains("…") && !header.message.contains(String(repeating: "h", count: 200)))
+    }
+
+    @Test func excerptsCutOnCharactersNotBytes() {
+        let text = String(repeating: "é", count: 500)
+        let shown = withBytes(text) { excerpt($0) }
+        #expect(shown == "'" + String(repeating: "é", count: DisplayText.valueLimit) + "…'")
+        #expect(withBytes("short") { excerpt($0) } == "'short'")
+    }
+
+    /// JSON nested deeper than the parser allows is a bad row (exit 1), never a crash or a
+    /// usage error.
+    @Test func deeplyNestedJSONIsBadInput() throws {
+        let deep = "{\"id\": 1, \"name\": " + String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000) + "}\n"
+        let error = try #require(failure(deep, suffix: ".ndjson"))
+        #expect(error.kind == .badInput && error.category == .runtime)
+        #expect(error.message.contains("nested too deeply"), "\(error.message)")
+    }
+
+    /// Named pipes are inputs (`<(zcat x.csv.gz)`); directories are not.
+    @Test func pipesAreReadDirectoriesRefused() throws {
+        let path = "/tmp/lake-ingest-fifo-\(UInt64.random(in: 0...UInt64.max)).csv"
+        #expect(mkfifo(path, 0o600) == 0)
+        defer { unlink(path) }
+        let feeder = BatchPipeline { _ in
+            let fd = open(path, O_WRONLY)
+            let text = Array("id,name\n1,a\n2,b\n".utf8)
+            _ = text.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            close(fd)
+        }
+        let reader = try DelimitedReader(input: try InputStream(path: path), table: schema, options: DelimitedOptions(),
+                                         budget: BadRowBudget(limit: 0))
+        var rows = 0
+        while let batch = try reader.next() { rows += batch.rowCount }
+        #expect(rows == 2)
+        _ = try feeder.next()
+        feeder.wait()
+
+        let error = #expect(throws: IngestError.self) { try InputStream(path: "/tmp") }
+        #expect(error?.kind == .badInput && error?.message.contains("directory") == true)
+    }
+
+    /// The read-ahead thread has the large stack that deep predicates need, whatever the
+    /// stack of pool threads.
+    @Test func thePipelineThreadHasALargeStack() throws {
+        let pipeline = BatchPipeline { emit in
+            // pthread_getattr_np (a GNU extension the Glibc module does not import).
+            typealias GetAttr = @convention(c) (pthread_t, UnsafeMutablePointer<pthread_attr_t>) -> Int32
+            var size = 0
+            if let symbol = dlsym(nil, "pthread_getattr_np") {
+                var attributes = pthread_attr_t()
+                if unsafeBitCast(symbol, to: GetAttr.self)(pthread_self(), &attributes) == 0 {
+                    pthread_attr_getstacksize(&attributes, &size)
+                    pthread_attr_destroy(&attributes)
+                }
+            }
+            let column = try Column(.long, [.int(Int64(size))])
+            try emit(RecordBatch(schema: Schema([Field("size", .long)]), columns: [column]))
+        }
+        let batch = try #require(try pipeline.next())
+        #expect(batch.columns[0].value(at: 0) == .int(Int64(BatchPipeline.stackSize)))
+        #expect(try pipeline.next() == nil)
+        pipeline.wait()
+        #expect(BatchPipeline.stackSize >= 16 << 20)
     }
 }

@@ -69,7 +69,9 @@ extension Warehouse {
         var measured: ScanStatistics?
         if analyze {
             let executor = ScanExecutor(plan)
-            while try executor.next() != nil {}
+            // On the read-ahead thread, as a scan runs (its stack is sized for deep predicates).
+            let rows = RowStream(executor)
+            while try rows.next() != nil {}
             measured = executor.statistics
         }
         return ScanExplanation(table: resolved.displayName, plan: plan, measured: measured)

@@ -1,3 +1,4 @@
+import LakeCore
 import Columnar
 import DeltaLog
 import Query
@@ -86,7 +87,7 @@ public struct ScanBuilder: Sendable {
         func index(_ name: String) throws -> Int {
             guard let i = fields.firstIndex(where: { $0.name == name })
                     ?? fields.firstIndex(where: { $0.name.lowercased() == name.lowercased() }) else {
-                throw LakeError(.invalidArgument, "no column '\(name)' (the table has: \(fields.map(\.name).joined(separator: ", ")))")
+                throw LakeError(.invalidArgument, "no column '\(DisplayText.value(name))' (the table has: \(fields.map(\.name).joined(separator: ", ")))")
             }
             return i
         }

@@ -18,16 +18,23 @@ public final class ParquetReader: @unchecked Sendable {
     /// Opens and validates the footer of the file at `path`.
     public init(path: String) throws {
         self.path = path
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // Only a regular file (symlinks followed) is opened: a FIFO or a device would block
+        // the open or the reads, or cannot be mapped. Checked before opening (nothing with
+        // side effects on open is opened) and again on the descriptor, which O_NONBLOCK keeps
+        // from waiting for a FIFO's writer if the path changed in between.
+        var info = stat()
+        if stat(path, &info) == 0, (info.st_mode & S_IFMT) != S_IFREG {
+            throw ParquetError(.io, Self.notRegular(info), path: path)
+        }
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else {
             let code = errno
             throw ParquetError(code == ENOENT ? .notFound : .io,
                                "cannot open: \(String(cString: strerror(code)))", path: path)
         }
         defer { close(fd) }
-        var info = stat()
         guard fstat(fd, &info) == 0 else { throw ParquetError(.io, "cannot stat", path: path) }
-        guard (info.st_mode & S_IFMT) == S_IFREG else { throw ParquetError(.invalidArgument, "not a regular file", path: path) }
+        guard (info.st_mode & S_IFMT) == S_IFREG else { throw ParquetError(.io, Self.notRegular(info), path: path) }
         let size = Int(info.st_size)
         if size == 0 {
             throw ParquetError(.corrupt, "the file is empty", path: path, offset: 0)
@@ -62,6 +69,19 @@ public final class ParquetReader: @unchecked Sendable {
         if ownsMapping, let base = mapping.baseAddress {
             munmap(UnsafeMutableRawPointer(mutating: base), mapping.count)
         }
+    }
+
+    /// Why a path that is not a regular file cannot be read.
+    private static func notRegular(_ info: stat) -> String {
+        let what: String
+        switch info.st_mode & S_IFMT {
+        case S_IFDIR: what = "a directory"
+        case S_IFIFO: what = "a pipe (FIFO)"
+        case S_IFCHR, S_IFBLK: what = "a device"
+        case S_IFSOCK: what = "a socket"
+        default: what = "a special file"
+        }
+        return "\(what), not a Parquet file (a Parquet file is read by its footer, so it must be a regular file)"
     }
 
     private static func readFooter(_ file: UnsafeRawBufferPointer) throws -> (FileMetaData, ParquetSchema) {

@@ -15,7 +15,8 @@ public struct ParquetSchema: Sendable {
     /// with the reason. Reading them is refused; the other columns can still be read.
     public var unsupportedColumns: [(name: String, reason: String)] = []
 
-    static let maxNesting = 100
+    /// The deepest column type lake reads or writes (levels of struct, array and map).
+    public static let maxNesting = 100
 }
 
 // MARK: - lake schema → Parquet schema (writing)

@@ -9,7 +9,10 @@ import LakeCore
 /// Batches are buffered until a row group is full (by rows or estimated bytes), then every
 /// column of the row group is shredded, encoded and compressed in parallel and written out.
 /// The file appears under its final name only when ``close()`` succeeds: until then it is a
-/// hidden temporary sibling, removed by ``abort()`` or on failure.
+/// hidden temporary sibling (`.<name>.<pid>.<random>.tmp`), removed by ``abort()``, by
+/// any failure of ``write(_:)`` or ``close()`` (a failed writer is finished: the file is
+/// abandoned), or when the writer is released unclosed. One that survives a crash is removed
+/// by lake's next writer of the table once it is an hour old.
 public final class ParquetWriter {
     /// How the file is written.
     public struct Options: Sendable {
@@ -58,9 +61,15 @@ public final class ParquetWriter {
         tempPath = "\(dir).\(base).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
         fd = open(tempPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
+            closed = true
             throw ParquetError(.io, "cannot create \(path): \(String(cString: strerror(errno)))")
         }
-        try writeBytes(Array("PAR1".utf8))
+        do {
+            try writeBytes(Array("PAR1".utf8))
+        } catch {
+            abort()
+            throw error
+        }
     }
 
     deinit {
@@ -69,9 +78,19 @@ public final class ParquetWriter {
 
     /// Adds rows; the batch's schema must equal the writer's.
     public func write(_ batch: RecordBatch) throws {
+        guard !closed else { throw ParquetError(.invalidArgument, "the writer of \(path) is closed") }
         guard batch.schema == schema.schema else {
             throw ParquetError(.invalidArgument, "batch schema does not match the file schema")
         }
+        do {
+            try buffer(batch)
+        } catch {
+            abort()
+            throw error
+        }
+    }
+
+    private func buffer(_ batch: RecordBatch) throws {
         var start = 0
         while start < batch.rowCount {
             let room = options.rowGroupRows - pendingRows
@@ -91,6 +110,16 @@ public final class ParquetWriter {
     /// Returns the footer written.
     @discardableResult
     public func close() throws -> FileMetaData {
+        guard !closed else { throw ParquetError(.invalidArgument, "the writer of \(path) is closed") }
+        do {
+            return try finish()
+        } catch {
+            abort()
+            throw error
+        }
+    }
+
+    private func finish() throws -> FileMetaData {
         if !pending.isEmpty || rowGroups.isEmpty { try flushRowGroup() }
         var meta = FileMetaData()
         meta.version = 1
@@ -114,8 +143,10 @@ public final class ParquetWriter {
         return meta
     }
 
-    /// Abandons the file: nothing appears at `path`.
+    /// Abandons the file: nothing appears at `path`, the temporary file is removed. Does
+    /// nothing once the writer is closed or abandoned.
     public func abort() {
+        guard !closed else { return }
         if fd >= 0 { Glibc.close(fd); fd = -1 }
         unlink(tempPath)
         closed = true
