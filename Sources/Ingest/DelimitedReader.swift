@@ -101,15 +101,15 @@ final class DelimitedReader: BatchReader {
                 header = buffer.withUnsafeBytes { b in fields.map { f in String(decoding: unquote(b, f), as: UTF8.self) } }
                 position = next
             case .incomplete:
-                guard try fill() else { throw IngestError(.badInput, "\(input.shownName):1: unterminated quote in the header") }
+                guard try fill() else { throw IngestError(.badInput, "\(input.shownName):1: unterminated quote in the header", location: FailureLocation(file: input.name, line: 1)) }
                 continue
             case .blank(let next):
                 position = next
                 continue
             case .unterminated:
-                throw IngestError(.badInput, "\(input.shownName):1: unterminated quote in the header")
+                throw IngestError(.badInput, "\(input.shownName):1: unterminated quote in the header", location: FailureLocation(file: input.name, line: 1))
             case .garbage(let at):
-                throw IngestError(.badInput, "\(input.shownName):1: unexpected character after a closing quote at byte \(at) of the header")
+                throw IngestError(.badInput, "\(input.shownName):1: unexpected character after a closing quote at byte \(at) of the header", location: FailureLocation(file: input.name, line: 1))
             case .end:
                 exhausted = true
                 return
@@ -121,20 +121,24 @@ final class DelimitedReader: BatchReader {
             table = Schema(header.map { Field($0.trimmingSpaces(), .string) })
             builders = table.fields.map { ColumnBuilder($0.type) }
         }
+        if header.count == 1, table.fields.count > 1,
+           let other = [(";", "';'"), ("|", "'|'"), ("\t", "$'\\t' (or --format tsv)")].first(where: { header[0].contains($0.0) }) {
+            throw IngestError(.badInput, "\(input.shownName):1: the header is one column, \(excerpt(header[0])); if the file is separated by \(other.0 == "\t" ? "tabs" : other.1), give --delimiter \(other.1)", location: FailureLocation(file: input.name, line: 1))
+        }
         var used = Set<Int>()
         for name in header {
             let trimmedName = name.trimmingSpaces()
             guard let c = table.fields.firstIndex(where: { $0.name == trimmedName })
                     ?? table.fields.firstIndex(where: { $0.name.lowercased() == trimmedName.lowercased() }) else {
-                throw IngestError(.badInput, "\(input.shownName):1: column \(excerpt(trimmedName)) is not in the table (its columns: \(table.fields.map(\.name).joined(separator: ", ")))")
+                throw IngestError(.badInput, "\(input.shownName):1:\(DisplayText.value(trimmedName)): no such column in the table (its columns: \(table.fields.map(\.name).joined(separator: ", ")))", location: FailureLocation(file: input.name, line: 1))
             }
             guard used.insert(c).inserted else {
-                throw IngestError(.badInput, "\(input.shownName):1: column \(excerpt(trimmedName)) appears twice in the header")
+                throw IngestError(.badInput, "\(input.shownName):1:\(DisplayText.value(trimmedName)): the column appears twice in the header", location: FailureLocation(file: input.name, line: 1))
             }
             fieldColumns.append(c)
         }
         for (c, field) in table.fields.enumerated() where !used.contains(c) && !field.nullable {
-            throw IngestError(.badInput, "\(input.shownName): column '\(field.name)' is missing, and the table does not allow it to be null")
+            throw IngestError(.badInput, "\(input.shownName):1: column '\(field.name)' is missing from the header, and the table does not allow it to be null", location: FailureLocation(file: input.name, line: 1))
         }
         expectedFields = header.count
     }

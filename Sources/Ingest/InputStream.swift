@@ -97,10 +97,13 @@ final class InputStream {
 public struct IngestError: Error, CustomStringConvertible, Sendable {
     public enum Kind: Sendable { case badInput, notFound, io, invalidArgument }
     public var kind: Kind
+    /// The whole line; when `location` names a line, it starts `FILE:LINE[:COLUMN]: `.
     public var message: String
-    public init(_ kind: Kind, _ message: String) {
+    public var location: FailureLocation?
+    public init(_ kind: Kind, _ message: String, location: FailureLocation? = nil) {
         self.kind = kind
         self.message = message
+        self.location = location
     }
     public var description: String { message }
 }
@@ -134,10 +137,11 @@ public struct BadRow: Sendable {
 
     /// The one-line description users see (names cut and escaped; the message's values
     /// already are).
+    /// `FILE:LINE:COLUMN: message`, the format every input error line shares.
     public var description: String {
         var where_ = DisplayText.path(file)
         if let line { where_ += ":\(line)" }
-        if let column { where_ += " column '\(DisplayText.value(column))'" }
+        if let column { where_ += ":\(DisplayText.value(column))" }
         return "\(where_): \(DisplayText.escapingControls(message))"
     }
 }
@@ -153,7 +157,8 @@ public final class BadRowBudget: @unchecked Sendable {
     /// Records a bad row; throws it when the budget is spent.
     func record(_ row: BadRow) throws {
         guard skippedCount < limit else {
-            throw IngestError(.badInput, row.description + (limit > 0 ? " (more than --max-bad-rows \(limit) bad rows)" : ""))
+            throw IngestError(.badInput, row.description + (limit > 0 ? " (more than --max-bad-rows \(limit) bad rows)" : ""),
+                              location: row.line.map { FailureLocation(file: row.file, line: $0, column: row.column) })
         }
         skippedCount += 1
         if skipped.count < 10 { skipped.append(row) }

@@ -63,7 +63,7 @@ extension Warehouse {
             return try adopt(table, request, catalogName)
         }
 
-        try checkLocation(location, registering: false)
+        try checkLocation(location, registering: false, name: catalogName.map { "\($0.0).\($0.1)" })
         let now = SystemClock.nowMillis()
         let metadata = Metadata(id: SystemClock.uuid(), name: catalogName?.1, description: request.comment,
                                 schemaString: SchemaJSON.encode(request.schema).serialized(),

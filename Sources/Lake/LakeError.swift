@@ -49,6 +49,9 @@ public struct FailureReport: Sendable {
     public var exitCode: Int32
     public var type: String
     public var message: String
+    /// Whether the message starts with the place in an input file (`FILE:LINE[:COLUMN]: …`,
+    /// the format every located error line shares), so it needs no other prefix.
+    public var located = false
 
     public init(exitCode: Int32, type: String, message: String) {
         self.exitCode = exitCode
@@ -59,6 +62,7 @@ public struct FailureReport: Sendable {
     public init(_ error: Error) {
         if let failure = error as? any LakeFailure {
             self.init(exitCode: failure.category.exitCode, type: failure.errorType, message: failure.description)
+            located = failure.location?.line != nil
         } else if let error = error as? ColumnarError {
             self.init(exitCode: FailureCategory.runtime.exitCode, type: "error", message: error.description)
         } else {

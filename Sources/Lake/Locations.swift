@@ -7,8 +7,9 @@ import LakeCore
 /// or the warehouse. Locations are compared after resolving symbolic links.
 extension Warehouse {
     /// Refuses (`invalidArgument`, exit 2) a location a new table (`create`) or a registered
-    /// one (`register`) may not have.
-    func checkLocation(_ location: String, registering: Bool) throws {
+    /// one (`register`) may not have. `name`'s own catalog entry is no overlap: a create
+    /// racing another create of the same name is settled by the commit of version 0.
+    func checkLocation(_ location: String, registering: Bool, name: String? = nil) throws {
         let real = Paths.resolved(location)
         func refuse(_ why: String) -> LakeError {
             LakeError(.invalidArgument, "refusing \(location) as a table location: \(why)")
@@ -26,7 +27,7 @@ extension Warehouse {
             ancestor = Paths.parent(of: ancestor)
         }
         if storage.exists(catalogPath) {
-            for entry in try catalog().tables(namespace: nil) {
+            for entry in try catalog().tables(namespace: nil) where entry.qualifiedName != name {
                 let other = Paths.resolved(entry.location)
                 if other == real { throw refuse("it is already the location of table \(entry.qualifiedName)") }
                 if Paths.isInside(real, other) { throw refuse("it lies inside table \(entry.qualifiedName) at \(entry.location)") }

@@ -36,7 +36,7 @@ func report(_ failure: FailureReport, json: Bool) {
     if json {
         print(JSON.object(["error": .object(["type": .string(failure.type), "message": .string(failure.message)])]).serialized())
     } else {
-        writeStandardError("lake: error: \(failure.message)\n")
+        writeStandardError(failure.located ? "\(failure.message)\n" : "lake: error: \(failure.message)\n")
     }
 }
 

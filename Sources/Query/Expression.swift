@@ -120,6 +120,8 @@ public struct QueryError: Error, CustomStringConvertible, Sendable {
     public var message: String
     /// 1-based character position in the predicate text, when known.
     public var position: Int?
+    /// The name, when the error is that no column has it.
+    public var unknownColumn: String?
 
     public init(_ message: String, position: Int? = nil) {
         self.message = message

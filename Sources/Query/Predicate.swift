@@ -45,7 +45,14 @@ public struct Predicate: Sendable {
 
     /// Parses and binds `text`.
     public init(parsing text: String, schema: Schema) throws {
-        try self.init(ExpressionParser.parse(text), schema: schema)
+        do {
+            try self.init(ExpressionParser.parse(text), schema: schema)
+        } catch let error as QueryError where error.unknownColumn.map({ text.contains("\"\($0)\"") }) ?? false {
+            // `region = "eu"`: double quotes name columns in SQL; the user meant a string.
+            var hinted = error
+            hinted.message += " (string literals take single quotes: '\(DisplayText.value(error.unknownColumn!))')"
+            throw hinted
+        }
     }
 
     /// Columns the predicate reads, as named in the schema.
@@ -59,7 +66,9 @@ public struct Predicate: Sendable {
         case .column(let name):
             guard let field = schema.fields.first(where: { $0.name == name })
                     ?? schema.fields.first(where: { $0.name.lowercased() == name.lowercased() }) else {
-                throw QueryError("no column '\(DisplayText.value(name))' (the table has: \(schema.fields.map(\.name).joined(separator: ", ")))")
+                var error = QueryError("no column '\(DisplayText.value(name))' (the table has: \(schema.fields.map(\.name).joined(separator: ", ")))")
+                error.unknownColumn = name
+                throw error
             }
             return .column(field.name)
         case .literal: return e

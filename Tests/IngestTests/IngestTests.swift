@@ -85,7 +85,7 @@ func temporaryFile(_ contents: String, suffix: String) -> String {
             _ = try read("id,name\n1,a\n2,b\nx,c\n")
             Issue.record("accepted a bad row")
         } catch let error as IngestError {
-            #expect(error.message.contains(":4 column 'id'"), "\(error.message)")
+            #expect(error.message.contains(":4:id: "), "\(error.message)")
             #expect(error.message.contains("'x'"))
         }
         let (rows, budget) = try read("id,name\n1,a\nx,b\n3,c,extra\n4,d\n", maxBad: 2)
@@ -111,7 +111,7 @@ func temporaryFile(_ contents: String, suffix: String) -> String {
                     sourceLocation: sourceLocation)
         }
         refused("id,name\n1,\"open\n", "unterminated quote")
-        refused("id,nope\n1,2\n", "column 'nope' is not in the table")
+        refused("id,nope\n1,2\n", ":1:nope: no such column in the table")
         refused("name\nx\n", "column 'id' is missing")  // id is not null and missing
     }
 
@@ -180,7 +180,7 @@ func temporaryFile(_ contents: String, suffix: String) -> String {
         let huge = "12" + String(repeating: "x", count: 10_000)
         let error = try #require(failure("id,name\n1,a\n\(huge),b\n"))
         #expect(error.kind == .badInput)
-        #expect(error.message.contains(":3 column 'id': '12xxx"), "\(error.message)")
+        #expect(error.message.contains(":3:id: '12xxx"), "\(error.message)")
         #expect(error.message.contains("…' is not"), "\(error.message)")
         #expect(error.message.count < 400, "\(error.message.count) characters")
         #expect(!error.message.contains(String(repeating: "x", count: 200)))

@@ -379,6 +379,12 @@ def test_a_stopped_append_removes_what_it_wrote(sig, code, lk, tmp_path):
                 time.sleep(0.005)
         assert proc.poll() is None, f"lake append ended (exit {proc.returncode}) before the signal although stdin was still open"
         proc.send_signal(sig)
+        # Keep stdin open until lake has acted on the signal: closing it mid-row would race
+        # the signal with a (correct) "truncated row" failure.
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
     finally:
         try:
             proc.stdin.close()

@@ -46,8 +46,10 @@ extension Warehouse {
             do {
                 scan = try ParquetFileScan(path: request.source, columns: request.columns, predicate: request.predicate,
                                            limit: request.limit)
-            } catch let error as ParquetError where error.kind == .corrupt && !hasParquetMagic(request.source) {
-                throw LakeError(.invalidArgument, "\(request.source) is not a Parquet file or a Delta table; to load it: lake append TABLE \(request.source)")
+            } catch let error as ParquetError where error.kind == .corrupt && !hasParquetMagic(request.source)
+                        && !request.source.lowercased().hasSuffix(".parquet") {
+                // `lake scan x.csv`: the user meant to load it.
+                throw LakeError(.badInput, "\(DisplayText.path(request.source)) is not a Parquet file or a Delta table; to load it: lake append TABLE \(DisplayText.path(request.source))")
             }
             return RowStream(scan, progress: progress)
         }
