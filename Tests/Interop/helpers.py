@@ -730,3 +730,20 @@ def live_adds(table_dir) -> dict[str, dict]:
             elif "remove" in action:
                 adds.pop(unquote(action["remove"]["path"]), None)
     return adds
+
+
+def binary_anyone_can_run(binary, directory) -> "Path":
+    """A copy of the lake binary in `directory` (which every user can enter), so that tests
+    running it as an unprivileged user work wherever the repository was cloned (a clone under
+    /root is not reachable by `nobody`)."""
+    import os
+    import shutil
+    from pathlib import Path
+
+    target = Path(directory) / "lake-bin"
+    target.mkdir(exist_ok=True)
+    os.chmod(target, 0o755)
+    copy = target / "lake"
+    shutil.copy2(binary, copy)
+    os.chmod(copy, 0o755)
+    return copy

@@ -50,7 +50,7 @@ import pytest
 from deltalake import DeltaTable, write_deltalake
 
 from conftest import describe
-from helpers import Lake, log_versions, read_commit
+from helpers import binary_anyone_can_run, Lake, log_versions, read_commit
 
 RUNTIME, USAGE, NOT_FOUND = 1, 2, 4
 NO_WAREHOUSE_HINT = "(run lake init, or set --warehouse / LAKE_WAREHOUSE)"
@@ -309,7 +309,8 @@ def _set_writable(root: Path, writable: bool):
 def test_a_read_only_warehouse_can_be_read_and_refuses_writes(lake):
     base = world_enterable_dir("lake-everyday-ro-")
     try:
-        lk = Lake(lake, base / "wh")
+        # The binary lives outside `base`, whose files all lose their write (and exec) bits.
+        lk = Lake(binary_anyone_can_run(lake, world_enterable_dir("lake-everyday-bin-")), base / "wh")
         lk.ok("init")
         loc = make_sales(lk, base, appends=2)
         write(base / "more.csv", "id,region,amount\n99,eu,1.00\n")

@@ -33,7 +33,7 @@ import pytest
 from deltalake import DeltaTable, write_deltalake
 
 from conftest import describe
-from helpers import Lake, log_versions
+from helpers import Lake, binary_anyone_can_run, log_versions
 
 USAGE, RUNTIME, CONFLICT, NOT_FOUND = 2, 1, 3, 4
 
@@ -410,7 +410,7 @@ def test_reads_never_wait_for_the_catalog_write_lock(env):
 
 def test_a_read_only_warehouse_can_be_read(lake, tmp_path_factory):
     base = Path(tempfile_dir(tmp_path_factory))
-    lk = Lake(lake, base / "wh")
+    lk = Lake(binary_anyone_can_run(lake, base), base / "wh")
     lk.ok("init")
     make_table(lk, base)
     lk.ok("count", "t")
