@@ -42,21 +42,6 @@ enum StaleTempFiles {
     /// file into place within moments of creating it.
     static let maxAgeMillis: Int64 = 3_600_000
 
-    /// Whether `name` has the exact shape of a lake temporary file name.
-    static func isTempName(_ name: String) -> Bool {
-        guard name.hasPrefix("."), name.hasSuffix(".tmp") else { return false }
-        let parts = name.dropFirst().dropLast(4).split(separator: ".", omittingEmptySubsequences: false)
-        // <name…>.<pid>.<random>: the name itself may hold dots, and is never empty.
-        guard parts.count >= 3 else { return false }
-        let pid = parts[parts.count - 2], random = parts[parts.count - 1]
-        func digits(_ s: Substring, max: Int) -> Bool {
-            !s.isEmpty && s.count <= max && s.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
-        }
-        let base = parts[..<(parts.count - 2)].joined(separator: ".")
-        return digits(pid, max: 10) && digits(random, max: 20) && !base.isEmpty
-            && (base.hasSuffix(".json") || base.hasSuffix(".parquet") || base == "_last_checkpoint")
-    }
-
     /// Removes the stale temporary files directly in each of `directories` (relative to
     /// `root`, "" for the root itself). Best effort: errors are ignored. Only regular files
     /// with a temporary name are removed; nothing is followed through a symlink (a directory
@@ -68,7 +53,7 @@ enum StaleTempFiles {
         var removed: [String] = []
         for relative in directories {
             guard let directory = inside(root, relative, storage), let names = try? storage.list(directory) else { continue }
-            for name in names where isTempName(name) {
+            for name in names where TemporaryName.isLakeTemporary(name) {
                 let path = directory + "/" + name
                 guard let info = storage.info(path), info.kind == .regular,
                       now - info.modificationTime > maxAgeMillis else { continue }

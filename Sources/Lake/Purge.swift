@@ -58,7 +58,7 @@ struct TablePurge {
         }
         // Lake's own temporary files next to the data files and in the log.
         for directory in directories.union([root]) {
-            for name in (try? storage.list(directory)) ?? [] where Self.isLakeTemporaryFile(name) {
+            for name in (try? storage.list(directory)) ?? [] where TemporaryName.isLakeTemporary(name) {
                 delete(directory + "/" + name, &outcome)
             }
         }
@@ -73,13 +73,6 @@ struct TablePurge {
         outcome.left = remaining(root)
         if outcome.left.isEmpty { _ = storage.removeEmptyDirectory(root) }
         return outcome
-    }
-
-    /// `.<name>.<pid>.<random>.tmp`: the temporary names of lake's commit and Parquet writers.
-    static func isLakeTemporaryFile(_ name: String) -> Bool {
-        let parts = name.split(separator: ".", omittingEmptySubsequences: false)
-        return name.hasPrefix(".") && parts.count >= 5 && parts.last == "tmp"
-            && parts[parts.count - 2].allSatisfy(\.isNumber) && parts[parts.count - 3].allSatisfy(\.isNumber)
     }
 
     /// Deletes a regular file reached through no symbolic link inside the root.

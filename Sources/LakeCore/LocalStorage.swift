@@ -106,7 +106,7 @@ public struct LocalStorage: Storage {
     /// another writer won), then the directory is synced; the temporary file is always removed.
     public func putIfAbsent(_ path: String, _ bytes: [UInt8]) throws -> Bool {
         let dir = Paths.parent(of: path)
-        let temp = "\(dir)/.\(Paths.basename(of: path)).\(getpid()).\(UInt64.random(in: 0...UInt64.max)).tmp"
+        let temp = TemporaryName.next(to: path, pid: getpid(), random: UInt64.random(in: 0...UInt64.max))
         try writeNew(temp, bytes)
         defer { unlink(temp) }
         if link(temp, path) != 0 {

@@ -732,6 +732,17 @@ def live_adds(table_dir) -> dict[str, dict]:
     return adds
 
 
+def world_enterable_dir(prefix: str) -> "Path":
+    """A new directory every user can enter (pytest's own are private to root)."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    d = tempfile.mkdtemp(prefix=prefix)
+    os.chmod(d, 0o755)
+    return Path(d)
+
+
 def binary_anyone_can_run(binary, directory) -> "Path":
     """A copy of the lake binary in `directory` (which every user can enter), so that tests
     running it as an unprivileged user work wherever the repository was cloned (a clone under

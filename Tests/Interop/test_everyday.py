@@ -36,7 +36,6 @@ import shutil
 import signal
 import struct
 import subprocess
-import tempfile
 import termios
 import time
 import tty
@@ -50,7 +49,7 @@ import pytest
 from deltalake import DeltaTable, write_deltalake
 
 from conftest import describe
-from helpers import binary_anyone_can_run, Lake, log_versions, read_commit
+from helpers import binary_anyone_can_run, world_enterable_dir, Lake, log_versions, read_commit
 
 RUNTIME, USAGE, NOT_FOUND = 1, 2, 4
 NO_WAREHOUSE_HINT = "(run lake init, or set --warehouse / LAKE_WAREHOUSE)"
@@ -144,13 +143,6 @@ def parse_time(text: str) -> dt.datetime:
 
 def rfc3339_ms(value: dt.datetime) -> str:
     return value.astimezone(dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def world_enterable_dir(prefix: str) -> Path:
-    """A directory every user can enter (pytest's own are private to root)."""
-    d = tempfile.mkdtemp(prefix=prefix)
-    os.chmod(d, 0o755)
-    return Path(d)
 
 
 # --------------------------------------------------------------------------------------

@@ -33,7 +33,7 @@ import pytest
 from deltalake import DeltaTable, write_deltalake
 
 from conftest import describe
-from helpers import Lake, binary_anyone_can_run, log_versions
+from helpers import Lake, binary_anyone_can_run, log_versions, world_enterable_dir
 
 USAGE, RUNTIME, CONFLICT, NOT_FOUND = 2, 1, 3, 4
 
@@ -408,8 +408,8 @@ def test_reads_never_wait_for_the_catalog_write_lock(env):
     decoy.check("lock")
 
 
-def test_a_read_only_warehouse_can_be_read(lake, tmp_path_factory):
-    base = Path(tempfile_dir(tmp_path_factory))
+def test_a_read_only_warehouse_can_be_read(lake):
+    base = world_enterable_dir("lake-ro-")
     lk = Lake(binary_anyone_can_run(lake, base), base / "wh")
     lk.ok("init")
     make_table(lk, base)
@@ -437,15 +437,6 @@ def test_a_read_only_warehouse_can_be_read(lake, tmp_path_factory):
         for p in [base, *base.rglob("*")]:
             if not p.is_symlink():
                 p.chmod(p.stat().st_mode | 0o200)
-
-
-def tempfile_dir(factory) -> str:
-    """A directory every user can enter (pytest's own are private to root)."""
-    import tempfile
-
-    d = tempfile.mkdtemp(prefix="lake-ro-")
-    os.chmod(d, 0o755)
-    return d
 
 
 def test_a_missing_middle_commit_is_named(env):

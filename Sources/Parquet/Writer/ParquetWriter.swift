@@ -55,10 +55,7 @@ public final class ParquetWriter {
         self.path = path
         self.schema = try ParquetSchema(writing: schema)
         self.options = options
-        let slash = path.lastIndex(of: "/")
-        let dir = slash.map { String(path[..<$0]) + "/" } ?? ""
-        let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        tempPath = "\(dir).\(base).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
+        tempPath = TemporaryName.next(to: path, pid: getpid(), random: UInt64(UInt32.random(in: 0...UInt32.max)))
         fd = open(tempPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
             closed = true
