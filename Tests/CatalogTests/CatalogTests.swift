@@ -12,7 +12,7 @@ import Glibc
 
     @Test func registerRenameDrop() throws {
         let (catalog, path) = try open()
-        defer { unlink(path) }
+        defer { for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) } }
         let entry = try catalog.register(namespace: "default", name: "t", location: "/data/t", comment: "hi", created: 5, managed: true)
         #expect(entry.qualifiedName == "default.t" && entry.version == -1)
         let taken = #expect(throws: CatalogError.self) { try catalog.register(namespace: "default", name: "t", location: "/x", comment: nil, created: 6, managed: true) }
@@ -27,7 +27,7 @@ import Glibc
 
     @Test func stateOnlyMovesForward() throws {
         let (catalog, path) = try open()
-        defer { unlink(path) }
+        defer { for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) } }
         let entry = try catalog.register(namespace: "default", name: "t", location: "/data/t", comment: nil, created: 0, managed: true)
         let commit = CommitEntry(version: 3, timestamp: 9, operation: "WRITE", rowsAdded: 10, filesAdded: 1,
                                  bytesAdded: 100, rowsRemoved: 0, filesRemoved: 0, bytesRemoved: 0)
@@ -42,7 +42,7 @@ import Glibc
 
     @Test func reopeningKeepsTheSchema() throws {
         let (catalog, path) = try open()
-        defer { unlink(path) }
+        defer { for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) } }
         _ = try catalog.register(namespace: "a", name: "b", location: "/x", comment: nil, created: 0, managed: true)
         let again = try SQLiteCatalog(path: path)
         #expect(try again.tables(namespace: "a").count == 1)

@@ -300,9 +300,10 @@ def _set_writable(root: Path, writable: bool):
 
 def test_a_read_only_warehouse_can_be_read_and_refuses_writes(lake):
     base = world_enterable_dir("lake-everyday-ro-")
+    base_bin = world_enterable_dir("lake-everyday-bin-")
     try:
         # The binary lives outside `base`, whose files all lose their write (and exec) bits.
-        lk = Lake(binary_anyone_can_run(lake, world_enterable_dir("lake-everyday-bin-")), base / "wh")
+        lk = Lake(binary_anyone_can_run(lake, base_bin), base / "wh")
         lk.ok("init")
         loc = make_sales(lk, base, appends=2)
         write(base / "more.csv", "id,region,amount\n99,eu,1.00\n")
@@ -345,6 +346,7 @@ def test_a_read_only_warehouse_can_be_read_and_refuses_writes(lake):
     finally:
         _set_writable(base, True)
         shutil.rmtree(base, ignore_errors=True)
+        shutil.rmtree(base_bin, ignore_errors=True)
 
 
 @pytest.mark.parametrize("sig,code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["SIGINT", "SIGTERM"])

@@ -33,7 +33,7 @@ import pytest
 from deltalake import DeltaTable, write_deltalake
 
 from conftest import describe
-from helpers import Lake, binary_anyone_can_run, log_versions, world_enterable_dir
+from helpers import Lake, binary_anyone_can_run, data_files, live_adds, log_versions, world_enterable_dir
 
 USAGE, RUNTIME, CONFLICT, NOT_FOUND = 2, 1, 3, 4
 
@@ -437,6 +437,7 @@ def test_a_read_only_warehouse_can_be_read(lake):
         for p in [base, *base.rglob("*")]:
             if not p.is_symlink():
                 p.chmod(p.stat().st_mode | 0o200)
+        shutil.rmtree(base, ignore_errors=True)
 
 
 def test_a_missing_middle_commit_is_named(env):
@@ -444,3 +445,45 @@ def test_a_missing_middle_commit_is_named(env):
     loc = make_table(lk, tmp)
     (loc / "_delta_log" / f"{1:020d}.json").unlink()
     lk.fails(NOT_FOUND, "scan", "t", words=["commit 1 is missing"])
+
+
+def test_a_full_disk_leaves_no_temporary_or_orphan_files(lake, tmp_path):
+    """ENOSPC at every step of an append (the data file, the commit's temporary file, its
+    link): each failed append exits 1 and leaves neither a temporary file nor a data file the
+    log does not name; once there is room, the append lands."""
+    mnt = tmp_path / "tiny"
+    mnt.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(mnt)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"mounting a small tmpfs needs root: {mounted.stderr.decode().strip()}")
+    try:
+        lk = Lake(lake, tmp_path / "wh")
+        table = mnt / "t"
+        lk.ok("create", table, "--schema", "id long, s string")
+        rows = csv(tmp_path / "rows.csv", [(i, f"value-{i}") for i in range(300)], header="id,s")
+        filler = mnt / "filler"
+        fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o644)
+        try:
+            while os.write(fd, b"x" * 4096) == 4096:
+                pass
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+        codes = []
+        for _ in range(40):
+            proc = lk.run("append", table, rows)
+            codes.append(proc.returncode)
+            temporaries = [str(p) for p in table.rglob("*") if p.name.endswith(".tmp")]
+            assert not temporaries, f"append (exit {proc.returncode}) left {temporaries}{describe(proc)}"
+            named = set(live_adds(table))
+            assert set(data_files(table)) == named, f"append (exit {proc.returncode}) left orphans{describe(proc)}"
+            if proc.returncode == 0:
+                break
+            assert proc.returncode == RUNTIME and len(proc.stderr.strip().splitlines()) == 1, describe(proc)
+            os.truncate(filler, max(0, filler.stat().st_size - 4096))
+        assert codes[-1] == 0 and RUNTIME in codes, codes
+        assert log_versions(table) == [0, 1]
+        assert lk.doc("count", table)["count"] == 300
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
