@@ -1,4 +1,5 @@
 import Columnar
+import LakeCore
 import Dispatch
 #if canImport(Glibc)
 import Glibc
@@ -204,8 +205,11 @@ public final class RowPrinter {
 }
 
 extension String {
+    /// The text as one line of a table cell: newlines and tabs become spaces, and other
+    /// control characters (an ESC from a data file) are shown escaped, never sent raw to the
+    /// terminal.
     func replacingNewlines() -> String {
-        guard contains(where: { $0 == "\n" || $0 == "\r" || $0 == "\t" }) else { return self }
-        return String(map { $0 == "\n" || $0 == "\r" || $0 == "\t" ? " " : $0 })
+        guard contains(where: { $0 == "\n" || $0 == "\r" || $0 == "\t" }) else { return DisplayText.escapingControls(self) }
+        return DisplayText.escapingControls(String(map { $0 == "\n" || $0 == "\r" || $0 == "\t" ? " " : $0 }))
     }
 }

@@ -487,3 +487,45 @@ def test_a_full_disk_leaves_no_temporary_or_orphan_files(lake, tmp_path):
         assert lk.doc("count", table)["count"] == 300
     finally:
         subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+
+
+def test_table_output_never_sends_a_raw_escape_to_the_terminal(env):
+    """A data value holding ESC prints escaped in the table format (for people), and
+    byte for byte in CSV (for programs)."""
+    lk, decoy, tmp = env
+    lk.ok("create", "t", "--schema", "id long, s string")
+    (tmp / "esc.csv").write_bytes(b"id,s\n1,\x1b[31mred\x1b[0m\n")
+    lk.ok("append", "t", tmp / "esc.csv")
+    table = lk.ok("scan", "t", "--format", "table").stdout
+    assert "\x1b" not in table and "\\x1b[31mred" in table, table
+    assert "\x1b[31mred" in lk.ok("scan", "t", "--format", "csv").stdout
+
+
+def test_a_purge_that_fails_halfway_says_what_is_left(lake, tmp_path):
+    """The table is unregistered first; when deleting then fails (a read-only file system),
+    the error says so and what is left, and no catalog name points at the directory."""
+    mnt = tmp_path / "ro"
+    mnt.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mnt)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"mounting a tmpfs needs root: {mounted.stderr.decode().strip()}")
+    try:
+        lk = Lake(lake, mnt / "wh")
+        lk.ok("init")
+        make_table(lk, tmp_path)
+        loc = Path(lk.doc("describe", "t")["location"])
+        before = sorted(str(p) for p in loc.rglob("*"))
+        # The table's folder becomes read-only; the catalog stays writable elsewhere.
+        subprocess.run(["mount", "--bind", str(loc), str(loc)], check=True)
+        subprocess.run(["mount", "-o", "remount,bind,ro", str(loc)], check=True)
+        try:
+            proc = lk.run("drop", "t", "--purge")
+            assert proc.returncode == RUNTIME, describe(proc)
+            line = proc.stderr.strip()
+            assert len(line.splitlines()) == 1 and "dropped default.t from the catalog" in line and "left" in line, describe(proc)
+            assert "default.t" not in {t["name"] for t in lk.doc("list")["tables"]}
+            assert sorted(str(p) for p in loc.rglob("*")) == before
+        finally:
+            subprocess.run(["umount", str(loc)], capture_output=True)
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
