@@ -36,13 +36,55 @@ public struct LastCheckpoint: Sendable, Equatable {
                               sizeInBytes: json["sizeInBytes"]?.intValue, numOfAddFiles: json["numOfAddFiles"]?.intValue)
     }
 
-    /// The file's JSON text.
+    /// The file's JSON text, with the checksum the protocol defines.
     public var serialized: [UInt8] {
         var members: [(String, JSONValue)] = [("version", .int(version))]
         if let size { members.append(("size", .int(size))) }
         if let parts { members.append(("parts", .int(parts))) }
         if let sizeInBytes { members.append(("sizeInBytes", .int(sizeInBytes))) }
         if let numOfAddFiles { members.append(("numOfAddFiles", .int(numOfAddFiles))) }
+        members.append(("checksum", .string(Self.checksum(of: .object(members)))))
         return Array(JSONValue.object(members).serialized().utf8)
+    }
+
+    /// PROTOCOL.md "JSON checksum": the MD5 of the canonical form — every leaf as
+    /// `path=value`, path parts joined by `+` (object keys quoted and percent-encoded, array
+    /// positions bare), string values quoted and percent-encoded, numbers and literals as
+    /// written, sorted by path and joined by `,` — ignoring a top-level `checksum`.
+    public static func checksum(of json: JSONValue) -> String {
+        var pairs: [(path: String, value: String)] = []
+        func walk(_ value: JSONValue, _ path: String) {
+            switch value {
+            case .object(let members):
+                for (key, member) in members where !(path.isEmpty && key == "checksum") {
+                    walk(member, (path.isEmpty ? "" : path + "+") + "\"" + percentEncoded(key) + "\"")
+                }
+            case .array(let items):
+                for (i, item) in items.enumerated() { walk(item, (path.isEmpty ? "" : path + "+") + String(i)) }
+            case .string(let text): pairs.append((path, "\"" + percentEncoded(text) + "\""))
+            case .number(let text): pairs.append((path, text))
+            case .bool(let b): pairs.append((path, b ? "true" : "false"))
+            case .null: pairs.append((path, "null"))
+            }
+        }
+        walk(json, "")
+        let canonical = pairs.sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
+            .map { $0.path + "=" + $0.value }.joined(separator: ",")
+        return MD5.hex(Array(canonical.utf8))
+    }
+
+    /// Every byte but `A-Z a-z 0-9 - . _ ~` as `%XX` (uppercase hex).
+    static func percentEncoded(_ text: String) -> String {
+        var out = ""
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                out += "%" + String(byte, radix: 16, uppercase: true).leftPadded(2)
+            }
+        }
+        return out
     }
 }

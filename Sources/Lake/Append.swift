@@ -14,6 +14,8 @@ public struct AppendResult: Sendable {
     /// Rows skipped under `--max-bad-rows`, and the first few of them.
     public var skippedRows: Int
     public var badRows: [SkippedRow]
+    /// What the work after the commit could not do (a checkpoint, say); the commit stands.
+    public var warnings: [String] = []
 }
 
 /// What `create --from` did: the table, and the load into it.
@@ -60,7 +62,7 @@ extension Warehouse {
         }
         return AppendResult(name: operation.resolved.displayName, version: committed?.version, rows: rows, files: adds.count,
                             bytes: adds.reduce(0) { $0 + $1.size }, skippedRows: budget.skippedCount,
-                            badRows: budget.skipped.map(SkippedRow.init))
+                            badRows: budget.skipped.map(SkippedRow.init), warnings: committed?.warnings ?? [])
     }
 
     /// `create --from`: infers the schema from the first input, creates the table and loads

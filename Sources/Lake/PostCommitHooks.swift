@@ -6,10 +6,28 @@ import LakeCore
 /// truth, and whatever a hook leaves undone is caught up later (the catalog index on next
 /// access; checkpoints and log cleanup by the next writer or `lake maintain`).
 enum PostCommitHooks {
-    /// Runs the hooks, in order.
-    static func run(_ committed: CommittedWrite) {
+    /// Runs the hooks, in order; returns warnings for the person at the terminal.
+    static func run(_ committed: CommittedWrite) -> [String] {
         indexInCatalog(committed)
+        var warnings: [String] = []
+        if let warning = checkpointIfDue(committed) { warnings.append(warning) }
         removeStaleTempFiles(committed)
+        return warnings
+    }
+
+    /// A classic checkpoint at every `delta.checkpointInterval`-th version (10 unless set),
+    /// as Spark writes them. A failure never fails the commit: it is reported, and the next
+    /// commit at a checkpoint version (or `lake checkpoint`) writes one.
+    static func checkpointIfDue(_ committed: CommittedWrite) -> String? {
+        let interval = committed.base.property("delta.checkpointInterval").flatMap(Int64.init).map { max(1, $0) } ?? 10
+        guard committed.version > 0, committed.version % interval == 0 else { return nil }
+        do {
+            let table = committed.resolved.table
+            _ = try CheckpointWriter.write(try table.snapshot(version: committed.version), table: table)
+            return nil
+        } catch {
+            return "version \(committed.version) was committed, but its checkpoint could not be written: \(FailureReport(error).message)"
+        }
     }
 
     /// The catalog's index catches up with the new commit.

@@ -62,9 +62,9 @@ final class WriteOperation {
             for writer in writers { writer.abort() }
             throw error
         }
-        let committed = CommittedWrite(warehouse: warehouse, resolved: resolved, base: snapshot,
+        var committed = CommittedWrite(warehouse: warehouse, resolved: resolved, base: snapshot,
                                        transaction: transaction, version: version)
-        PostCommitHooks.run(committed)
+        committed.warnings = PostCommitHooks.run(committed)
         return committed
     }
 }
@@ -77,6 +77,8 @@ struct CommittedWrite {
     let base: Snapshot
     let transaction: Transaction
     let version: Int64
+    /// What the post-commit hooks could not do (the commit stands).
+    var warnings: [String] = []
 
     /// The table at `version`, when it follows directly from the base (no concurrent winner)
     /// and only added files: derived without reading the log again.

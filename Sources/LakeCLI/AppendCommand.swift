@@ -22,6 +22,7 @@ struct AppendCommand: ParsableCommand {
                                                              options: input.loadOptions, progress: progress.bytes)
             progress.finish()
             emit(global, result)
+            if !global.quiet { for warning in result.warnings { writeStandardError("lake: warning: \(warning)\n") } }
         }
     }
 }

@@ -137,6 +137,28 @@ public struct LocalStorage: Storage {
         }
     }
 
+    public func moveIfAbsent(_ path: String, to newPath: String) throws -> Bool {
+        defer { unlink(path) }
+        if link(path, newPath) != 0 {
+            if errno == EEXIST { return false }
+            throw StorageError(path: newPath, "cannot create \(newPath): \(Self.errorText())")
+        }
+        syncDirectory(Paths.parent(of: newPath))
+        return true
+    }
+
+    public func replace(_ path: String, with bytes: [UInt8]) throws {
+        let temp = TemporaryName.next(to: path, pid: getpid(), random: UInt64.random(in: 0...UInt64.max))
+        try writeNew(temp, bytes)
+        do {
+            try rename(temp, to: path)
+        } catch {
+            unlink(temp)
+            throw error
+        }
+        syncDirectory(Paths.parent(of: path))
+    }
+
     public func removeEmptyDirectory(_ path: String) -> Bool {
         rmdir(path) == 0
     }

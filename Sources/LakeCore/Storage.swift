@@ -51,6 +51,14 @@ public protocol Storage: Sendable {
     /// Renames `path` to `newPath` atomically (both on the same file system).
     func rename(_ path: String, to newPath: String) throws
 
+    /// Gives the finished file `path` the name `newPath` **only if nothing exists there**
+    /// (false, and `path` removed, when the name is taken), then syncs the directory.
+    func moveIfAbsent(_ path: String, to newPath: String) throws -> Bool
+
+    /// Replaces the file at `path` (or creates it) with `bytes` atomically: readers see the
+    /// old content or the new, never a part.
+    func replace(_ path: String, with bytes: [UInt8]) throws
+
     /// Removes an empty directory; false when it is not empty (or not there).
     func removeEmptyDirectory(_ path: String) -> Bool
 }

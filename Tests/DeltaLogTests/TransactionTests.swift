@@ -374,3 +374,61 @@ func commitInfo(blindAppend: Bool) -> Action {
         #expect(Paths.isInside("/x", "/"))
     }
 }
+
+@Suite struct ChecksumTests {
+    @Test func md5MatchesRFC1321() {
+        #expect(MD5.hex([]) == "d41d8cd98f00b204e9800998ecf8427e")
+        #expect(MD5.hex(Array("abc".utf8)) == "900150983cd24fb0d6963f7d28e17f72")
+        #expect(MD5.hex(Array(String(repeating: "1234567890", count: 8).utf8)) == "57edf4a22be3c955ac49da2e2107b67a")
+    }
+
+    /// The protocol's own test vector (PROTOCOL.md, "JSON checksum").
+    @Test func lastCheckpointChecksumMatchesTheProtocolsVector() throws {
+        let text = #"{"k0":"'v 0'", "checksum": "adsaskfljadfkjadfkj", "k1":{"k2": 2, "k3": ["v3", [1, 2], {"k4": "v4", "k5": ["v5", "v6", "v7"]}]}}"#
+        #expect(LastCheckpoint.checksum(of: try JSONValue.parse(text)) == "6a92d155a59bf2eecbd4b4ec7fd1f875")
+        let written = try JSONValue.parse(String(decoding: LastCheckpoint(version: 10, size: 4, sizeInBytes: 900, numOfAddFiles: 2).serialized, as: UTF8.self))
+        #expect(written["checksum"]?.stringValue == LastCheckpoint.checksum(of: written))
+    }
+}
+
+@Suite struct CheckpointTests {
+    @Test func aCheckpointReadsBackAsTheSnapshotItWasWrittenFrom() throws {
+        let t = TemporaryTable()
+        defer { t.cleanUp() }
+        try t.create(schema: Schema([Field("a", .long), Field("p", .string)]))
+        for name in ["f1", "f2", "f3"] {
+            var add = addFile(name)
+            add.partitionValues = [("p", name == "f2" ? nil : "x")]
+            _ = try Transaction(table: t.table, base: try t.table.snapshot(), operation: "WRITE",
+                                actions: [.add(AddFile(path: add.path, partitionValues: add.partitionValues, size: 10,
+                                                       modificationTime: 5, dataChange: true, stats: add.stats))]).commit()
+        }
+        let now = SystemClock.nowMillis()
+        _ = try Transaction(table: t.table, base: try t.table.snapshot(), operation: "DELETE",
+                            actions: [.remove(RemoveFile(removing: try t.table.snapshot().files[0], at: now, dataChange: true)),
+                                      .txn(Txn(appId: "etl", version: 7, lastUpdated: now))]).commit()
+        let snapshot = try t.table.snapshot()
+        let hint = try #require(try CheckpointWriter.write(snapshot, table: t.table))
+        #expect(hint.version == 4 && hint.numOfAddFiles == 2 && hint.size == 2 + 1 + 2 + 1)
+        #expect(try CheckpointWriter.write(snapshot, table: t.table) == nil)  // never over an existing one
+        // Older commits gone: the checkpoint alone rebuilds the table.
+        for v in 0...3 { try LocalStorage().remove(t.table.logDirectory + "/" + DeltaTable.commitName(Int64(v))) }
+        let read = try t.table.snapshot()
+        #expect(read.files.map(\.path) == snapshot.files.map(\.path))
+        #expect(read.files.map { $0.partitionValues.map(\.1) } == [[nil], ["x"]])
+        #expect(read.files.map(\.numRecords) == [1, 1])
+        #expect(read.tombstones.map(\.path) == ["f1"])
+        #expect(read.transactions == ["etl": 7])
+        #expect(read.metadata.id == snapshot.metadata.id && read.schema == snapshot.schema)
+        #expect(read.protocolAction.minWriterVersion == 2)
+        let bytes = try #require(try LocalStorage().read(t.table.logDirectory + "/_last_checkpoint"))
+        #expect(try LastCheckpoint.parse(bytes).version == 4)
+    }
+
+    @Test func expiredTombstonesAreLeftOut() throws {
+        #expect(CheckpointWriter.intervalMillis("interval 1 week") == 604_800_000)
+        #expect(CheckpointWriter.intervalMillis("interval 30 days") == Int64(30) * 86_400_000)
+        #expect(CheckpointWriter.intervalMillis("2 hours") == 7_200_000)
+        #expect(CheckpointWriter.intervalMillis("soon") == nil)
+    }
+}

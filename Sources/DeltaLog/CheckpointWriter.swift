@@ -1,0 +1,171 @@
+import Columnar
+import LakeCore
+import Parquet
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Writes classic single-file Parquet checkpoints (PROTOCOL.md, "Checkpoints") and the
+/// `_last_checkpoint` hint, with lake's own Parquet writer.
+///
+/// A checkpoint holds one action per row, each action type in its own nullable struct
+/// column: protocol, metaData, live `add`s (stats as the JSON string), unexpired `remove`s
+/// (without stats), `txn`s and live domain metadata. It is written under a temporary name
+/// and linked into place only when no checkpoint of that version exists, so it never
+/// replaces one; rows are built a batch at a time, so memory stays bounded.
+public enum CheckpointWriter {
+    static let stringMap = DataType.map(key: .string, value: .string, valueContainsNull: true)
+    static let strings = DataType.array(element: .string, containsNull: false)
+
+    /// The checkpoint's columns, as Spark writes them (the fields lake's tables use).
+    static let schema = Schema([
+        Field("txn", .struct([Field("appId", .string), Field("version", .long), Field("lastUpdated", .long)])),
+        Field("add", .struct([
+            Field("path", .string), Field("partitionValues", stringMap), Field("size", .long),
+            Field("modificationTime", .long), Field("dataChange", .boolean), Field("tags", stringMap),
+            Field("stats", .string),
+        ])),
+        Field("remove", .struct([
+            Field("path", .string), Field("deletionTimestamp", .long), Field("dataChange", .boolean),
+            Field("extendedFileMetadata", .boolean), Field("partitionValues", stringMap), Field("size", .long),
+        ])),
+        Field("metaData", .struct([
+            Field("id", .string), Field("name", .string), Field("description", .string),
+            Field("format", .struct([Field("provider", .string), Field("options", stringMap)])),
+            Field("schemaString", .string), Field("partitionColumns", strings), Field("configuration", stringMap),
+            Field("createdTime", .long),
+        ])),
+        Field("protocol", .struct([
+            Field("minReaderVersion", .int), Field("minWriterVersion", .int),
+            Field("readerFeatures", strings), Field("writerFeatures", strings),
+        ])),
+        Field("domainMetadata", .struct([Field("domain", .string), Field("configuration", .string), Field("removed", .boolean)])),
+    ])
+
+    static let batchRows = 8192
+
+    /// Checkpoints `snapshot` (whose commit must exist) into `table`'s log, then updates
+    /// `_last_checkpoint` unless it names a newer one. Returns what was written; nil when a
+    /// checkpoint of that version exists already. `now` dates tombstone expiry.
+    public static func write(_ snapshot: Snapshot, table: DeltaTable, now: Int64 = SystemClock.nowMillis()) throws -> LastCheckpoint? {
+        let storage = table.storage
+        let final = table.logDirectory + "/" + String(snapshot.version).leftPadded(20) + ".checkpoint.parquet"
+        if storage.exists(final) { return nil }
+        let staging = TemporaryName.next(to: final, pid: getpid(), random: UInt64.random(in: 0...UInt64.max))
+        PendingFiles.shared.add(staging)
+        defer { PendingFiles.shared.remove(staging) }
+        var options = ParquetWriter.Options()
+        options.rowGroupRows = 1 << 17
+        let writer = try ParquetWriter(path: staging, schema: schema, options: options)
+        PendingFiles.shared.add(writer.tempPath)
+        defer { PendingFiles.shared.remove(writer.tempPath) }
+        let retention = deletedFileRetentionMillis(snapshot)
+        var rows: [Value] = [], column: [Int] = [], actions: Int64 = 0
+        func flush() throws {
+            guard !rows.isEmpty else { return }
+            var columns: [[Value]] = Array(repeating: Array(repeating: .null, count: rows.count), count: schema.fields.count)
+            for (i, row) in rows.enumerated() { columns[column[i]][i] = row }
+            try writer.write(RecordBatch(schema: schema, columns: try zip(schema.fields, columns).map { try Column($0.type, $1) }))
+            actions += Int64(rows.count)
+            rows.removeAll(keepingCapacity: true)
+            column.removeAll(keepingCapacity: true)
+        }
+        func emit(_ c: Int, _ value: Value) throws {
+            rows.append(value)
+            column.append(c)
+            if rows.count >= batchRows { try flush() }
+        }
+        do {
+            try emit(4, protocolRow(snapshot.protocolAction))
+            try emit(3, metadataRow(snapshot.metadata))
+            for (appId, version) in snapshot.transactions.sorted(by: { $0.key < $1.key }) {
+                try emit(0, .structure([.string(appId), .int(version), .null]))
+            }
+            for domain in snapshot.domains.values.sorted(by: { $0.domain < $1.domain }) {
+                try emit(5, .structure([.string(domain.domain), .string(domain.configuration), .bool(false)]))
+            }
+            for add in snapshot.files { try emit(1, addRow(add)) }
+            for remove in snapshot.tombstones where (remove.deletionTimestamp ?? 0) > now - retention {
+                try emit(2, removeRow(remove))
+            }
+            try flush()
+            try writer.close()
+        } catch {
+            writer.abort()
+            try? storage.remove(staging)
+            throw error
+        }
+        let size = storage.info(staging)?.size
+        guard try storage.moveIfAbsent(staging, to: final) else { return nil }
+        let hint = LastCheckpoint(version: snapshot.version, size: actions, sizeInBytes: size,
+                                  numOfAddFiles: Int64(snapshot.files.count))
+        try writeHint(hint, table: table)
+        return hint
+    }
+
+    /// Writes `_last_checkpoint` unless the one there names a newer checkpoint.
+    static func writeHint(_ hint: LastCheckpoint, table: DeltaTable) throws {
+        let path = table.logDirectory + "/_last_checkpoint"
+        if let bytes = try? table.storage.read(path), let existing = try? LastCheckpoint.parse(bytes ?? []),
+           existing.version >= hint.version {
+            return
+        }
+        try table.storage.replace(path, with: hint.serialized)
+    }
+
+    /// `delta.deletedFileRetentionDuration` in milliseconds (a week unless set).
+    static func deletedFileRetentionMillis(_ snapshot: Snapshot) -> Int64 {
+        snapshot.property("delta.deletedFileRetentionDuration").flatMap(Self.intervalMillis) ?? 7 * 86_400_000
+    }
+
+    /// Spark's `interval N unit` (also `N unit`) in milliseconds; nil when not understood.
+    static func intervalMillis(_ text: String) -> Int64? {
+        var words = text.lowercased().split(separator: " ").map(String.init)
+        if words.first == "interval" { words.removeFirst() }
+        guard words.count == 2, let n = Int64(words[0]), n >= 0 else { return nil }
+        let unit = words[1].hasSuffix("s") ? String(words[1].dropLast()) : words[1]
+        let millis: [String: Int64] = ["millisecond": 1, "second": 1000, "minute": 60_000, "hour": 3_600_000,
+                                       "day": 86_400_000, "week": 604_800_000]
+        return millis[unit].map { n * $0 }
+    }
+
+    // MARK: Rows
+
+    static func map(_ pairs: [(String, String?)]) -> Value {
+        .map(pairs.map { (key: Value.string($0.0), value: $0.1.map(Value.string) ?? .null) })
+    }
+
+    static func tags(_ raw: JSONValue) -> Value {
+        guard let members = raw["tags"]?.objectValue else { return .null }
+        return map(members.map { ($0.0, $0.1.stringValue) })
+    }
+
+    static func addRow(_ add: AddFile) -> Value {
+        .structure([.string(add.path), map(add.partitionValues), .int(add.size), .int(add.modificationTime),
+                    .bool(add.dataChange), tags(add.raw), add.stats.map(Value.string) ?? .null])
+    }
+
+    static func removeRow(_ remove: RemoveFile) -> Value {
+        let partitionValues = remove.raw["partitionValues"].map { decodePartitionValues($0) }
+        return .structure([.string(remove.path), remove.deletionTimestamp.map(Value.int) ?? .null, .bool(remove.dataChange),
+                           remove.raw["extendedFileMetadata"]?.boolValue.map(Value.bool) ?? .null,
+                           partitionValues.map(map) ?? .null, remove.size.map(Value.int) ?? .null])
+    }
+
+    static func metadataRow(_ m: Metadata) -> Value {
+        let format = m.raw["format"]
+        let options = format?["options"]?.objectValue.map { map($0.map { ($0.0, $0.1.stringValue) }) } ?? map([])
+        return .structure([
+            .string(m.id), m.name.map(Value.string) ?? .null, m.description.map(Value.string) ?? .null,
+            .structure([.string(format?["provider"]?.stringValue ?? "parquet"), options]),
+            .string(m.schemaString), .list(m.partitionColumns.map(Value.string)),
+            map(m.configuration.map { ($0.0, $0.1) }), m.createdTime.map(Value.int) ?? .null,
+        ])
+    }
+
+    static func protocolRow(_ p: ProtocolAction) -> Value {
+        .structure([.int(Int64(p.minReaderVersion)), .int(Int64(p.minWriterVersion)),
+                    p.readerFeatures.map { .list($0.map(Value.string)) } ?? .null,
+                    p.writerFeatures.map { .list($0.map(Value.string)) } ?? .null])
+    }
+}
