@@ -20,8 +20,13 @@ public struct LogListing: Sendable {
         var parts: [Int64: [Int: String]] = [:]
         var partCounts: [Int64: Int] = [:]
         for name in names {
+            // The common case first, without splitting: `%020d.json`.
+            if name.utf8.count == 25, name.hasSuffix(".json"), let version = Self.version(name) {
+                listing.commits[version] = name
+                continue
+            }
             let pieces = name.split(separator: ".", omittingEmptySubsequences: false)
-            guard pieces.count >= 2, pieces[0].count == 20, let version = Int64(pieces[0]) else { continue }
+            guard pieces.count >= 2, pieces[0].utf8.count == 20, let version = Self.version(name) else { continue }
             if pieces.count == 2 && pieces[1] == "json" {
                 listing.commits[version] = name
             } else if pieces.count == 3 && pieces[1] == "checkpoint" && pieces[2] == "parquet" {
@@ -42,6 +47,21 @@ public struct LogListing: Sendable {
             }
         }
         return listing
+    }
+
+    /// The version in the first 20 characters of `name`, when they are all digits.
+    static func version(_ name: String) -> Int64? {
+        var value: Int64 = 0
+        var count = 0
+        for byte in name.utf8.prefix(20) {
+            guard byte >= 0x30, byte <= 0x39 else { return nil }
+            let (times, o1) = value.multipliedReportingOverflow(by: 10)
+            let (sum, o2) = times.addingReportingOverflow(Int64(byte - 0x30))
+            guard !o1, !o2 else { return nil }
+            value = sum
+            count += 1
+        }
+        return count == 20 ? value : nil
     }
 
     /// The newest version with a commit file.

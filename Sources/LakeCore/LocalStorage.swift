@@ -22,7 +22,8 @@ public struct LocalStorage: Storage {
             }
             if name != "." && name != ".." { names.append(name) }
         }
-        return names.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        // Byte order (strcmp compares unsigned bytes; names from readdir hold no NUL).
+        return names.sorted { a, b in a.withCString { x in b.withCString { y in strcmp(x, y) < 0 } } }
     }
 
     public func read(_ path: String) throws -> [UInt8]? {
