@@ -64,6 +64,17 @@ public struct LogListing: Sendable {
         return count == 20 ? value : nil
     }
 
+    /// The oldest version the log can still reconstruct: version 0 while its commits are all
+    /// there, else the oldest complete checkpoint followed by contiguous commits.
+    public var oldestReadableVersion: Int64? {
+        guard let latest = latestVersion else { return nil }
+        var candidates = checkpoints.keys.sorted()
+        if commits[0] != nil { candidates.insert(0, at: 0) }
+        return candidates.first { start in
+            start == latest || ((start + 1)...latest).allSatisfy { commits[$0] != nil }
+        }
+    }
+
     /// The newest version with a commit file.
     public var latestVersion: Int64? {
         commits.keys.max() ?? checkpoints.keys.max()
@@ -86,10 +97,10 @@ public struct LogListing: Sendable {
                     if v2Checkpoints.keys.contains(where: { $0 >= v && $0 <= version }) {
                         throw DeltaError(.unsupported, "the table uses V2 checkpoints (reader feature v2Checkpoint), which lake does not support")
                     }
-                    let cleaned = v < (commits.keys.min() ?? 0)
-                    throw DeltaError(.notFound, cleaned
-                        ? "version \(version) cannot be reconstructed: commit \(v) was cleaned up from the log"
-                        : "version \(version) cannot be reconstructed: commit \(v) is missing")
+                    if v < (commits.keys.min() ?? 0), let oldest = oldestReadableVersion {
+                        throw DeltaError(.notFound, "version \(version) is no longer in the log (oldest: \(oldest))")
+                    }
+                    throw DeltaError(.notFound, "version \(version) cannot be reconstructed: commit \(v) is missing")
                 }
                 needed.append(v)
             }
