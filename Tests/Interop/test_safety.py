@@ -516,9 +516,11 @@ def test_a_purge_that_fails_halfway_says_what_is_left(lake, tmp_path):
         loc = Path(lk.doc("describe", "t")["location"])
         before = sorted(str(p) for p in loc.rglob("*"))
         # The table's folder becomes read-only; the catalog stays writable elsewhere.
-        subprocess.run(["mount", "--bind", str(loc), str(loc)], check=True)
-        subprocess.run(["mount", "-o", "remount,bind,ro", str(loc)], check=True)
+        if subprocess.run(["mount", "--bind", str(loc), str(loc)], capture_output=True).returncode != 0:
+            pytest.skip("bind mounts are not permitted here")
         try:
+            if subprocess.run(["mount", "-o", "remount,bind,ro", str(loc)], capture_output=True).returncode != 0:
+                pytest.skip("read-only remounts are not permitted here")
             proc = lk.run("drop", "t", "--purge")
             assert proc.returncode == RUNTIME, describe(proc)
             line = proc.stderr.strip()
