@@ -36,6 +36,20 @@ public struct ReadSet: Sendable {
     public var isEmpty: Bool { files.isEmpty && predicate == nil }
 }
 
+extension Action {
+    /// Whether `actions` only add: files, application transactions, domain metadata, commit
+    /// info — no removes, metadata, protocol or anything unknown. A transaction that reads
+    /// nothing and only adds is a blind append.
+    public static func onlyAdd(_ actions: [Action]) -> Bool {
+        actions.allSatisfy {
+            switch $0 {
+            case .add, .txn, .domainMetadata, .commitInfo: return true
+            default: return false
+            }
+        }
+    }
+}
+
 /// A commit another writer landed after this transaction's read version.
 public struct WinningCommit: Sendable {
     public var version: Int64
@@ -47,17 +61,12 @@ public struct WinningCommit: Sendable {
     }
 
     /// Whether the winner declared itself a blind append (commitInfo `isBlindAppend`); a
-    /// winner without commitInfo counts as one only when it adds and nothing else.
+    /// winner without that flag counts as one only when it adds and nothing else.
     var isBlindAppend: Bool {
         for case .commitInfo(let info) in actions {
             if let flag = info["isBlindAppend"]?.boolValue { return flag }
         }
-        return actions.allSatisfy {
-            switch $0 {
-            case .add, .commitInfo: return true
-            default: return false
-            }
-        }
+        return Action.onlyAdd(actions)
     }
 }
 
@@ -97,18 +106,17 @@ public struct ConflictChecker: Sendable {
         self.base = base
         self.isolation = isolation
         self.read = read
-        var removes = Set<String>(), appIDs = Set<String>(), changesTable = false
+        var removes = Set<String>(), appIDs = Set<String>()
         for action in actions {
             switch action {
             case .remove(let r): removes.insert(DeltaTable.normalizedKey(r.path))
             case .txn(let t): appIDs.insert(t.appId)
-            case .metaData, .protocolAction: changesTable = true
             default: break
             }
         }
         self.removes = removes
         self.appIDs = appIDs
-        isAppend = !changesTable && removes.isEmpty && read.isEmpty
+        isAppend = read.isEmpty && Action.onlyAdd(actions)
         schemaWritten = Dictionary(base.schema.fields.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
     }
 

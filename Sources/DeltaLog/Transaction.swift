@@ -48,14 +48,7 @@ public struct Transaction {
     public var readVersion: Int64 { base?.version ?? -1 }
 
     /// Whether the commit only adds files: no reads, removes, metadata or protocol.
-    public var isBlindAppend: Bool {
-        read.isEmpty && actions.allSatisfy {
-            switch $0 {
-            case .add, .txn, .domainMetadata, .commitInfo: return true
-            default: return false
-            }
-        }
-    }
+    public var isBlindAppend: Bool { read.isEmpty && Action.onlyAdd(actions) }
 
     /// Commits; returns the version written. Throws `conflict` when a concurrent commit makes
     /// this one invalid or the table is no longer the one read.

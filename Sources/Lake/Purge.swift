@@ -77,8 +77,8 @@ struct TablePurge {
 
     /// Deletes a regular file reached through no symbolic link inside the root.
     private func delete(_ path: String, _ outcome: inout Outcome) {
-        guard Paths.isInside(path, root), noLinks(between: root, and: path),
-              let info = storage.info(path), info.kind == .regular else { return }
+        guard Paths.isInside(path, root), (try? DeltaTable.checkNoLinks(path, root: root, storage: storage, version: 0)) != nil,
+              let info = storage.info(path) else { return }
         do {
             try storage.remove(path)
             outcome.filesDeleted += 1
@@ -86,15 +86,6 @@ struct TablePurge {
         } catch {
             outcome.failure = outcome.failure ?? "\(error)"
         }
-    }
-
-    private func noLinks(between root: String, and path: String) -> Bool {
-        var current = Paths.parent(of: path)
-        while current != root && current.count > root.count {
-            if storage.info(current)?.kind != .directory { return false }
-            current = Paths.parent(of: current)
-        }
-        return true
     }
 
     /// Removes a directory's regular files and subdirectories (never a link), then itself

@@ -39,6 +39,11 @@ final class WriteOperation {
         return writer
     }
 
+    /// Removes every file this operation's writers wrote.
+    private func abortWriters() {
+        for writer in writers { writer.abort() }
+    }
+
     /// A transaction on this operation's snapshot.
     func transaction(actions: [Action]) -> Transaction {
         Transaction(table: resolved.table, base: snapshot, operation: operation, actions: actions)
@@ -53,13 +58,13 @@ final class WriteOperation {
         let version: Int64
         do {
             guard let made = try body(self) else {
-                for writer in writers { writer.abort() }
+                abortWriters()
                 return nil
             }
             transaction = made
             version = try transaction.commit()
         } catch {
-            for writer in writers { writer.abort() }
+            abortWriters()
             throw error
         }
         var committed = CommittedWrite(warehouse: warehouse, resolved: resolved, base: snapshot,

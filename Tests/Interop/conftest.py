@@ -85,6 +85,17 @@ def lake() -> Path:
     return path
 
 
+@pytest.fixture
+def lk(lake: Path, tmp_path: Path):
+    """A fresh, initialized warehouse of its own (`tmp_path / "warehouse"`), as a
+    `helpers.Lake`. A module may override it (test_everyday.py puts it at `wh`)."""
+    from helpers import Lake
+
+    w = Lake(lake, tmp_path / "warehouse")
+    w.ok("init")
+    return w
+
+
 @pytest.fixture(scope="session")
 def lake_workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A scratch directory used as lake's cwd and warehouse, so tests never touch the repo."""

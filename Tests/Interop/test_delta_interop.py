@@ -970,14 +970,6 @@ def test_history_of_lake_table(lake_tables):
 # --------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def lk(lake, tmp_path) -> Lake:
-    """A fresh, initialized warehouse of its own."""
-    w = Lake(lake, tmp_path / "warehouse")
-    w.ok("init")
-    return w
-
-
 def _write(tmp_path: Path, name: str, table: pa.Table) -> Path:
     p = tmp_path / name
     pq.write_table(table, p)

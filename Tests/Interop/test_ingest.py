@@ -62,14 +62,6 @@ ENGINES = ["delta-rs", "duckdb"]
 # --------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def lk(lake, tmp_path) -> Lake:
-    """A fresh, initialized warehouse of its own."""
-    w = Lake(lake, tmp_path / "warehouse")
-    w.ok("init")
-    return w
-
-
 def tdir(lk: Lake, name: str) -> Path:
     return lk.warehouse / "default" / name
 

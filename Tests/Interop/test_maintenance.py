@@ -22,13 +22,6 @@ from helpers import Lake, log_versions
 NOT_FOUND = 4
 
 
-@pytest.fixture
-def lk(lake, tmp_path) -> Lake:
-    w = Lake(lake, tmp_path / "wh")
-    w.ok("init")
-    return w
-
-
 def protocol_checksum(doc: dict) -> str:
     """PROTOCOL.md "JSON checksum", written from the spec (not from lake's code)."""
     pairs = []
@@ -160,3 +153,46 @@ def test_lake_checkpoint_on_demand(lk, tmp_path, duckdb_con):
     assert checkpoint_versions(table) == [2]
     assert duck_ids(duckdb_con, table, 2) == [1, 2, 1001, 1002]
     assert json.loads((table / "_delta_log" / "_last_checkpoint").read_text())["version"] == 2
+
+
+def test_checkpoints_race_appenders(lk, tmp_path, duckdb_con):
+    """Appenders commit (and write due checkpoints) while `lake checkpoint` runs again and
+    again beside them: every append lands, no checkpoint is half written or replaced, and
+    delta-rs and DuckDB read every version equal to lake."""
+    import threading
+
+    lk.ok("create", "t", "--schema", "id long")
+    table = Path(lk.doc("describe", "t")["location"])
+    stop = threading.Event()
+    codes: list[int] = []
+
+    def appender(k: int):
+        for i in range(8):
+            f = tmp_path / f"a{k}-{i}.csv"
+            f.write_text(f"id\n{k * 100 + i}\n")
+            codes.append(lk.run("append", "t", f).returncode)
+
+    def checkpointer():
+        while not stop.is_set():
+            codes.append(lk.run("checkpoint", "t").returncode)
+
+    threads = [threading.Thread(target=appender, args=(k,)) for k in range(3)]
+    cp = threading.Thread(target=checkpointer)
+    cp.start()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    stop.set()
+    cp.join()
+    assert set(codes) == {0}, codes
+    assert log_versions(table) == list(range(25))
+    assert not [p for p in (table / "_delta_log").iterdir() if p.name.endswith(".tmp")]
+    expected = sorted(k * 100 + i for k in range(3) for i in range(8))
+    for version in range(1, 25):
+        lake_ids = ids_by_lake(lk, "t", version)
+        assert len(lake_ids) == version
+        assert sorted(DeltaTable(str(table), version=version).to_pyarrow_table().column("id").to_pylist()) == lake_ids
+        assert duck_ids(duckdb_con, table, version) == lake_ids
+    assert ids_by_lake(lk, "t", 24) == expected
+    assert 10 in checkpoint_versions(table) and 20 in checkpoint_versions(table)

@@ -18,6 +18,7 @@ the table); after every destructive or refused command the decoy is checked unto
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -447,16 +448,24 @@ def test_a_missing_middle_commit_is_named(env):
     lk.fails(NOT_FOUND, "scan", "t", words=["commit 1 is missing"])
 
 
+@contextlib.contextmanager
+def tmpfs(mountpoint: Path, size: str):
+    """A small tmpfs mounted at `mountpoint` for the test (skipped where mounting needs root)."""
+    mountpoint.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mountpoint)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"mounting a tmpfs needs root: {mounted.stderr.decode().strip()}")
+    try:
+        yield mountpoint
+    finally:
+        subprocess.run(["umount", "-l", str(mountpoint)], capture_output=True)
+
+
 def test_a_full_disk_leaves_no_temporary_or_orphan_files(lake, tmp_path):
     """ENOSPC at every step of an append (the data file, the commit's temporary file, its
     link): each failed append exits 1 and leaves neither a temporary file nor a data file the
     log does not name; once there is room, the append lands."""
-    mnt = tmp_path / "tiny"
-    mnt.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(mnt)], capture_output=True)
-    if mounted.returncode != 0:
-        pytest.skip(f"mounting a small tmpfs needs root: {mounted.stderr.decode().strip()}")
-    try:
+    with tmpfs(tmp_path / "tiny", "512k") as mnt:
         lk = Lake(lake, tmp_path / "wh")
         table = mnt / "t"
         lk.ok("create", table, "--schema", "id long, s string")
@@ -485,8 +494,6 @@ def test_a_full_disk_leaves_no_temporary_or_orphan_files(lake, tmp_path):
         assert codes[-1] == 0 and RUNTIME in codes, codes
         assert log_versions(table) == [0, 1]
         assert lk.doc("count", table)["count"] == 300
-    finally:
-        subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
 
 
 def test_table_output_never_sends_a_raw_escape_to_the_terminal(env):
@@ -504,12 +511,7 @@ def test_table_output_never_sends_a_raw_escape_to_the_terminal(env):
 def test_a_purge_that_fails_halfway_says_what_is_left(lake, tmp_path):
     """The table is unregistered first; when deleting then fails (a read-only file system),
     the error says so and what is left, and no catalog name points at the directory."""
-    mnt = tmp_path / "ro"
-    mnt.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mnt)], capture_output=True)
-    if mounted.returncode != 0:
-        pytest.skip(f"mounting a tmpfs needs root: {mounted.stderr.decode().strip()}")
-    try:
+    with tmpfs(tmp_path / "ro", "4m") as mnt:
         lk = Lake(lake, mnt / "wh")
         lk.ok("init")
         make_table(lk, tmp_path)
@@ -529,5 +531,3 @@ def test_a_purge_that_fails_halfway_says_what_is_left(lake, tmp_path):
             assert sorted(str(p) for p in loc.rglob("*")) == before
         finally:
             subprocess.run(["umount", str(loc)], capture_output=True)
-    finally:
-        subprocess.run(["umount", "-l", str(mnt)], capture_output=True)

@@ -35,14 +35,6 @@ LIMIT = 1000
 ESC = "\x1b"
 
 
-@pytest.fixture
-def lk(lake, tmp_path) -> Lake:
-    """A fresh, initialized warehouse of its own."""
-    w = Lake(lake, tmp_path / "warehouse")
-    w.ok("init")
-    return w
-
-
 def tdir(lk: Lake, name: str) -> Path:
     return lk.warehouse / "default" / name
 

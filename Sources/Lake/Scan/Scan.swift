@@ -29,7 +29,8 @@ extension Warehouse {
 
     /// Whether a file starts with Parquet's magic bytes.
     func hasParquetMagic(_ path: String) -> Bool {
-        guard let fd = Optional(open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)), fd >= 0 else { return false }
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { return false }
         defer { close(fd) }
         var magic = [UInt8](repeating: 0, count: 4)
         return read(fd, &magic, 4) == 4 && magic == Array("PAR1".utf8)
@@ -58,16 +59,21 @@ extension Warehouse {
 
     /// The plan of a table scan, from the log alone.
     public func plan(_ request: ScanRequest) throws -> ScanPlan {
-        let (_, snapshot) = try snapshot(of: try TableName(parsing: request.source), request.version)
-        return try ScanBuilder(snapshot).columns(request.columns).predicate(request.predicate).limit(request.limit).build()
+        try resolvedPlan(request).plan
+    }
+
+    /// The table a request names, and the plan of its scan.
+    private func resolvedPlan(_ request: ScanRequest) throws -> (resolved: ResolvedTable, plan: ScanPlan) {
+        let (resolved, snapshot) = try snapshot(of: try TableName(parsing: request.source), request.version)
+        let plan = try ScanBuilder(snapshot).columns(request.columns).predicate(request.predicate).limit(request.limit).build()
+        return (resolved, plan)
     }
 
     /// `scan --explain`: the plan, from the log alone (no data file is opened); with
     /// `analyze`, the scan is run too and what it read is measured.
     public func explain(_ request: ScanRequest, analyze: Bool) throws -> ScanExplanation {
         guard !isFile(request.source) else { throw LakeError(.invalidArgument, "--explain applies to tables, not to a Parquet file") }
-        let (resolved, snapshot) = try snapshot(of: try TableName(parsing: request.source), request.version)
-        let plan = try ScanBuilder(snapshot).columns(request.columns).predicate(request.predicate).limit(request.limit).build()
+        let (resolved, plan) = try resolvedPlan(request)
         var measured: ScanStatistics?
         if analyze {
             let executor = ScanExecutor(plan)
