@@ -57,8 +57,6 @@ public enum CheckpointWriter {
         var options = ParquetWriter.Options()
         options.rowGroupRows = 1 << 17
         let writer = try ParquetWriter(path: staging, schema: schema, options: options)
-        PendingFiles.shared.add(writer.tempPath)
-        defer { PendingFiles.shared.remove(writer.tempPath) }
         let retention = deletedFileRetentionMillis(snapshot)
         var rows: [Value] = [], column: [Int] = [], actions: Int64 = 0
         func flush() throws {

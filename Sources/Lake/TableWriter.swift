@@ -120,10 +120,14 @@ final class TableWriter {
         let relative = directory.isEmpty ? name : directory + "/" + name
         let absolute = snapshot.root + "/" + relative
         try storage.makeDirectories(Paths.parent(of: absolute))
-        let writer = try ParquetWriter(path: absolute, schema: dataSchema, options: options)
-        // Removed if the process is interrupted before the commit lands.
-        PendingFiles.shared.add(writer.tempPath)
+        // Removed if the process is interrupted before the commit lands (the writer's own
+        // temporary file is pending from before it exists).
         PendingFiles.shared.add(absolute)
+        let writer: ParquetWriter
+        do { writer = try ParquetWriter(path: absolute, schema: dataSchema, options: options) } catch {
+            PendingFiles.shared.remove(absolute)
+            throw error
+        }
         return OpenFile(writer: writer, relativePath: relative, partitionValues: partitionValues,
                         stats: FileStats.Accumulator(schema: dataSchema, indexed: indexed))
     }
@@ -150,7 +154,6 @@ final class TableWriter {
     func abort() {
         for (_, file) in open {
             file.writer.abort()
-            PendingFiles.shared.remove(file.writer.tempPath)
             PendingFiles.shared.remove(snapshot.root + "/" + file.relativePath)
         }
         open = [:]

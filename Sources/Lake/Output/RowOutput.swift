@@ -41,8 +41,6 @@ extension RowStream {
         writerOptions.zstdLevel = options.zstdLevel
         if let rows = options.rowGroupRows { writerOptions.rowGroupRows = rows }
         let writer = try ParquetWriter(path: path, schema: schema, options: writerOptions)
-        PendingFiles.shared.add(writer.tempPath)
-        defer { PendingFiles.shared.remove(writer.tempPath) }
         var rows = 0
         do {
             while let batch = try next() {

@@ -38,7 +38,8 @@ public final class ParquetWriter {
     public let path: String
     public let schema: ParquetSchema
     public let options: Options
-    /// Where the file is written until ``close()`` renames it to `path`.
+    /// Where the file is written until ``close()`` renames it to `path`; pending (removed on
+    /// an interrupt) from before it is created until then.
     public let tempPath: String
     private var fd: Int32
     private var offset = 0
@@ -56,8 +57,11 @@ public final class ParquetWriter {
         self.schema = try ParquetSchema(writing: schema)
         self.options = options
         tempPath = TemporaryName.next(to: path, pid: getpid(), random: UInt64(UInt32.random(in: 0...UInt32.max)))
+        // Pending before it exists: an interrupt at any instant removes it.
+        PendingFiles.shared.add(tempPath)
         fd = open(tempPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
+            PendingFiles.shared.remove(tempPath)
             closed = true
             throw ParquetError(.io, "cannot create \(path): \(String(cString: strerror(errno)))")
         }
@@ -136,6 +140,7 @@ public final class ParquetWriter {
         Glibc.close(fd)
         fd = -1
         guard rename(tempPath, path) == 0 else { throw ioError("rename into place") }
+        PendingFiles.shared.remove(tempPath)
         closed = true
         return meta
     }
@@ -146,6 +151,7 @@ public final class ParquetWriter {
         guard !closed else { return }
         if fd >= 0 { Glibc.close(fd); fd = -1 }
         unlink(tempPath)
+        PendingFiles.shared.remove(tempPath)
         closed = true
     }
 
