@@ -186,7 +186,22 @@ public struct AddFile: Sendable {
     /// The statistics, parsed (nil when absent or not a JSON object).
     public var statistics: FileStatistics?
     public var hasDeletionVector: Bool
-    public var raw: JSONValue
+    /// The action as a commit file held it; nil when it is built from the fields above and
+    /// `extra` (new adds, and adds read from a checkpoint's columns).
+    private let source: JSONValue?
+    /// Fields beyond the typed ones (tags, deletion vectors, …), when there is no `source`.
+    private let extra: [(String, JSONValue)]
+
+    /// The action's JSON object, unknown fields included.
+    public var raw: JSONValue {
+        if let source { return source }
+        var members: [(String, JSONValue)] = [
+            ("path", .string(path)), ("partitionValues", encodePartitionValues(partitionValues)),
+            ("size", .int(size)), ("modificationTime", .int(modificationTime)), ("dataChange", .bool(dataChange)),
+        ]
+        if let stats { members.append(("stats", .string(stats))) }
+        return .object(members + extra)
+    }
 
     init(_ json: JSONValue) throws {
         path = try required(json["path"]?.stringValue, "path", in: "add")
@@ -197,17 +212,13 @@ public struct AddFile: Sendable {
         stats = json["stats"]?.stringValue
         statistics = stats.flatMap(FileStatistics.init(parsing:))
         if let dv = json["deletionVector"], dv != .null { hasDeletionVector = true } else { hasDeletionVector = false }
-        raw = json
+        source = json
+        extra = []
     }
 
+    /// A new add; `extra` holds fields beyond the typed ones (tags, a deletion vector, …).
     public init(path: String, partitionValues: PartitionValues, size: Int64, modificationTime: Int64,
-                dataChange: Bool, stats: String?) {
-        var members: [(String, JSONValue)] = [
-            ("path", .string(path)), ("partitionValues", encodePartitionValues(partitionValues)),
-            ("size", .int(size)), ("modificationTime", .int(modificationTime)), ("dataChange", .bool(dataChange)),
-        ]
-        if let stats { members.append(("stats", .string(stats))) }
-        raw = .object(members)
+                dataChange: Bool, stats: String?, extra: [(String, JSONValue)] = []) {
         self.path = path
         self.partitionValues = partitionValues
         self.size = size
@@ -215,7 +226,15 @@ public struct AddFile: Sendable {
         self.dataChange = dataChange
         self.stats = stats
         statistics = stats.flatMap(FileStatistics.init(parsing:))
-        hasDeletionVector = false
+        hasDeletionVector = extra.contains { $0.0 == "deletionVector" && $0.1 != .null }
+        source = nil
+        self.extra = extra
+    }
+
+    /// A field of the action (typed or not) by name.
+    public subscript(field name: String) -> JSONValue? {
+        if let source { return source[name] }
+        return extra.first { $0.0 == name }?.1 ?? raw[name]
     }
 
     /// The number of records from the statistics, when present.

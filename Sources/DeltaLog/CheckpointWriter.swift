@@ -17,30 +17,28 @@ public enum CheckpointWriter {
     static let stringMap = DataType.map(key: .string, value: .string, valueContainsNull: true)
     static let strings = DataType.array(element: .string, containsNull: false)
 
-    /// The checkpoint's columns, as Spark writes them (the fields lake's tables use).
-    static let schema = Schema([
-        Field("txn", .struct([Field("appId", .string), Field("version", .long), Field("lastUpdated", .long)])),
-        Field("add", .struct([
-            Field("path", .string), Field("partitionValues", stringMap), Field("size", .long),
-            Field("modificationTime", .long), Field("dataChange", .boolean), Field("tags", stringMap),
-            Field("stats", .string),
-        ])),
-        Field("remove", .struct([
-            Field("path", .string), Field("deletionTimestamp", .long), Field("dataChange", .boolean),
-            Field("extendedFileMetadata", .boolean), Field("partitionValues", stringMap), Field("size", .long),
-        ])),
-        Field("metaData", .struct([
-            Field("id", .string), Field("name", .string), Field("description", .string),
-            Field("format", .struct([Field("provider", .string), Field("options", stringMap)])),
-            Field("schemaString", .string), Field("partitionColumns", strings), Field("configuration", stringMap),
-            Field("createdTime", .long),
-        ])),
-        Field("protocol", .struct([
-            Field("minReaderVersion", .int), Field("minWriterVersion", .int),
-            Field("readerFeatures", strings), Field("writerFeatures", strings),
-        ])),
-        Field("domainMetadata", .struct([Field("domain", .string), Field("configuration", .string), Field("removed", .boolean)])),
-    ])
+    /// The checkpoint's columns for `layout`, as Spark writes them (the fields lake's tables use).
+    static func schema(_ layout: AddLayout) -> Schema {
+        Schema([
+            Field("txn", .struct([Field("appId", .string), Field("version", .long), Field("lastUpdated", .long)])),
+            Field("add", .struct(layout.fields)),
+            Field("remove", .struct([
+                Field("path", .string), Field("deletionTimestamp", .long), Field("dataChange", .boolean),
+                Field("extendedFileMetadata", .boolean), Field("partitionValues", stringMap), Field("size", .long),
+            ])),
+            Field("metaData", .struct([
+                Field("id", .string), Field("name", .string), Field("description", .string),
+                Field("format", .struct([Field("provider", .string), Field("options", stringMap)])),
+                Field("schemaString", .string), Field("partitionColumns", strings), Field("configuration", stringMap),
+                Field("createdTime", .long),
+            ])),
+            Field("protocol", .struct([
+                Field("minReaderVersion", .int), Field("minWriterVersion", .int),
+                Field("readerFeatures", strings), Field("writerFeatures", strings),
+            ])),
+            Field("domainMetadata", .struct([Field("domain", .string), Field("configuration", .string), Field("removed", .boolean)])),
+        ])
+    }
 
     static let batchRows = 8192
 
@@ -56,8 +54,10 @@ public enum CheckpointWriter {
         defer { PendingFiles.shared.remove(staging) }
         var options = ParquetWriter.Options()
         options.rowGroupRows = 1 << 17
+        let layout = AddLayout(snapshot)
+        let schema = Self.schema(layout)
         let writer = try ParquetWriter(path: staging, schema: schema, options: options)
-        let retention = deletedFileRetentionMillis(snapshot)
+        let retention = snapshot.deletedFileRetentionMillis
         var rows: [Value] = [], column: [Int] = [], actions: Int64 = 0
         func flush() throws {
             guard !rows.isEmpty else { return }
@@ -82,7 +82,7 @@ public enum CheckpointWriter {
             for domain in snapshot.domains.values.sorted(by: { $0.domain < $1.domain }) {
                 try emit(5, .structure([.string(domain.domain), .string(domain.configuration), .bool(false)]))
             }
-            for add in snapshot.files { try emit(1, addRow(add)) }
+            for add in snapshot.files { try emit(1, layout.row(add)) }
             for remove in snapshot.tombstones where (remove.deletionTimestamp ?? 0) > now - retention {
                 try emit(2, removeRow(remove))
             }
@@ -111,36 +111,10 @@ public enum CheckpointWriter {
         try table.storage.replace(path, with: hint.serialized)
     }
 
-    /// `delta.deletedFileRetentionDuration` in milliseconds (a week unless set).
-    static func deletedFileRetentionMillis(_ snapshot: Snapshot) -> Int64 {
-        snapshot.property("delta.deletedFileRetentionDuration").flatMap(Self.intervalMillis) ?? 7 * 86_400_000
-    }
-
-    /// Spark's `interval N unit` (also `N unit`) in milliseconds; nil when not understood.
-    static func intervalMillis(_ text: String) -> Int64? {
-        var words = text.lowercased().split(separator: " ").map(String.init)
-        if words.first == "interval" { words.removeFirst() }
-        guard words.count == 2, let n = Int64(words[0]), n >= 0 else { return nil }
-        let unit = words[1].hasSuffix("s") ? String(words[1].dropLast()) : words[1]
-        let millis: [String: Int64] = ["millisecond": 1, "second": 1000, "minute": 60_000, "hour": 3_600_000,
-                                       "day": 86_400_000, "week": 604_800_000]
-        return millis[unit].map { n * $0 }
-    }
-
     // MARK: Rows
 
     static func map(_ pairs: [(String, String?)]) -> Value {
         .map(pairs.map { (key: Value.string($0.0), value: $0.1.map(Value.string) ?? .null) })
-    }
-
-    static func tags(_ raw: JSONValue) -> Value {
-        guard let members = raw["tags"]?.objectValue else { return .null }
-        return map(members.map { ($0.0, $0.1.stringValue) })
-    }
-
-    static func addRow(_ add: AddFile) -> Value {
-        .structure([.string(add.path), map(add.partitionValues), .int(add.size), .int(add.modificationTime),
-                    .bool(add.dataChange), tags(add.raw), add.stats.map(Value.string) ?? .null])
     }
 
     static func removeRow(_ remove: RemoveFile) -> Value {

@@ -80,11 +80,8 @@ public struct DeltaTable: Sendable {
         let segment = try listing.segment(for: target)
         var batches: [[Action]] = []
         if let checkpoint = segment.checkpoint {
-            let paths = checkpoint.files.map { logDirectory + "/" + $0 }
-            for path in paths where storage.info(path)?.kind != .regular {
-                throw DeltaError(.corrupt, "checkpoint \(path) is not a regular file (lake does not follow links inside a table)")
-            }
-            batches.append(try CheckpointReader.read(paths, version: checkpoint.version))
+            batches.append(try CheckpointReader.read(checkpoint.files, version: checkpoint.version,
+                                                     logDirectory: logDirectory, storage: storage))
         }
         var fingerprint: UInt64?
         for v in segment.commits {
@@ -129,9 +126,10 @@ public struct DeltaTable: Sendable {
     /// time, made monotonic as Spark does (a timestamp not after its predecessor becomes the
     /// predecessor's plus one millisecond). `latest` is the latest snapshot when the caller
     /// has it; `from` and `previous` restrict the answer to versions from `from` on, given the
-    /// timestamp of the commit before them.
+    /// timestamp of the commit before them; `notAfter` ends it before the first commit newer
+    /// than that timestamp.
     public func commitTimestamps(listing: LogListing? = nil, latest: Snapshot? = nil, from: Int64 = 0,
-                                 previous: Int64 = .min) throws -> [(version: Int64, timestamp: Int64)] {
+                                 previous: Int64 = .min, notAfter: Int64 = .max) throws -> [(version: Int64, timestamp: Int64)] {
         let listing = try listing ?? self.listing()
         let versions = listing.commits.keys.sorted().filter { $0 >= from }
         let latest = try latest ?? snapshot(listing: listing)
@@ -151,6 +149,7 @@ public struct DeltaTable: Sendable {
             if ts == nil { ts = storage.info(logDirectory + "/" + listing.commits[v]!)?.modificationTime }
             var t = ts ?? 0
             if t <= previous { t = previous + 1 }
+            if t > notAfter { break }
             previous = t
             out.append((v, t))
         }
@@ -180,10 +179,13 @@ public struct DeltaTable: Sendable {
     /// anything that leads outside the table.
     public static func resolve(_ uriPath: String, root: String) throws -> String {
         var path = Partitioning.uriDecode(uriPath)
-        if path.hasPrefix("file://") { path = String(path.dropFirst("file://".count)) }
-        if path.hasPrefix("file:") { path = String(path.dropFirst("file:".count)) }
-        if path.contains("://") {
-            throw DeltaError(.unsupported, "data file \(uriPath) is not on the local file system")
+        // A scheme needs a colon: most paths have none, and skip the checks.
+        if ByteText.contains(path, UInt8(ascii: ":")) {
+            if path.hasPrefix("file://") { path = String(path.dropFirst("file://".count)) }
+            if path.hasPrefix("file:") { path = String(path.dropFirst("file:".count)) }
+            if path.contains("://") {
+                throw DeltaError(.unsupported, "data file \(uriPath) is not on the local file system")
+            }
         }
         let full = path.hasPrefix("/") ? Paths.absolute(path) : Paths.absolute(root + "/" + path)
         guard full.hasPrefix(root + "/") else {
@@ -204,73 +206,5 @@ enum LogFingerprint {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for b in bytes { hash = (hash ^ UInt64(b)) &* 0x100_0000_01b3 }
         return hash
-    }
-}
-
-/// Reads classic Parquet checkpoints into actions, through lake's Parquet reader.
-public enum CheckpointReader {
-    static let actionColumns = ["protocol", "metaData", "add", "remove", "txn", "domainMetadata"]
-
-    static func read(_ paths: [String], version: Int64) throws -> [Action] {
-        var actions: [Action] = []
-        for path in paths {
-            do {
-                actions += try read(try ParquetReader(path: path))
-            } catch let error as ParquetError {
-                throw DeltaError(error.kind == .unsupported ? .unsupported : .corrupt,
-                                 "checkpoint \(version): \(error)")
-            }
-        }
-        return actions
-    }
-
-    /// The actions of one checkpoint file's bytes (for fuzzing the reader).
-    public static func read(bytes: UnsafeRawBufferPointer) throws -> [Action] {
-        try read(try ParquetReader(bytes: bytes))
-    }
-
-    private static func read(_ reader: ParquetReader) throws -> [Action] {
-        var actions: [Action] = []
-        let available = actionColumns.filter { reader.schema.schema.index(of: $0) != nil }
-        for g in 0..<reader.rowGroupCount {
-            let batch = try reader.readRowGroup(g, columns: available)
-            for row in 0..<batch.rowCount {
-                for (c, column) in batch.columns.enumerated() where !column.isNull(row) {
-                    var body = json(column.value(at: row), column.type)
-                    // Checkpoints may carry stats only in parsed form.
-                    if available[c] == "add", body["stats"] == nil, let parsed = body["stats_parsed"] {
-                        body = body.setting("stats", .string(parsed.serialized()))
-                    }
-                    actions.append(try Action(json: .object([(available[c], body)])))
-                }
-            }
-        }
-        return actions
-    }
-
-    /// A checkpoint value as the JSON the same action has in a commit file.
-    static func json(_ value: Value, _ type: DataType) -> JSONValue {
-        switch (value, type) {
-        case (.null, _): return .null
-        case (.bool(let b), _): return .bool(b)
-        case (.int(let i), _): return .int(i)
-        case (.float(let f), _): return .number(String(f))
-        case (.double(let d), _): return .number(String(d))
-        case (.decimal(let d), _): return .number(String(d))
-        case (.string(let s), _): return .string(s)
-        case (.binary(let b), _): return .string(String(decoding: b, as: UTF8.self))
-        case (.list(let items), .array(let element, _)): return .array(items.map { json($0, element) })
-        case (.structure(let members), .struct(let fields)):
-            return .object(zip(fields, members).compactMap { field, member in
-                member == .null ? nil : (field.name, json(member, field.type))
-            })
-        case (.map(let entries), .map(let keyType, let valueType, _)):
-            return .object(entries.map { entry in
-                let key: String
-                if case .string(let s) = entry.key { key = s } else { key = json(entry.key, keyType).serialized() }
-                return (key, json(entry.value, valueType))
-            })
-        default: return .null
-        }
     }
 }

@@ -1,25 +1,27 @@
 import Columnar
 import LakeCore
 
-/// The statistics of one data file (`add.stats`, PROTOCOL.md "Per-file Statistics"), parsed
-/// once when the action is read, and shared by log replay, pruning and the catalog index.
+/// The statistics of one data file (`add.stats`, PROTOCOL.md "Per-file Statistics").
+///
+/// Replaying a log of many files needs only each file's `numRecords`, so that is read when
+/// the action is, by one scan over the text that builds nothing; the bounds are parsed the
+/// first time pruning or a checkpoint asks for them, once per file.
 public struct FileStatistics: Sendable {
-    public var numRecords: Int64?
+    public let numRecords: Int64?
+    private let bounds: ParsedOnDemand
+
     /// Per column (nested for structs): the minimum, maximum and null count, as JSON.
-    public var minValues: JSONValue?
-    public var maxValues: JSONValue?
-    public var nullCount: JSONValue?
+    public var minValues: JSONValue? { bounds.json?["minValues"] }
+    public var maxValues: JSONValue? { bounds.json?["maxValues"] }
+    public var nullCount: JSONValue? { bounds.json?["nullCount"] }
     /// Whether the bounds are tight (false after deletion vectors hide rows).
-    public var tightBounds: Bool?
+    public var tightBounds: Bool? { bounds.json?["tightBounds"]?.boolValue }
 
     /// The statistics in `text`; nil when it is not a JSON object.
     public init?(parsing text: String) {
-        guard let json = try? JSONValue.parse(text), case .object = json else { return nil }
-        numRecords = json["numRecords"]?.intValue
-        minValues = json["minValues"]
-        maxValues = json["maxValues"]
-        nullCount = json["nullCount"]
-        tightBounds = json["tightBounds"]?.boolValue
+        guard let scanned = Self.scan(text) else { return nil }
+        numRecords = scanned
+        bounds = ParsedOnDemand(text)
     }
 
     /// What the statistics say about top-level column `column` of type `type`: each part nil
@@ -52,6 +54,99 @@ public struct FileStatistics: Sendable {
             return ValueText.parseTimestamp(Substring(t)).map { Value.int($0.micros) }
         default:
             return nil
+        }
+    }
+
+    private static let numRecordsKey = Array("numRecords".utf8)
+
+    /// Walks `text` once: nil unless it is one balanced JSON object (strings and nesting
+    /// followed, scalars not checked); else its top-level `numRecords` when that is an integer.
+    static func scan(_ text: String) -> Int64?? {
+        var text = text
+        return text.withUTF8 { bytes -> Int64?? in
+            var i = 0
+            let n = bytes.count
+            func skipSpace() { while i < n, bytes[i] == 0x20 || bytes[i] == 0x0A || bytes[i] == 0x0D || bytes[i] == 0x09 { i += 1 } }
+            /// Past a string starting at `i` (a quote); false when it does not end.
+            func skipString() -> Bool {
+                i += 1
+                while i < n {
+                    switch bytes[i] {
+                    case 0x5C: i += 2
+                    case 0x22: i += 1; return true
+                    default: i += 1
+                    }
+                }
+                return false
+            }
+            skipSpace()
+            guard i < n, bytes[i] == 0x7B else { return nil }
+            i += 1
+            var depth = 1
+            var expectKey = true
+            var numRecords: Int64?
+            while i < n {
+                let b = bytes[i]
+                switch b {
+                case 0x22:
+                    let start = i + 1
+                    guard skipString() else { return nil }
+                    guard depth == 1, expectKey else { continue }
+                    expectKey = false
+                    let isNumRecords = i - 1 - start == 10 && (0..<10).allSatisfy { bytes[start + $0] == Self.numRecordsKey[$0] }
+                    skipSpace()
+                    guard i < n, bytes[i] == 0x3A else { return nil }
+                    i += 1
+                    skipSpace()
+                    if isNumRecords {
+                        var value: Int64 = 0, digits = 0
+                        let negative = i < n && bytes[i] == 0x2D
+                        if negative { i += 1 }
+                        while i < n, bytes[i] >= 0x30, bytes[i] <= 0x39, digits < 18 {
+                            value = value * 10 + Int64(bytes[i] - 0x30)
+                            digits += 1
+                            i += 1
+                        }
+                        let ends = i >= n || !(bytes[i] == 0x2E || bytes[i] == 0x65 || bytes[i] == 0x45 || (bytes[i] >= 0x30 && bytes[i] <= 0x39))
+                        if digits > 0 && ends { numRecords = negative ? -value : value }
+                    }
+                case 0x7B, 0x5B:
+                    depth += 1
+                    i += 1
+                case 0x7D, 0x5D:
+                    depth -= 1
+                    i += 1
+                    if depth == 0 {
+                        skipSpace()
+                        return i == n ? .some(numRecords) : nil
+                    }
+                case 0x2C:
+                    if depth == 1 { expectKey = true }
+                    i += 1
+                default:
+                    i += 1
+                }
+            }
+            return nil
+        }
+    }
+}
+
+/// A statistics text, parsed the first time it is asked for (from any thread).
+private final class ParsedOnDemand: @unchecked Sendable {
+    /// One lock for all: parsing is rare and short next to the number of files.
+    private static let lock = Lock()
+    private let text: String
+    private var parsed: JSONValue??
+
+    init(_ text: String) { self.text = text }
+
+    var json: JSONValue? {
+        Self.lock.withLock {
+            if let parsed { return parsed }
+            let value = try? JSONValue.parse(text)
+            parsed = .some(value)
+            return value
         }
     }
 }

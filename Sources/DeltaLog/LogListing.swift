@@ -13,6 +13,14 @@ public struct LogListing: Sendable {
     /// V2 checkpoint names (`%020d.checkpoint.<uuid>.(json|parquet)`) by version.
     public var v2Checkpoints: [Int64: String] = [:]
 
+    public init() {}
+
+    /// The commits `from...through` by their standard names, as a writer that just committed
+    /// `through` knows them without listing the directory.
+    public init(commitsThrough latest: Int64, from first: Int64) {
+        for v in max(0, first)...max(max(0, first), latest) { commits[v] = DeltaTable.commitName(v) }
+    }
+
     /// Lists `logDirectory`; nil when there is no log.
     public static func list(_ logDirectory: String, storage: any Storage) throws -> LogListing? {
         guard let names = try storage.list(logDirectory) else { return nil }
@@ -68,16 +76,30 @@ public struct LogListing: Sendable {
     /// there, else the oldest complete checkpoint followed by contiguous commits.
     public var oldestReadableVersion: Int64? {
         guard let latest = latestVersion else { return nil }
-        var candidates = checkpoints.keys.sorted()
+        var candidates = Set(checkpoints.keys).union(v2Checkpoints.keys).sorted()
         if commits[0] != nil { candidates.insert(0, at: 0) }
         return candidates.first { start in
             start == latest || ((start + 1)...latest).allSatisfy { commits[$0] != nil }
         }
     }
 
-    /// The newest version with a commit file.
+    /// The newest version with a commit file or a complete checkpoint (whose commit may have
+    /// been cleaned up).
     public var latestVersion: Int64? {
-        commits.keys.max() ?? checkpoints.keys.max()
+        [commits.keys.max(), checkpoints.keys.max(), v2Checkpoints.keys.max()].compactMap { $0 }.max()
+    }
+
+    /// The newest complete checkpoint at or before `version`: its version and file names (a
+    /// classic or multi-part checkpoint's parts; else a V2 checkpoint's one file).
+    public func checkpoint(atOrBefore version: Int64) -> (version: Int64, files: [String])? {
+        let classic = checkpoints.keys.filter { $0 <= version }.max()
+        let v2 = v2Checkpoints.keys.filter { $0 <= version }.max()
+        switch (classic, v2) {
+        case (let c?, let u?) where u > c: return (u, [v2Checkpoints[u]!])
+        case (let c?, _): return (c, checkpoints[c]!)
+        case (nil, let u?): return (u, [v2Checkpoints[u]!])
+        case (nil, nil): return nil
+        }
     }
 
     /// The files that make up version `version`: the newest complete checkpoint at or before
@@ -88,15 +110,12 @@ public struct LogListing: Sendable {
             let range = latestVersion.map { " (it has versions up to \($0))" } ?? ""
             throw DeltaError(.notFound, "version \(version) does not exist\(range)")
         }
-        let checkpoint = checkpoints.keys.filter { $0 <= version }.max()
-        let first = (checkpoint ?? -1) + 1
+        let checkpoint = checkpoint(atOrBefore: version)
+        let first = (checkpoint?.version ?? -1) + 1
         var needed: [Int64] = []
         if first <= version {
             for v in first...version {
                 guard commits[v] != nil else {
-                    if v2Checkpoints.keys.contains(where: { $0 >= v && $0 <= version }) {
-                        throw DeltaError(.unsupported, "the table uses V2 checkpoints (reader feature v2Checkpoint), which lake does not support")
-                    }
                     if v < (commits.keys.min() ?? 0), let oldest = oldestReadableVersion {
                         throw DeltaError(.notFound, "version \(version) is no longer in the log (oldest: \(oldest))")
                     }
@@ -105,6 +124,6 @@ public struct LogListing: Sendable {
                 needed.append(v)
             }
         }
-        return (checkpoint.map { ($0, checkpoints[$0]!) }, needed)
+        return (checkpoint, needed)
     }
 }

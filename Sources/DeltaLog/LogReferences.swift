@@ -3,7 +3,7 @@ import LakeCore
 /// Every data file a log names at any version still recorded in it.
 public enum LogReferences {
     /// The paths (URI-decoded, as in `add`/`remove`; relative or absolute) named by every
-    /// commit and classic checkpoint in `logDirectory`, and the number of log files read.
+    /// commit and checkpoint (with its sidecars) in `logDirectory`, and the number of log files read.
     /// Another `_delta_log` name (a log moved aside for a purge) reads the same.
     public static func dataFiles(in logDirectory: String, storage: any Storage) throws -> (paths: Set<String>, logFiles: Int) {
         var paths = Set<String>()
@@ -16,8 +16,8 @@ public enum LogReferences {
             let actions: [Action]
             if pieces.count == 2 && pieces[1] == "json" {
                 actions = try Action.parseCommit(try storage.read(path) ?? [], version: version)
-            } else if pieces[1] == "checkpoint" && pieces.last == "parquet" {
-                actions = try CheckpointReader.read([path], version: version)
+            } else if pieces[1] == "checkpoint" && (pieces.last == "parquet" || pieces.last == "json") {
+                actions = try CheckpointReader.read([name], version: version, logDirectory: logDirectory, storage: storage)
             } else {
                 continue
             }

@@ -139,7 +139,7 @@ public enum Partitioning {
 
     /// The file path a URI path names (`%XX` decoded).
     public static func uriDecode(_ path: String) -> String {
-        guard path.utf8.contains(UInt8(ascii: "%")) else { return path }
+        guard ByteText.contains(path, UInt8(ascii: "%")) else { return path }
         var out: [UInt8] = []
         let bytes = Array(path.utf8)
         var i = 0

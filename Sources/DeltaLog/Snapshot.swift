@@ -50,8 +50,29 @@ public struct Snapshot: Sendable {
     /// and a regular file. `notFound` when it is gone (deleted by a vacuum or by hand).
     public func readablePath(of file: AddFile) throws -> String {
         let path = try absolutePath(of: file)
-        try DeltaTable.checkNoLinks(path, root: root, storage: storage, version: version)
+        do {
+            try DeltaTable.checkNoLinks(path, root: root, storage: storage, version: version)
+        } catch let error as DeltaError where error.kind == .notFound {
+            throw missingDataFile(path)
+        }
         return path
+    }
+
+    /// The `notFound` error for a data file of this version that is gone, naming the vacuum
+    /// that deleted it when the log after this version records one.
+    public func missingDataFile(_ path: String) -> DeltaError {
+        let table = DeltaTable(root: root, storage: storage)
+        if let listing = try? table.listing() {
+            for v in listing.commits.keys.sorted() where v > version {
+                guard case .commitInfo(let info)? = try? table.readCommit(v, listing: listing).first,
+                      info["operation"]?.stringValue == "VACUUM START" else { continue }
+                let retained = info["operationParameters"]?["specifiedRetentionMillis"]?.stringValue.flatMap { Int64($0) }
+                let window = retained.map { " with a retention of \(Interval.describe($0))" } ?? ""
+                return DeltaError(.notFound, "data file \(path) of version \(version) was deleted by the vacuum at version \(v)\(window); "
+                                  + "version \(version) can no longer be read: read a newer version")
+            }
+        }
+        return DeltaError(.notFound, "data file \(path) of version \(version) is missing (deleted by hand, or by a tool that recorded no vacuum)")
     }
 
     /// Rows in the table according to the file statistics; nil when a file has none.
@@ -79,28 +100,29 @@ public struct Snapshot: Sendable {
                        _ batches: [[Action]]) throws -> Snapshot {
         var protocolAction: ProtocolAction?
         var metadata: Metadata?
-        var order: [String] = []
-        var live: [String: AddFile] = [:]
+        // Live files in the order they were added: a slot per add, emptied by its remove.
+        var slots: [AddFile?] = []
+        var slotOf: [String: Int] = [:]
         var removed: [String: RemoveFile] = [:]
-        var position: [String: Int] = [:]
         var transactions: [String: Int64] = [:]
         var domains: [String: DomainMetadata] = [:]
         for actions in batches {
+            slots.reserveCapacity(slots.count + actions.count)
+            slotOf.reserveCapacity(slotOf.count + actions.count)
             for action in actions {
                 switch action {
                 case .add(let add):
                     let key = DeltaTable.normalizedKey(add.path)
-                    if live[key] == nil {
-                        position[key] = order.count
-                        order.append(key)
+                    if let slot = slotOf[key] {
+                        slots[slot] = add
+                    } else {
+                        slotOf[key] = slots.count
+                        slots.append(add)
                     }
-                    live[key] = add
-                    removed[key] = nil
+                    if !removed.isEmpty { removed[key] = nil }
                 case .remove(let remove):
                     let key = DeltaTable.normalizedKey(remove.path)
-                    if live.removeValue(forKey: key) != nil, let p = position.removeValue(forKey: key) {
-                        order[p] = ""
-                    }
+                    if let slot = slotOf.removeValue(forKey: key) { slots[slot] = nil }
                     removed[key] = remove
                 case .metaData(let m): metadata = m
                 case .protocolAction(let p): protocolAction = p
@@ -116,12 +138,8 @@ public struct Snapshot: Sendable {
         guard let metadata else { throw DeltaError(.corrupt, "version \(version) of \(root) has no metaData action") }
         try TableFeatures.checkReadable(protocolAction, metadata)
         let schema = try SchemaJSON.decode(metadata.schemaString)
-        var files: [AddFile] = []
-        files.reserveCapacity(live.count)
-        for key in order where !key.isEmpty {
-            if let add = live[key] { files.append(add) }
-        }
-        let tombstones = removed.keys.sorted().map { removed[$0]! }
+        let files = slots.compactMap { $0 }
+        let tombstones = removed.keys.sorted(by: ByteText.less).map { removed[$0]! }
         return Snapshot(root: root, storage: storage, version: version, protocolAction: protocolAction, metadata: metadata,
                         schema: schema, files: files, tombstones: tombstones, fingerprint: fingerprint,
                         transactions: transactions, domains: domains)

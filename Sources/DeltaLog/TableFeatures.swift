@@ -3,7 +3,7 @@ import LakeCore
 /// Features"). A table that needs more is refused with the feature named, never misread.
 public enum TableFeatures {
     /// Reader features lake implements.
-    public static let readable: Set<String> = ["timestampNtz", "vacuumProtocolCheck", "columnMapping"]
+    public static let readable: Set<String> = ["timestampNtz", "vacuumProtocolCheck", "columnMapping", "v2Checkpoint"]
 
     /// Writer features lake honours on the writes it makes (appends).
     public static let writable: Set<String> = [
@@ -30,8 +30,9 @@ public enum TableFeatures {
         }
     }
 
-    /// Throws `unsupported` naming what lake cannot honour when appending to the table.
-    public static func checkAppendable(_ p: ProtocolAction, _ metadata: Metadata) throws {
+    /// Throws `unsupported` unless lake knows every feature a writer of the table must honour:
+    /// enough for commits that change no data (vacuum, checkpoints).
+    public static func checkMaintainable(_ p: ProtocolAction, _ metadata: Metadata) throws {
         try checkReadable(p, metadata)
         if p.minWriterVersion > 7 {
             throw DeltaError(.unsupported, "the table needs writer version \(p.minWriterVersion); lake writes up to 7")
@@ -50,6 +51,11 @@ public enum TableFeatures {
                 throw DeltaError(.unsupported, "the table uses writer feature '\(DisplayText.value(feature))', which lake cannot write")
             }
         }
+    }
+
+    /// Throws `unsupported` naming what lake cannot honour when appending to the table.
+    public static func checkAppendable(_ p: ProtocolAction, _ metadata: Metadata) throws {
+        try checkMaintainable(p, metadata)
         // Features lake accepts only while the table does not actually use them.
         let schema = metadata.schemaString
         if schema.contains("delta.invariants") {

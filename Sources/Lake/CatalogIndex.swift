@@ -11,7 +11,14 @@ enum CatalogIndex {
     /// catalog another process is writing is left for later instead of waited for.
     static func catchUp(_ entry: TableEntry, table: DeltaTable, catalog: TableCatalog,
                         latest snapshot: Snapshot? = nil, wait: Bool) throws {
-        let listing = try table.listing()
+        // Right after a commit the caller has the new snapshot: index up to it without
+        // listing the log again (a later access catches up with anything newer).
+        let listing: LogListing
+        if let snapshot, entry.version < snapshot.version {
+            listing = LogListing(commitsThrough: snapshot.version, from: entry.version + 1)
+        } else {
+            listing = try table.listing()
+        }
         guard let latest = listing.latestVersion else { return }
         var from = entry.version + 1
         if entry.version > latest {

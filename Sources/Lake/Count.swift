@@ -29,7 +29,7 @@ extension Warehouse {
             do {
                 total += Int64(try ParquetReader(path: path).rowCount)
             } catch let error as ParquetError where error.kind == .notFound {
-                throw DeltaError(.notFound, "data file \(path) of version \(snapshot.version) is missing (deleted by a vacuum or by hand?)")
+                throw snapshot.missingDataFile(path)
             }
         }
         return total

@@ -4,14 +4,17 @@ import LakeCore
 
 /// Work done after a commit landed. A hook never fails the command: the commit is the
 /// truth, and whatever a hook leaves undone is caught up later (the catalog index on next
-/// access; checkpoints and log cleanup by the next writer or `lake maintain`).
+/// access; checkpoints and log cleanup by the next writer or `lake maintain`). Log cleanup
+/// runs after each checkpoint written, as in Spark.
 enum PostCommitHooks {
     /// Runs the hooks, in order; returns warnings for the person at the terminal.
     static func run(_ committed: CommittedWrite) -> [String] {
         indexInCatalog(committed)
         var warnings: [String] = []
         if let warning = checkpointIfDue(committed) { warnings.append(warning) }
-        removeStaleTempFiles(committed)
+        // At checkpoint versions only: listing a busy table's folders at every commit would
+        // cost more than the stray files it finds.
+        if committed.version % committed.base.checkpointInterval == 0 { removeStaleTempFiles(committed) }
         return warnings
     }
 
@@ -19,14 +22,21 @@ enum PostCommitHooks {
     /// as Spark writes them. A failure never fails the commit: it is reported, and the next
     /// commit at a checkpoint version (or `lake checkpoint`) writes one.
     static func checkpointIfDue(_ committed: CommittedWrite) -> String? {
-        let interval = committed.base.property("delta.checkpointInterval").flatMap(Int64.init).map { max(1, $0) } ?? 10
+        let interval = committed.base.checkpointInterval
         guard committed.version > 0, committed.version % interval == 0 else { return nil }
+        let table = committed.resolved.table
+        let snapshot: Snapshot
         do {
-            let table = committed.resolved.table
-            _ = try CheckpointWriter.write(try table.snapshot(version: committed.version), table: table)
-            return nil
+            snapshot = try table.snapshot(version: committed.version)
+            guard try CheckpointWriter.write(snapshot, table: table) != nil else { return nil }
         } catch {
             return "version \(committed.version) was committed, but its checkpoint could not be written: \(FailureReport(error).message)"
+        }
+        do {
+            _ = try LogMaintenance.cleanUpIfEnabled(table, latest: snapshot)
+            return nil
+        } catch {
+            return "version \(committed.version) was committed and checkpointed, but expired log files could not be cleaned up: \(FailureReport(error).message)"
         }
     }
 
@@ -55,11 +65,6 @@ enum PostCommitHooks {
 /// Lake's temporary files: `.<name>.<pid>.<random>.tmp`, as `Storage.putIfAbsent` (commit
 /// files) and `ParquetWriter` (data files) create them next to the file they become.
 enum StaleTempFiles {
-    /// A temporary file not modified for an hour belongs to a writer that died: a live
-    /// writer keeps writing its data file (its modification time moves) and links a commit
-    /// file into place within moments of creating it.
-    static let maxAgeMillis: Int64 = 3_600_000
-
     /// Removes the stale temporary files directly in each of `directories` (relative to
     /// `root`, "" for the root itself). Best effort: errors are ignored. Only regular files
     /// with a temporary name are removed; nothing is followed through a symlink (a directory
@@ -74,7 +79,7 @@ enum StaleTempFiles {
             for name in names where TemporaryName.isLakeTemporary(name) {
                 let path = directory + "/" + name
                 guard let info = storage.info(path), info.kind == .regular,
-                      now - info.modificationTime > maxAgeMillis else { continue }
+                      now - info.modificationTime > TemporaryName.staleAfterMillis else { continue }
                 if (try? storage.remove(path)) != nil { removed.append(path) }
             }
         }

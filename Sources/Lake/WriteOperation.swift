@@ -22,14 +22,35 @@ final class WriteOperation {
     let operation: String
     private var writers: [TableWriter] = []
 
-    /// Resolves `name` and reads its latest snapshot; refuses tables lake cannot write.
-    init(_ warehouse: Warehouse, _ name: TableName, operation: String) throws {
+    /// Resolves `name` and reads its latest snapshot; refuses tables lake cannot write (or,
+    /// for an operation that `changesData` not, whose writer features lake does not know).
+    init(_ warehouse: Warehouse, _ name: TableName, operation: String, changesData: Bool = true) throws {
         self.warehouse = warehouse
         self.operation = operation
         resolved = try warehouse.resolve(name)
         try warehouse.checkWritable(resolved)
         snapshot = try resolved.table.snapshot()
-        try TableFeatures.checkAppendable(snapshot.protocolAction, snapshot.metadata)
+        try Self.checkFeatures(snapshot, changesData: changesData)
+    }
+
+    /// An operation on a table the caller resolved and read already (a command that commits
+    /// twice, like vacuum): `snapshot` is the base, however old; conflicts with whatever was
+    /// committed since are judged as for any other base.
+    init(_ warehouse: Warehouse, _ resolved: ResolvedTable, base snapshot: Snapshot, operation: String,
+         changesData: Bool = true) throws {
+        self.warehouse = warehouse
+        self.operation = operation
+        self.resolved = resolved
+        self.snapshot = snapshot
+        try Self.checkFeatures(snapshot, changesData: changesData)
+    }
+
+    private static func checkFeatures(_ snapshot: Snapshot, changesData: Bool) throws {
+        if changesData {
+            try TableFeatures.checkAppendable(snapshot.protocolAction, snapshot.metadata)
+        } else {
+            try TableFeatures.checkMaintainable(snapshot.protocolAction, snapshot.metadata)
+        }
     }
 
     /// A writer of new data files for this table; its files are removed if the operation fails.

@@ -6,7 +6,7 @@ import Glibc
 /// so scripts, pipes and cron never see it. It shows human units (`84.2 MB / 1.2 GB`), a rate
 /// and an ETA, redrawn at most ten times a second.
 final class Progress: @unchecked Sendable {
-    enum Unit { case bytes, rows }
+    enum Unit { case bytes, rows, files }
 
     private let label: String
     private let unit: Unit
@@ -29,6 +29,14 @@ final class Progress: @unchecked Sendable {
         { [self] done, total in
             if let total, total > 0 { self.total = Int(total) }
             self.update(Int(done))
+        }
+    }
+
+    /// A callback for counts of a known total (files, say).
+    var counts: (Int, Int) -> Void {
+        { [self] done, total in
+            self.total = total
+            self.update(done)
         }
     }
 
@@ -80,7 +88,11 @@ final class Progress: @unchecked Sendable {
         var k = 0
         while value >= base && k < units.count - 1 { value /= base; k += 1 }
         let number = k == 0 ? String(Int(value)) : String(Double(Int(value * 10)) / 10)
-        return unit == .bytes ? "\(number) \(units[k])" : "\(number)\(units[k]) rows"
+        switch unit {
+        case .bytes: return "\(number) \(units[k])"
+        case .rows: return "\(number)\(units[k]) rows"
+        case .files: return "\(number)\(units[k]) files"
+        }
     }
 
     /// `m:ss` (or `h:mm:ss`).

@@ -22,8 +22,35 @@ public struct LocalStorage: Storage {
             }
             if name != "." && name != ".." { names.append(name) }
         }
-        // Byte order (strcmp compares unsigned bytes; names from readdir hold no NUL).
-        return names.sorted { a, b in a.withCString { x in b.withCString { y in strcmp(x, y) < 0 } } }
+        // Byte order, as strcmp compares names.
+        return names.sorted(by: ByteText.less)
+    }
+
+    public func entries(_ directory: String) throws -> [(name: String, kind: FileInfo.Kind)]? {
+        guard let dir = opendir(directory) else {
+            if errno == ENOENT || errno == ENOTDIR { return nil }
+            throw StorageError(path: directory, "cannot list \(directory): \(Self.errorText())")
+        }
+        defer { closedir(dir) }
+        var out: [(name: String, kind: FileInfo.Kind)] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
+            }
+            guard name != ".", name != ".." else { continue }
+            let kind: FileInfo.Kind
+            switch Int32(entry.pointee.d_type) {
+            case Int32(DT_REG): kind = .regular
+            case Int32(DT_DIR): kind = .directory
+            case Int32(DT_LNK): kind = .symlink
+            case Int32(DT_UNKNOWN):
+                guard let info = info(directory + "/" + name) else { continue }
+                kind = info.kind
+            default: kind = .other
+            }
+            out.append((name, kind))
+        }
+        return out
     }
 
     public func read(_ path: String) throws -> [UInt8]? {
@@ -162,6 +189,32 @@ public struct LocalStorage: Storage {
 
     public func removeEmptyDirectory(_ path: String) -> Bool {
         rmdir(path) == 0
+    }
+
+    public func removeRegularFiles(_ names: [String], in directory: String, under root: String) throws -> [Bool] {
+        let parts = directory.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        var removed = Array(repeating: false, count: names.count)
+        guard !parts.contains(".."), !parts.contains(".") else { return removed }
+        var fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return removed }
+        defer { close(fd) }
+        for part in parts {
+            let next = openat(fd, part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            guard next >= 0 else { return removed }
+            close(fd)
+            fd = next
+        }
+        for (i, name) in names.enumerated() where !name.isEmpty && !ByteText.contains(name, 0x2F) && name != "." && name != ".." {
+            var st = stat()
+            guard fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0, (st.st_mode & S_IFMT) == S_IFREG else { continue }
+            if unlinkat(fd, name, 0) == 0 {
+                removed[i] = true
+            } else if errno != ENOENT {
+                let path = directory.isEmpty ? "\(root)/\(name)" : "\(root)/\(directory)/\(name)"
+                throw StorageError(path: path, "cannot remove \(path): \(Self.errorText())")
+            }
+        }
+        return removed
     }
 
     public func removeTree(_ path: String) throws {

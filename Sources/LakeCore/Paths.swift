@@ -8,6 +8,7 @@ public enum Paths {
     /// An absolute, normalized form of `path` (relative to the working directory); `.` and
     /// `..` are resolved lexically, symbolic links are not.
     public static func absolute(_ path: String) -> String {
+        if isNormalAbsolute(path) { return path }
         var full = path
         if !path.hasPrefix("/") {
             var buffer = [CChar](repeating: 0, count: 4096)
@@ -23,6 +24,30 @@ public enum Paths {
             parts.append(part)
         }
         return "/" + parts.joined(separator: "/")
+    }
+
+    /// Whether `path` is absolute and already normal: no empty, `.` or `..` component and no
+    /// trailing slash (the common case, checked in one pass over the bytes).
+    static func isNormalAbsolute(_ path: String) -> Bool {
+        var path = path
+        return path.withUTF8 { bytes in
+            guard bytes.first == 0x2F else { return false }
+            if bytes.count == 1 { return true }
+            guard bytes.last != 0x2F else { return false }
+            // The length of the current component so far, and how many of its bytes are dots.
+            var length = 0, dots = 0
+            for b in bytes.dropFirst() {
+                if b == 0x2F {
+                    if length == 0 || (dots == length && length <= 2) { return false }
+                    length = 0
+                    dots = 0
+                } else {
+                    length += 1
+                    if b == 0x2E { dots += 1 }
+                }
+            }
+            return !(dots == length && length <= 2)
+        }
     }
 
     /// `path` with every symbolic link resolved (`realpath(3)`); for a path that does not
@@ -45,13 +70,13 @@ public enum Paths {
 
     /// The directory holding `path` (`.` when it names none).
     public static func parent(of path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return "." }
-        return slash == path.startIndex ? "/" : String(path[..<slash])
+        guard let slash = ByteText.lastOffset(of: 0x2F, in: path) else { return "." }
+        return slash == 0 ? "/" : ByteText.slice(path, 0..<slash)
     }
 
     /// The last component of `path`.
     public static func basename(of path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return path }
-        return String(path[path.index(after: slash)...])
+        guard let slash = ByteText.lastOffset(of: 0x2F, in: path) else { return path }
+        return ByteText.slice(path, (slash + 1)..<path.utf8.count)
     }
 }

@@ -23,6 +23,11 @@ public protocol Storage: Sendable {
     /// exist (or is not a directory).
     func list(_ directory: String) throws -> [String]?
 
+    /// The names in a directory with what each is (never following a link), in no particular
+    /// order; nil when the directory does not exist. Cheaper than ``list(_:)`` and
+    /// ``info(_:)`` per name where the file system reports kinds while listing.
+    func entries(_ directory: String) throws -> [(name: String, kind: FileInfo.Kind)]?
+
     /// The whole file; nil when it does not exist. A symbolic link at `path` is never
     /// followed, and anything that is not a regular file (a FIFO, a device) is refused at once.
     func read(_ path: String) throws -> [UInt8]?
@@ -61,6 +66,13 @@ public protocol Storage: Sendable {
 
     /// Removes an empty directory; false when it is not empty (or not there).
     func removeEmptyDirectory(_ path: String) -> Bool
+
+    /// Removes the regular files `names` of the directory `root/directory` (`""` for the
+    /// root), reaching them through no symbolic link: each directory after `root` is entered
+    /// only if it is a real directory at that moment (one swapped for a link meanwhile is
+    /// refused, never followed). Returns, per name, whether it was removed: false when the
+    /// file is gone, is not a regular file, or the way to it holds a link.
+    func removeRegularFiles(_ names: [String], in directory: String, under root: String) throws -> [Bool]
 }
 
 extension Storage {

@@ -2,6 +2,11 @@
 /// `LocalStorage.putIfAbsent` (commit files) and the Parquet writer (data files) create them
 /// next to the file they become.
 public enum TemporaryName {
+    /// A temporary file not modified for an hour belongs to a writer that died: a live
+    /// writer keeps writing its data file (its modification time moves) and links a commit
+    /// file into place within moments of creating it.
+    public static let staleAfterMillis: Int64 = 3_600_000
+
     /// A temporary name for `path`'s file, in the same directory.
     public static func next(to path: String, pid: Int32, random: UInt64) -> String {
         "\(Paths.parent(of: path))/.\(Paths.basename(of: path)).\(pid).\(random).tmp"

@@ -426,9 +426,9 @@ func commitInfo(blindAppend: Bool) -> Action {
     }
 
     @Test func expiredTombstonesAreLeftOut() throws {
-        #expect(CheckpointWriter.intervalMillis("interval 1 week") == 604_800_000)
-        #expect(CheckpointWriter.intervalMillis("interval 30 days") == Int64(30) * 86_400_000)
-        #expect(CheckpointWriter.intervalMillis("2 hours") == 7_200_000)
-        #expect(CheckpointWriter.intervalMillis("soon") == nil)
+        #expect(Interval.millis("interval 1 week") == 604_800_000)
+        #expect(Interval.millis("interval 30 days") == Int64(30) * 86_400_000)
+        #expect(Interval.millis("2 hours") == 7_200_000)
+        #expect(Interval.millis("soon") == nil)
     }
 }

@@ -94,7 +94,8 @@ import Glibc
         #expect(storage.info(link)?.kind == .symlink)
     }
 
-    @Test func theNextAppendRemovesOldCommitTempFiles() throws {
+    /// Stale temporary files go with the commit at the next checkpoint version (every tenth).
+    @Test func theAppendAtACheckpointVersionRemovesOldTempFiles() throws {
         let t = TemporaryWarehouse()
         defer { t.cleanUp() }
         let w = try t.events()
@@ -105,7 +106,11 @@ import Glibc
         try touch(old, secondsAgo: 3 * 3600)
         try touch(oldData, secondsAgo: 3 * 3600)
         try touch(fresh)
-        _ = try w.append(to: try TableName(parsing: "events"), files: [try t.file("c.csv", "id,region,amount\n9,eu,1\n")])
+        // Versions 3 to 9 leave them; version 10 is a checkpoint version.
+        for i in 3...10 {
+            if i == 10 { #expect(LocalStorage().info(old) != nil) }
+            _ = try w.append(to: try TableName(parsing: "events"), files: [try t.file("c\(i).csv", "id,region,amount\n\(i),eu,1\n")])
+        }
         #expect(LocalStorage().info(old) == nil)
         #expect(LocalStorage().info(oldData) == nil, "the commit wrote into region=eu")
         #expect(LocalStorage().info(fresh) != nil)
@@ -228,4 +233,19 @@ final class TestThread: @unchecked Sendable {
     }
 
     func join() { pthread_join(thread, nil) }
+}
+
+@Suite struct DurationTextTests {
+    @Test func durationsParseAndPrint() throws {
+        #expect(try DurationText.parse("90s", option: "--retain") == 90_000)
+        #expect(try DurationText.parse("30m", option: "--retain") == 1_800_000)
+        #expect(try DurationText.parse("168h", option: "--retain") == 604_800_000)
+        #expect(try DurationText.parse("7d", option: "--retain") == 604_800_000)
+        #expect(try DurationText.parse("0", option: "--retain") == 0)
+        for bad in ["", "7", "7x", "-1d", "d", "1.5h", "99999999999999999w"] {
+            #expect(throws: LakeError.self, "\(bad)") { try DurationText.parse(bad, option: "--retain") }
+        }
+        #expect(DurationText.format(604_800_000) == "7d" && DurationText.format(5_400_000) == "90m" && DurationText.format(0) == "0s")
+        #expect(DurationText.format(1500) == "1500ms")
+    }
 }

@@ -65,7 +65,7 @@ public final class ScanExecutor: BatchSource {
                 do {
                     reader = try ParquetReader(path: path)
                 } catch let error as ParquetError where error.kind == .notFound {
-                    throw DeltaError(.notFound, "data file \(path) of version \(snapshot.version) is missing (deleted by a vacuum or by hand?)")
+                    throw snapshot.missingDataFile(path)
                 }
                 statistics.filesRead += 1
                 readerFile = file

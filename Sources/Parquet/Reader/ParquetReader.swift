@@ -1,4 +1,5 @@
 import Columnar
+import LakeCore
 #if canImport(Glibc)
 import Glibc
 #endif

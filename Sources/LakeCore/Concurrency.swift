@@ -1,9 +1,4 @@
-import Columnar
 import Dispatch
-#if canImport(Glibc)
-import Glibc
-import LakeCore
-#endif
 
 /// Collects results (or the first error) from concurrent iterations.
 final class ResultBox<T>: @unchecked Sendable {
@@ -24,7 +19,7 @@ final class ResultBox<T>: @unchecked Sendable {
 
 /// Runs `body` for `0..<count` on all cores and returns the results in order, or throws the
 /// first error (by index).
-func parallelMap<T>(_ count: Int, _ body: @Sendable (Int) throws -> T) throws -> [T] {
+public func parallelMap<T>(_ count: Int, _ body: @Sendable (Int) throws -> T) throws -> [T] {
     let results = ResultBox<T>(count: count)
     DispatchQueue.concurrentPerform(iterations: count) { i in results.set(i) { try body(i) } }
     return try results.values()

@@ -1,0 +1,50 @@
+import LakeCore
+
+/// Where a deletion vector descriptor keeps its bitmap (PROTOCOL.md, "Deletion Vector
+/// Descriptor Schema"): storage type `u` is a file in the table named from a Z85-encoded
+/// UUID (with an optional random prefix folder), `p` an absolute path, `i` inline (no file).
+public enum DeletionVectorFile {
+    static let alphabet = Array("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#".utf8)
+    static let digit: [UInt8: UInt32] = Dictionary(uniqueKeysWithValues: alphabet.enumerated().map { ($1, UInt32($0)) })
+
+    /// The absolute path of the file behind `descriptor` (an action's `deletionVector`
+    /// object), or nil when the vector is inline or the descriptor cannot be read. Throws when
+    /// the path leads outside the table.
+    public static func path(_ descriptor: JSONValue, root: String) throws -> String? {
+        guard let type = descriptor["storageType"]?.stringValue, let value = descriptor["pathOrInlineDv"]?.stringValue else {
+            return nil
+        }
+        switch type {
+        case "u":
+            let bytes = Array(value.utf8)
+            guard bytes.count >= 20, let uuid = decodeUUID(bytes.suffix(20)) else { return nil }
+            let prefix = String(decoding: bytes.dropLast(20), as: UTF8.self)
+            let name = "deletion_vector_\(uuid).bin"
+            return try DeltaTable.resolve(prefix.isEmpty ? name : prefix + "/" + name, root: root)
+        case "p":
+            return try DeltaTable.resolve(value, root: root)
+        default:
+            return nil
+        }
+    }
+
+    /// The canonical UUID text of 20 Z85 characters (16 bytes).
+    static func decodeUUID<C: Collection>(_ text: C) -> String? where C.Element == UInt8 {
+        var bytes: [UInt8] = []
+        var chunk = Array(text)[...]
+        while !chunk.isEmpty {
+            var value: UInt64 = 0
+            for c in chunk.prefix(5) {
+                guard let d = digit[c] else { return nil }
+                value = value * 85 + UInt64(d)
+            }
+            guard value <= UInt64(UInt32.max) else { return nil }
+            bytes += [UInt8(value >> 24 & 0xff), UInt8(value >> 16 & 0xff), UInt8(value >> 8 & 0xff), UInt8(value & 0xff)]
+            chunk = chunk.dropFirst(5)
+        }
+        guard bytes.count == 16 else { return nil }
+        let hex = bytes.map { String($0, radix: 16).leftPadded(2) }.joined()
+        let h = Array(hex)
+        return String(h[0..<8]) + "-" + String(h[8..<12]) + "-" + String(h[12..<16]) + "-" + String(h[16..<20]) + "-" + String(h[20..<32])
+    }
+}

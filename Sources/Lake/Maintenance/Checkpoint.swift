@@ -1,0 +1,43 @@
+import DeltaLog
+import LakeCore
+
+/// What `lake checkpoint` did.
+public struct CheckpointResult: Sendable {
+    public var table: String
+    public var version: Int64
+    /// False when a checkpoint of this version existed already.
+    public var written: Bool
+    /// Actions, live files and bytes of the checkpoint written (nil when none was).
+    public var actions: Int64?
+    public var files: Int64?
+    public var bytes: Int64?
+    /// Expired log files deleted after the checkpoint (when `delta.enableExpiredLogCleanup`).
+    public var logFilesDeleted: Int = 0
+}
+
+extension Warehouse {
+    /// Writes a classic Parquet checkpoint of the latest version of `name`, and
+    /// `_last_checkpoint`; nothing when that version has one already. Then cleans up expired
+    /// log files, unless the table turned that off.
+    public func checkpoint(_ name: TableName) throws -> CheckpointResult {
+        let resolved = try resolve(name)
+        try checkWritable(resolved)
+        let snapshot = try resolved.table.snapshot()
+        try TableFeatures.checkMaintainable(snapshot.protocolAction, snapshot.metadata)
+        let hint = try CheckpointWriter.write(snapshot, table: resolved.table)
+        var result = CheckpointResult(table: resolved.displayName, version: snapshot.version, written: hint != nil,
+                                      actions: hint?.size, files: hint?.numOfAddFiles, bytes: hint?.sizeInBytes)
+        result.logFilesDeleted = try LogMaintenance.cleanUpIfEnabled(resolved.table, latest: snapshot)
+        return result
+    }
+}
+
+/// Log cleanup as the write path and the maintenance commands run it.
+enum LogMaintenance {
+    /// Deletes expired log files when `delta.enableExpiredLogCleanup` is on (the default);
+    /// returns how many.
+    static func cleanUpIfEnabled(_ table: DeltaTable, latest: Snapshot, now: Int64 = SystemClock.nowMillis()) throws -> Int {
+        guard latest.expiredLogCleanupEnabled else { return 0 }
+        return try LogCleanup.run(try LogCleanup.plan(table, latest: latest, listing: try table.listing(), now: now), table: table)
+    }
+}

@@ -1,0 +1,79 @@
+import DeltaLog
+import LakeCore
+
+/// Which files under a table root vacuum deletes, decided from the latest snapshot and one
+/// walk of the root:
+///
+/// - files the snapshot references (live data files and their deletion vectors) stay, and
+///   so do files removed less than the retention ago (time travel and running readers within
+///   the window need them);
+/// - a file whose `remove` is older than the retention goes (a tombstone);
+/// - a file the log does not know goes once it was last modified longer than the retention
+///   ago (an orphan: a failed or killed write); a younger one may be a running writer's, so
+///   it stays.
+struct VacuumPlan {
+    enum Reason: String, Sendable { case tombstone, orphan }
+
+    struct Deletion: Sendable {
+        var relative: String
+        var size: Int64
+        var reason: Reason
+    }
+
+    var deletions: [Deletion] = []
+    /// Symbolic links found under the root (relative), skipped.
+    var symlinks: [String] = []
+    /// Unknown files kept because they are younger than the retention.
+    var youngOrphans = 0
+    /// Folders holding another table (relative), not entered.
+    var otherTables: [String] = []
+    /// The directories walked.
+    var directories: [String] = []
+
+    var bytes: Int64 { deletions.reduce(0) { $0 + $1.size } }
+
+    /// The plan for `snapshot`'s table with everything older than `cutoff` (ms) expired.
+    static func make(_ snapshot: Snapshot, cutoff: Int64) throws -> VacuumPlan {
+        let root = snapshot.root
+        var kept = Set<String>()
+        // Expired tombstones (and their deletion vectors) with the size the log records.
+        var expired: [String: Int64?] = [:]
+        func relative(_ absolute: String) -> String { String(absolute.dropFirst(root.count + 1)) }
+        func deletionVector(_ descriptor: JSONValue?) -> String? {
+            guard let descriptor, descriptor != .null else { return nil }
+            return (try? DeletionVectorFile.path(descriptor, root: root)).flatMap { $0 }.map(relative)
+        }
+        for add in snapshot.files {
+            if let path = try? snapshot.absolutePath(of: add) { kept.insert(relative(path)) }
+            if let dv = deletionVector(add[field: "deletionVector"]) { kept.insert(dv) }
+        }
+        for remove in snapshot.tombstones {
+            guard let path = try? DeltaTable.resolve(remove.path, root: root) else { continue }
+            let dv = deletionVector(remove.raw["deletionVector"])
+            if (remove.deletionTimestamp ?? 0) > cutoff {
+                kept.insert(relative(path))
+                if let dv { kept.insert(dv) }
+            } else {
+                expired[relative(path)] = remove.size
+                if let dv { expired[dv] = .some(nil) }
+            }
+        }
+        let walk = try TableFileWalk.walk(root: root, storage: snapshot.storage,
+                                          partitionColumns: snapshot.metadata.partitionColumns)
+        var plan = VacuumPlan(symlinks: walk.symlinks, otherTables: walk.otherTables, directories: walk.directories)
+        for file in walk.files where !kept.contains(file) {
+            if let size = expired[file] {
+                let bytes = size ?? snapshot.storage.info(root + "/" + file)?.size ?? 0
+                plan.deletions.append(Deletion(relative: file, size: bytes, reason: .tombstone))
+            } else if let info = snapshot.storage.info(root + "/" + file), info.kind == .regular {
+                if info.modificationTime < cutoff {
+                    plan.deletions.append(Deletion(relative: file, size: info.size, reason: .orphan))
+                } else {
+                    plan.youngOrphans += 1
+                }
+            }
+        }
+        plan.deletions.sort { ByteText.less($0.relative, $1.relative) }
+        return plan
+    }
+}

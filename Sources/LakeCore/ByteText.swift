@@ -1,0 +1,48 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Byte-level operations on strings for hot paths (paths in logs, file names): the generic
+/// collection algorithms over `String.UTF8View` cost tens of instructions a byte, these a few.
+public enum ByteText {
+    /// Whether `text` holds `byte`.
+    @inlinable
+    public static func contains(_ text: String, _ byte: UInt8) -> Bool {
+        var text = text
+        return text.withUTF8 { $0.count > 0 && memchr($0.baseAddress!, Int32(byte), $0.count) != nil }
+    }
+
+    /// The byte offset of the last `byte` in `text`.
+    @inlinable
+    public static func lastOffset(of byte: UInt8, in text: String) -> Int? {
+        var text = text
+        return text.withUTF8 { bytes in
+            var i = bytes.count - 1
+            while i >= 0 {
+                if bytes[i] == byte { return i }
+                i -= 1
+            }
+            return nil
+        }
+    }
+
+    /// The bytes `range` of `text` as a string.
+    @inlinable
+    public static func slice(_ text: String, _ range: Range<Int>) -> String {
+        var text = text
+        return text.withUTF8 { String(decoding: UnsafeBufferPointer(rebasing: $0[range]), as: UTF8.self) }
+    }
+
+    /// Whether `a` sorts before `b` by their UTF-8 bytes (as `strcmp` orders file names).
+    @inlinable
+    public static func less(_ a: String, _ b: String) -> Bool {
+        var a = a, b = b
+        return a.withUTF8 { x in
+            b.withUTF8 { y in
+                let n = min(x.count, y.count)
+                let c = n == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, n)
+                return c != 0 ? c < 0 : x.count < y.count
+            }
+        }
+    }
+}
