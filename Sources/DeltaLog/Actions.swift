@@ -186,15 +186,13 @@ public struct AddFile: Sendable {
     /// The statistics, parsed (nil when absent or not a JSON object).
     public var statistics: FileStatistics?
     public var hasDeletionVector: Bool
-    /// The action as a commit file held it; nil when it is built from the fields above and
-    /// `extra` (new adds, and adds read from a checkpoint's columns).
-    private let source: JSONValue?
-    /// Fields beyond the typed ones (tags, deletion vectors, …), when there is no `source`.
+    /// Fields beyond the typed ones (tags, deletion vectors, fields newer than lake), kept
+    /// as read; the typed fields are the truth for the rest, so a snapshot of many files
+    /// holds no parse tree per file.
     private let extra: [(String, JSONValue)]
 
     /// The action's JSON object, unknown fields included.
     public var raw: JSONValue {
-        if let source { return source }
         var members: [(String, JSONValue)] = [
             ("path", .string(path)), ("partitionValues", encodePartitionValues(partitionValues)),
             ("size", .int(size)), ("modificationTime", .int(modificationTime)), ("dataChange", .bool(dataChange)),
@@ -212,9 +210,10 @@ public struct AddFile: Sendable {
         stats = json["stats"]?.stringValue
         statistics = stats.flatMap(FileStatistics.init(parsing:))
         if let dv = json["deletionVector"], dv != .null { hasDeletionVector = true } else { hasDeletionVector = false }
-        source = json
-        extra = []
+        extra = json.objectValue?.filter { !Self.typedFields.contains($0.0) } ?? []
     }
+
+    static let typedFields: Set<String> = ["path", "partitionValues", "size", "modificationTime", "dataChange", "stats"]
 
     /// A new add; `extra` holds fields beyond the typed ones (tags, a deletion vector, …).
     public init(path: String, partitionValues: PartitionValues, size: Int64, modificationTime: Int64,
@@ -227,14 +226,12 @@ public struct AddFile: Sendable {
         self.stats = stats
         statistics = stats.flatMap(FileStatistics.init(parsing:))
         hasDeletionVector = extra.contains { $0.0 == "deletionVector" && $0.1 != .null }
-        source = nil
         self.extra = extra
     }
 
     /// A field of the action (typed or not) by name.
     public subscript(field name: String) -> JSONValue? {
-        if let source { return source[name] }
-        return extra.first { $0.0 == name }?.1 ?? raw[name]
+        extra.first { $0.0 == name }?.1 ?? (Self.typedFields.contains(name) ? raw[name] : nil)
     }
 
     /// The number of records from the statistics, when present.

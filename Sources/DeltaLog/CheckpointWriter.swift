@@ -53,7 +53,8 @@ public enum CheckpointWriter {
         PendingFiles.shared.add(staging)
         defer { PendingFiles.shared.remove(staging) }
         var options = ParquetWriter.Options()
-        options.rowGroupRows = 1 << 17
+        // Row groups of 16k actions: bounded memory for the writer and for readers of each group.
+        options.rowGroupRows = 1 << 14
         let layout = AddLayout(snapshot)
         let schema = Self.schema(layout)
         let writer = try ParquetWriter(path: staging, schema: schema, options: options)

@@ -78,19 +78,20 @@ public struct DeltaTable: Sendable {
         let listing = try listing ?? self.listing()
         let target = version ?? listing.latestVersion!
         let segment = try listing.segment(for: target)
-        var batches: [[Action]] = []
+        // Each file's actions are applied and dropped before the next is read.
+        var replay = Replay()
         if let checkpoint = segment.checkpoint {
-            batches.append(try CheckpointReader.read(checkpoint.files, version: checkpoint.version,
-                                                     logDirectory: logDirectory, storage: storage))
+            replay.apply(try CheckpointReader.read(checkpoint.files, version: checkpoint.version,
+                                                   logDirectory: logDirectory, storage: storage))
         }
         var fingerprint: UInt64?
         for v in segment.commits {
             let bytes = try readCommitBytes(v, listing: listing)
-            batches.append(try Action.parseCommit(bytes, version: v))
+            replay.apply(try Action.parseCommit(bytes, version: v))
             if v == target { fingerprint = LogFingerprint.of(bytes) }
         }
         if fingerprint == nil { fingerprint = try commitFingerprint(target, listing: listing) }
-        return try Snapshot.replay(root: root, storage: storage, version: target, fingerprint: fingerprint ?? 0, batches)
+        return try replay.snapshot(root: root, storage: storage, version: target, fingerprint: fingerprint ?? 0)
     }
 
     /// The actions of commit `version`.

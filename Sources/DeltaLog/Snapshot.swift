@@ -95,45 +95,58 @@ public struct Snapshot: Sendable {
                  domains: domains)
     }
 
-    /// Replays `actions` (checkpoint first, then commits in order) into a snapshot.
+    /// Replays `batches` (checkpoint first, then commits in order) into a snapshot.
     static func replay(root: String, storage: any Storage = LocalStorage(), version: Int64, fingerprint: UInt64,
                        _ batches: [[Action]]) throws -> Snapshot {
-        var protocolAction: ProtocolAction?
-        var metadata: Metadata?
-        // Live files in the order they were added: a slot per add, emptied by its remove.
-        var slots: [AddFile?] = []
-        var slotOf: [String: Int] = [:]
-        var removed: [String: RemoveFile] = [:]
-        var transactions: [String: Int64] = [:]
-        var domains: [String: DomainMetadata] = [:]
-        for actions in batches {
-            slots.reserveCapacity(slots.count + actions.count)
-            slotOf.reserveCapacity(slotOf.count + actions.count)
-            for action in actions {
-                switch action {
-                case .add(let add):
-                    let key = DeltaTable.normalizedKey(add.path)
-                    if let slot = slotOf[key] {
-                        slots[slot] = add
-                    } else {
-                        slotOf[key] = slots.count
-                        slots.append(add)
-                    }
-                    if !removed.isEmpty { removed[key] = nil }
-                case .remove(let remove):
-                    let key = DeltaTable.normalizedKey(remove.path)
-                    if let slot = slotOf.removeValue(forKey: key) { slots[slot] = nil }
-                    removed[key] = remove
-                case .metaData(let m): metadata = m
-                case .protocolAction(let p): protocolAction = p
-                case .txn(let t): transactions[t.appId] = t.version
-                case .domainMetadata(let d):
-                    if d.removed { domains.removeValue(forKey: d.domain) } else { domains[d.domain] = d }
-                case .commitInfo, .other:
-                    break
+        var replay = Replay()
+        for actions in batches { replay.apply(actions) }
+        return try replay.snapshot(root: root, storage: storage, version: version, fingerprint: fingerprint)
+    }
+}
+
+/// Log replay, one batch of actions at a time (a checkpoint, then each commit), so a commit's
+/// actions can be dropped once applied.
+struct Replay {
+    var protocolAction: ProtocolAction?
+    var metadata: Metadata?
+    /// Live files in the order they were added: a slot per add, emptied by its remove.
+    var slots: [AddFile?] = []
+    var slotOf: [String: Int] = [:]
+    var removed: [String: RemoveFile] = [:]
+    var transactions: [String: Int64] = [:]
+    var domains: [String: DomainMetadata] = [:]
+
+    mutating func apply(_ actions: [Action]) {
+        slots.reserveCapacity(slots.count + actions.count)
+        slotOf.reserveCapacity(slotOf.count + actions.count)
+        for action in actions {
+            switch action {
+            case .add(let add):
+                let key = DeltaTable.normalizedKey(add.path)
+                if let slot = slotOf[key] {
+                    slots[slot] = add
+                } else {
+                    slotOf[key] = slots.count
+                    slots.append(add)
                 }
+                if !removed.isEmpty { removed[key] = nil }
+            case .remove(let remove):
+                let key = DeltaTable.normalizedKey(remove.path)
+                if let slot = slotOf.removeValue(forKey: key) { slots[slot] = nil }
+                removed[key] = remove
+            case .metaData(let m): metadata = m
+            case .protocolAction(let p): protocolAction = p
+            case .txn(let t): transactions[t.appId] = t.version
+            case .domainMetadata(let d):
+                if d.removed { domains.removeValue(forKey: d.domain) } else { domains[d.domain] = d }
+            case .commitInfo, .other:
+                break
             }
         }
+    }
+
+    /// The snapshot the actions applied so far make.
+    func snapshot(root: String, storage: any Storage, version: Int64, fingerprint: UInt64) throws -> Snapshot {
         guard let protocolAction else { throw DeltaError(.corrupt, "version \(version) of \(root) has no protocol action") }
         guard let metadata else { throw DeltaError(.corrupt, "version \(version) of \(root) has no metaData action") }
         try TableFeatures.checkReadable(protocolAction, metadata)

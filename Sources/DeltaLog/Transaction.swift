@@ -69,7 +69,11 @@ public struct Transaction {
                 try? storage.remove(path)
                 try checkStillFollows(previous)
             }
-            // Other writers took `version` and maybe more: judge each of them.
+            // Other writers took `version` and maybe more. Back off first, then judge every
+            // winner up to the latest and try the next version at once: judging before the
+            // sleep would aim at a version that a steady stream of commits takes meanwhile.
+            let ceiling = min(1000, 2 << min(attempt, 9))
+            SystemClock.sleep(milliseconds: Int.random(in: 1...ceiling))
             let latest = try latestVersion()
             for winner in version...max(version, latest) {
                 let bytes: [UInt8]
@@ -80,8 +84,6 @@ public struct Transaction {
                 previous = (winner, LogFingerprint.of(bytes))
             }
             version = previous.version + 1
-            let ceiling = min(1000, 2 << min(attempt, 9))
-            SystemClock.sleep(milliseconds: Int.random(in: 1...ceiling))
         }
         throw DeltaError(.conflict, "could not commit to \(table.root) after \(Self.maxAttempts) attempts: too many concurrent writers")
     }

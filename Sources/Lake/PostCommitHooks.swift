@@ -8,13 +8,13 @@ import LakeCore
 /// runs after each checkpoint written, as in Spark.
 enum PostCommitHooks {
     /// Runs the hooks, in order; returns warnings for the person at the terminal.
-    static func run(_ committed: CommittedWrite) -> [String] {
+    static func run(_ committed: CommittedWrite, removingStaleTempFiles: Bool = true) -> [String] {
         indexInCatalog(committed)
         var warnings: [String] = []
         if let warning = checkpointIfDue(committed) { warnings.append(warning) }
         // At checkpoint versions only: listing a busy table's folders at every commit would
         // cost more than the stray files it finds.
-        if committed.version % committed.base.checkpointInterval == 0 { removeStaleTempFiles(committed) }
+        if removingStaleTempFiles && committed.version % committed.base.checkpointInterval == 0 { removeStaleTempFiles(committed) }
         return warnings
     }
 

@@ -21,6 +21,9 @@ final class WriteOperation {
     let snapshot: Snapshot
     let operation: String
     private var writers: [TableWriter] = []
+    /// Whether the post-commit hooks remove stale temporary files (vacuum does that itself,
+    /// and counts them).
+    var removesStaleTempFiles = true
 
     /// Resolves `name` and reads its latest snapshot; refuses tables lake cannot write (or,
     /// for an operation that `changesData` not, whose writer features lake does not know).
@@ -90,7 +93,7 @@ final class WriteOperation {
         }
         var committed = CommittedWrite(warehouse: warehouse, resolved: resolved, base: snapshot,
                                        transaction: transaction, version: version)
-        committed.warnings = PostCommitHooks.run(committed)
+        committed.warnings = PostCommitHooks.run(committed, removingStaleTempFiles: removesStaleTempFiles)
         return committed
     }
 }

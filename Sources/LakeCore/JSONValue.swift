@@ -231,11 +231,16 @@ struct JSONParser {
             position += 1
         }
         var out = Array(UnsafeRawBufferPointer(rebasing: bytes[start..<position]))
+        out.reserveCapacity(2 * out.count + 16)
         while position < bytes.count {
+            // The run up to the next quote or escape is copied at once.
+            let run = position
+            while position < bytes.count, bytes[position] != UInt8(ascii: "\""), bytes[position] != UInt8(ascii: "\\") { position += 1 }
+            if position > run { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[run..<position])) }
+            guard position < bytes.count else { break }
             let c = bytes[position]
             position += 1
             if c == UInt8(ascii: "\"") { return String(decoding: out, as: UTF8.self) }
-            guard c == UInt8(ascii: "\\") else { out.append(c); continue }
             guard position < bytes.count else { break }
             let e = bytes[position]
             position += 1

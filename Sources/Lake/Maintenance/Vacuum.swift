@@ -107,6 +107,7 @@ extension Warehouse {
     private func commitVacuum(_ resolved: ResolvedTable, _ base: Snapshot, operation: String, parameters: [(String, String)],
                               metrics: [(String, Int64)]) throws -> CommittedWrite {
         let op = try WriteOperation(self, resolved, base: base, operation: operation, changesData: false)
+        op.removesStaleTempFiles = false
         return try op.run { op in
             var transaction = op.transaction(actions: [])
             transaction.parameters = parameters
