@@ -11,20 +11,24 @@ import Parquet
 public enum CheckpointReader {
     static let actionColumns = ["protocol", "metaData", "add", "remove", "txn", "domainMetadata", "checkpointMetadata", "sidecar"]
 
-    /// The actions of the checkpoint of `version` made of `files` (names in `logDirectory`),
-    /// sidecars included.
-    static func read(_ files: [String], version: Int64, logDirectory: String, storage: any Storage) throws -> [Action] {
+    /// The actions of the checkpoint of `version` made of `names` (in `logDirectory`), sidecars
+    /// included; without `files`, only the actions that are not adds or removes.
+    static func read(_ names: [String], version: Int64, logDirectory: String, storage: any Storage,
+                     files: Bool = true) throws -> [Action] {
+        let columns = files ? actionColumns : actionColumns.filter { $0 != "add" && $0 != "remove" }
         var actions: [Action] = []
-        for name in files {
+        for name in names {
             let path = logDirectory + "/" + name
             try checkRegular(path, storage: storage)
             if name.hasSuffix(".json") {
                 guard let bytes = try storage.read(path) else { throw DeltaError(.notFound, "checkpoint \(path) is missing") }
                 actions += try Action.parseCommit(bytes, version: version)
             } else {
-                actions += try readParquet(path, version: version)
+                actions += try readParquet(path, version: version, columns: columns)
             }
         }
+        // Sidecars hold only adds and removes.
+        guard files else { return actions }
         var sidecars: [String] = []
         for case .other("sidecar", let body) in actions {
             guard let path = body["path"]?.stringValue else { throw DeltaError(.corrupt, "checkpoint \(version): a sidecar action without 'path'") }
@@ -35,14 +39,14 @@ public enum CheckpointReader {
         }
         for path in sidecars {
             try checkRegular(path, storage: storage)
-            actions += try readParquet(path, version: version)
+            actions += try readParquet(path, version: version, columns: columns)
         }
         return actions
     }
 
     /// The actions of one checkpoint file's bytes (for fuzzing the reader).
     public static func read(bytes: UnsafeRawBufferPointer) throws -> [Action] {
-        try read(try ParquetReader(bytes: bytes))
+        try read(try ParquetReader(bytes: bytes), columns: actionColumns)
     }
 
     /// A sidecar's absolute path: a name (or relative path) in `_delta_log/_sidecars`, or an
@@ -67,17 +71,17 @@ public enum CheckpointReader {
         }
     }
 
-    private static func readParquet(_ path: String, version: Int64) throws -> [Action] {
+    private static func readParquet(_ path: String, version: Int64, columns: [String]) throws -> [Action] {
         do {
-            return try read(try ParquetReader(path: path))
+            return try read(try ParquetReader(path: path), columns: columns)
         } catch let error as ParquetError {
             throw DeltaError(error.kind == .unsupported ? .unsupported : .corrupt, "checkpoint \(version): \(path): \(error)")
         }
     }
 
-    private static func read(_ reader: ParquetReader) throws -> [Action] {
+    private static func read(_ reader: ParquetReader, columns: [String]) throws -> [Action] {
         var actions: [Action] = []
-        let available = actionColumns.filter { reader.schema.schema.index(of: $0) != nil }
+        let available = columns.filter { reader.schema.schema.index(of: $0) != nil }
         for g in 0..<reader.rowGroupCount {
             let batch = try reader.readRowGroup(g, columns: available)
             let adds = available.firstIndex(of: "add").flatMap { AddColumns(batch.columns[$0]) }

@@ -73,16 +73,18 @@ public struct DeltaTable: Sendable {
         try listing().latestVersion!
     }
 
-    /// The snapshot at `version` (latest when nil).
-    public func snapshot(version: Int64? = nil, listing: LogListing? = nil) throws -> Snapshot {
+    /// The snapshot at `version` (latest when nil); without `files`, only its protocol,
+    /// metadata and transactions (the checkpoint's file columns are not read).
+    public func snapshot(version: Int64? = nil, listing: LogListing? = nil, files: Bool = true) throws -> Snapshot {
         let listing = try listing ?? self.listing()
         let target = version ?? listing.latestVersion!
         let segment = try listing.segment(for: target)
         // Each file's actions are applied and dropped before the next is read.
         var replay = Replay()
+        replay.keepsFiles = files
         if let checkpoint = segment.checkpoint {
             replay.apply(try CheckpointReader.read(checkpoint.files, version: checkpoint.version,
-                                                   logDirectory: logDirectory, storage: storage))
+                                                   logDirectory: logDirectory, storage: storage, files: files))
         }
         var fingerprint: UInt64?
         for v in segment.commits {

@@ -23,13 +23,14 @@ public struct LogListing: Sendable {
 
     /// Lists `logDirectory`; nil when there is no log.
     public static func list(_ logDirectory: String, storage: any Storage) throws -> LogListing? {
-        guard let names = try storage.list(logDirectory) else { return nil }
+        // Names in directory order: the versions order them.
+        guard let names = try storage.entries(logDirectory)?.map(\.name) else { return nil }
         var listing = LogListing()
         var parts: [Int64: [Int: String]] = [:]
         var partCounts: [Int64: Int] = [:]
         for name in names {
             // The common case first, without splitting: `%020d.json`.
-            if name.utf8.count == 25, name.hasSuffix(".json"), let version = Self.version(name) {
+            if let version = Self.commitVersion(name) {
                 listing.commits[version] = name
                 continue
             }
@@ -55,6 +56,25 @@ public struct LogListing: Sendable {
             }
         }
         return listing
+    }
+
+    /// The version of a name of the form `%020d.json`, read from its bytes.
+    static func commitVersion(_ name: String) -> Int64? {
+        let parsed = name.utf8.withContiguousStorageIfAvailable { bytes -> Int64? in
+            guard bytes.count == 25, bytes[20] == 0x2E, bytes[21] == 0x6A, bytes[22] == 0x73, bytes[23] == 0x6F,
+                  bytes[24] == 0x6E else { return nil }
+            var value: Int64 = 0
+            for i in 0..<20 {
+                let d = bytes[i] &- 0x30
+                guard d <= 9 else { return nil }
+                let (times, o1) = value.multipliedReportingOverflow(by: 10)
+                let (sum, o2) = times.addingReportingOverflow(Int64(d))
+                guard !o1, !o2 else { return nil }
+                value = sum
+            }
+            return value
+        }
+        return parsed ?? nil
     }
 
     /// The version in the first 20 characters of `name`, when they are all digits.

@@ -14,8 +14,11 @@ public struct Snapshot: Sendable {
     public let protocolAction: ProtocolAction
     public let metadata: Metadata
     public let schema: Schema
-    /// Live data files, in the order they were added.
+    /// Live data files, in the order they were added (empty when read without files).
     public let files: [AddFile]
+    /// Whether `files` and `tombstones` were read: a snapshot for a blind append needs only
+    /// the protocol, metadata and transactions, and skips the checkpoint's file columns.
+    public var hasFiles = true
     /// Files removed and not added again (`remove` actions still in the log or checkpoint):
     /// what vacuum may delete once their retention has passed.
     public let tombstones: [RemoveFile]
@@ -88,9 +91,10 @@ public struct Snapshot: Sendable {
     /// Total bytes of the live data files.
     public var totalBytes: Int64 { files.reduce(0) { $0 + $1.size } }
 
-    /// This snapshot with a blind append's files added, as version `version`.
+    /// This snapshot with a blind append's files added, as version `version` (read with files).
     public func appending(_ files: [AddFile], version: Int64) -> Snapshot {
-        Snapshot(root: root, storage: storage, version: version, protocolAction: protocolAction, metadata: metadata, schema: schema,
+        precondition(hasFiles, "appending to a snapshot read without its files")
+        return Snapshot(root: root, storage: storage, version: version, protocolAction: protocolAction, metadata: metadata, schema: schema,
                  files: self.files + files, tombstones: tombstones, fingerprint: 0, transactions: transactions,
                  domains: domains)
     }
@@ -107,6 +111,8 @@ public struct Snapshot: Sendable {
 /// Log replay, one batch of actions at a time (a checkpoint, then each commit), so a commit's
 /// actions can be dropped once applied.
 struct Replay {
+    /// Whether adds and removes are kept (false: only protocol, metadata, txns, domains).
+    var keepsFiles = true
     var protocolAction: ProtocolAction?
     var metadata: Metadata?
     /// Live files in the order they were added: a slot per add, emptied by its remove.
@@ -121,6 +127,8 @@ struct Replay {
         slotOf.reserveCapacity(slotOf.count + actions.count)
         for action in actions {
             switch action {
+            case .add where !keepsFiles, .remove where !keepsFiles:
+                continue
             case .add(let add):
                 let key = DeltaTable.normalizedKey(add.path)
                 if let slot = slotOf[key] {
@@ -153,8 +161,10 @@ struct Replay {
         let schema = try SchemaJSON.decode(metadata.schemaString)
         let files = slots.compactMap { $0 }
         let tombstones = removed.keys.sorted(by: ByteText.less).map { removed[$0]! }
-        return Snapshot(root: root, storage: storage, version: version, protocolAction: protocolAction, metadata: metadata,
-                        schema: schema, files: files, tombstones: tombstones, fingerprint: fingerprint,
-                        transactions: transactions, domains: domains)
+        var snapshot = Snapshot(root: root, storage: storage, version: version, protocolAction: protocolAction, metadata: metadata,
+                                schema: schema, files: files, tombstones: tombstones, fingerprint: fingerprint,
+                                transactions: transactions, domains: domains)
+        snapshot.hasFiles = keepsFiles
+        return snapshot
     }
 }

@@ -33,7 +33,8 @@ extension Warehouse {
     public func append(to name: TableName, files: [String], options: LoadOptions = LoadOptions(),
                        progress: ((Int64, Int64?) -> Void)? = nil) throws -> AppendResult {
         guard !files.isEmpty else { throw LakeError(.invalidArgument, "no input: name one or more files, or - for stdin") }
-        let operation = try WriteOperation(self, name, operation: "WRITE")
+        // A blind append reads no file list: only the schema, protocol and properties.
+        let operation = try WriteOperation(self, name, operation: "WRITE", readsFiles: false)
         let snapshot = operation.snapshot
         let budget = BadRowBudget(limit: options.maxBadRows)
         let ingestOptions = options.ingest

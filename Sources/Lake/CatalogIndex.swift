@@ -44,6 +44,33 @@ enum CatalogIndex {
             schemaSummary: schemaSummary(state.schema), lastChange: lastChange), wait: wait)
     }
 
+    /// Right after a blind append whose base the entry had indexed: records the commit and the
+    /// entry's state plus the appended files, without reading the table's files. False (and
+    /// nothing recorded) when that does not hold; then ``catchUp`` does the work.
+    static func recordAppend(_ entry: TableEntry, _ committed: CommittedWrite, catalog: TableCatalog) throws -> Bool {
+        let base = committed.base
+        guard entry.version == base.version, committed.version == base.version + 1, committed.transaction.isBlindAppend,
+              entry.schemaSummary == schemaSummary(base.schema) else { return false }
+        var rows: Int64 = 0, bytes: Int64 = 0, files: Int64 = 0
+        for action in committed.transaction.actions {
+            guard case .add(let add) = action else { continue }
+            guard let n = add.numRecords else { return false }
+            rows += n
+            bytes += add.size
+            files += 1
+        }
+        let table = committed.resolved.table
+        let listing = LogListing(commitsThrough: committed.version, from: committed.version)
+        let stamps = try table.commitTimestamps(listing: listing, latest: base, from: committed.version, previous: entry.lastChange)
+        guard let stamp = stamps.first else { return false }
+        var commit = try commitEntry(table, version: committed.version, listing: listing)
+        commit.timestamp = stamp.timestamp
+        try catalog.record(tableID: entry.id, commits: [commit], state: TableState(
+            version: committed.version, rows: entry.rows.map { $0 + rows }, bytes: entry.bytes + bytes,
+            files: entry.files + files, schemaSummary: entry.schemaSummary, lastChange: stamp.timestamp), wait: true)
+        return true
+    }
+
     /// What commit `version` did (its timestamp is set by the caller).
     static func commitEntry(_ table: DeltaTable, version: Int64, listing: LogListing) throws -> CommitEntry {
         let actions = try table.readCommit(version, listing: listing)

@@ -36,8 +36,11 @@ extension Warehouse {
         }
         guard let info = storage.info(real) else { return }
         if info.kind != .directory { throw refuse("it is not a directory") }
+        // Listed before `_delta_log` is looked at: a create racing this one makes the log
+        // between the two, and is then seen as the table it is, never as a stranger's folder.
+        let names = try storage.list(real) ?? []
         let isTable = storage.isDirectory(real + "/_delta_log")
-        if !isTable, !(try storage.list(real) ?? []).isEmpty {
+        if !isTable, !names.isEmpty {
             throw refuse("it is a non-empty directory that is not a Delta table")
         }
         if registering && !isTable {

@@ -43,6 +43,7 @@ enum PostCommitHooks {
     /// The catalog's index catches up with the new commit.
     static func indexInCatalog(_ committed: CommittedWrite) {
         guard let entry = committed.resolved.entry, let catalog = try? committed.warehouse.catalog() else { return }
+        if (try? CatalogIndex.recordAppend(entry, committed, catalog: catalog)) == true { return }
         try? CatalogIndex.catchUp(entry, table: committed.resolved.table, catalog: catalog,
                                   latest: committed.snapshotIfDerivable, wait: true)
     }

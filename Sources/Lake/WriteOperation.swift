@@ -25,14 +25,16 @@ final class WriteOperation {
     /// and counts them).
     var removesStaleTempFiles = true
 
-    /// Resolves `name` and reads its latest snapshot; refuses tables lake cannot write (or,
-    /// for an operation that `changesData` not, whose writer features lake does not know).
-    init(_ warehouse: Warehouse, _ name: TableName, operation: String, changesData: Bool = true) throws {
+    /// Resolves `name` and reads its latest snapshot (with its files unless `readsFiles` is
+    /// false: a blind append needs none); refuses tables lake cannot write (or, for an
+    /// operation that `changesData` not, whose writer features lake does not know).
+    init(_ warehouse: Warehouse, _ name: TableName, operation: String, changesData: Bool = true,
+         readsFiles: Bool = true) throws {
         self.warehouse = warehouse
         self.operation = operation
         resolved = try warehouse.resolve(name)
         try warehouse.checkWritable(resolved)
-        snapshot = try resolved.table.snapshot()
+        snapshot = try resolved.table.snapshot(files: readsFiles)
         try Self.checkFeatures(snapshot, changesData: changesData)
     }
 
@@ -112,7 +114,7 @@ struct CommittedWrite {
     /// The table at `version`, when it follows directly from the base (no concurrent winner)
     /// and only added files: derived without reading the log again.
     var snapshotIfDerivable: Snapshot? {
-        guard version == base.version + 1, transaction.isBlindAppend else { return nil }
+        guard version == base.version + 1, transaction.isBlindAppend, base.hasFiles else { return nil }
         let adds = transaction.actions.compactMap { action -> AddFile? in
             if case .add(let add) = action { return add }
             return nil

@@ -21,8 +21,7 @@ struct AppendCommand: ParsableCommand {
             let result = try global.warehouseHandle().append(to: try TableName(parsing: table), files: files,
                                                              options: input.loadOptions, progress: progress.bytes)
             progress.finish()
-            emit(global, result)
-            if !global.quiet { for warning in result.warnings { writeStandardError("lake: warning: \(warning)\n") } }
+            emit(global, result, warnings: result.warnings)
         }
     }
 }

@@ -16,6 +16,12 @@ func emit(_ global: GlobalOptions, _ output: some CommandOutput) {
     if global.json { print(output.json.serialized()) } else if !global.quiet { print(output.text, terminator: "") }
 }
 
+/// Prints `output`, then on stderr what the work after its commits could not do (unless `-q`).
+func emit(_ global: GlobalOptions, _ output: some CommandOutput, warnings: [String]) {
+    emit(global, output)
+    if !global.quiet { for warning in warnings { writeStandardError("lake: warning: \(warning)\n") } }
+}
+
 /// Runs a command body with the contract's error handling: one line on stderr (or a JSON
 /// error document with `--json`) and the matching exit code.
 func runReportingErrors(_ options: GlobalOptions, _ body: () throws -> Void) throws {

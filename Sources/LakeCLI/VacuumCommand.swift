@@ -35,8 +35,7 @@ struct VacuumCommand: ParsableCommand {
             let progress = Progress(label: "vacuum", unit: .files, quiet: global.quiet)
             let result = try global.warehouseHandle().vacuum(try TableName(parsing: table), request, progress: progress.counts)
             progress.finish()
-            emit(global, result)
-            if !global.quiet { for warning in result.warnings { writeStandardError("lake: warning: \(warning)\n") } }
+            emit(global, result, warnings: result.warnings)
         }
     }
 }

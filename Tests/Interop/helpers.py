@@ -18,9 +18,12 @@ import datetime as dt
 import decimal
 import json
 import math
+import os
 import re
+import time
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -758,3 +761,27 @@ def binary_anyone_can_run(binary, directory) -> "Path":
     shutil.copy2(binary, copy)
     os.chmod(copy, 0o755)
     return copy
+
+
+class Decoy:
+    """Files outside every table that nothing may touch: a file and a directory of files,
+    optionally dated `age_days` ago (so a vacuum that followed a link to them would find them
+    expired)."""
+
+    def __init__(self, root: Path, age_days: float = 0):
+        self.dir = root / "decoy"
+        (self.dir / "inner").mkdir(parents=True)
+        self.file = self.dir / "precious.txt"
+        self.file.write_text("do not delete\n")
+        (self.dir / "inner" / "part-00000-precious.parquet").write_bytes(b"PAR1 not really")
+        if age_days:
+            stamp = time.time() - age_days * 86400
+            for p in self.dir.rglob("*"):
+                os.utime(p, (stamp, stamp), follow_symlinks=False)
+        self.snapshot = self._state()
+
+    def _state(self):
+        return sorted((str(p.relative_to(self.dir)), p.read_bytes()) for p in self.dir.rglob("*") if p.is_file())
+
+    def check(self, what: str):
+        assert self._state() == self.snapshot, f"{what}: the decoy outside the table changed"

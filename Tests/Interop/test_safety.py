@@ -34,7 +34,7 @@ import pytest
 from deltalake import DeltaTable, write_deltalake
 
 from conftest import describe
-from helpers import Lake, binary_anyone_can_run, data_files, live_adds, log_versions, world_enterable_dir
+from helpers import Decoy, Lake, binary_anyone_can_run, data_files, live_adds, log_versions, world_enterable_dir
 
 USAGE, RUNTIME, CONFLICT, NOT_FOUND = 2, 1, 3, 4
 
@@ -42,24 +42,6 @@ USAGE, RUNTIME, CONFLICT, NOT_FOUND = 2, 1, 3, 4
 # --------------------------------------------------------------------------------------
 # helpers
 # --------------------------------------------------------------------------------------
-
-class Decoy:
-    """Files outside every table that nothing may touch: a file and a directory of files."""
-
-    def __init__(self, root: Path):
-        self.dir = root / "decoy"
-        (self.dir / "inner").mkdir(parents=True)
-        self.file = self.dir / "precious.txt"
-        self.file.write_text("do not delete\n")
-        (self.dir / "inner" / "part-00000-precious.parquet").write_bytes(b"PAR1 not really")
-        self.snapshot = self._state()
-
-    def _state(self):
-        return sorted((str(p.relative_to(self.dir)), p.read_bytes()) for p in self.dir.rglob("*") if p.is_file())
-
-    def check(self, what: str):
-        assert self._state() == self.snapshot, f"{what}: the decoy outside the table changed"
-
 
 @pytest.fixture
 def env(lake, tmp_path):

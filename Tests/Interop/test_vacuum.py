@@ -37,7 +37,7 @@ import pytest
 from deltalake import DeltaTable, write_deltalake
 
 from conftest import describe
-from helpers import Lake, live_adds, log_versions, read_commit
+from helpers import Decoy, Lake, live_adds, log_versions, read_commit
 
 USAGE, NOT_FOUND = 2, 4
 DAY = 86_400
@@ -48,27 +48,6 @@ WEEK_MILLIS = 7 * DAY * 1000
 # --------------------------------------------------------------------------------------
 # helpers
 # --------------------------------------------------------------------------------------
-
-class Decoy:
-    """Files outside the table that nothing may touch, dated long ago (so that a vacuum
-    that followed a link to them would find them expired)."""
-
-    def __init__(self, root: Path):
-        self.dir = root / "decoy"
-        (self.dir / "inner").mkdir(parents=True)
-        self.file = self.dir / "precious.txt"
-        self.file.write_text("do not delete\n")
-        (self.dir / "inner" / "part-00000-precious.parquet").write_bytes(b"PAR1 not really")
-        for p in self.dir.rglob("*"):
-            age(p, 60)
-        self.snapshot = self._state()
-
-    def _state(self):
-        return sorted((str(p.relative_to(self.dir)), p.read_bytes()) for p in self.dir.rglob("*") if p.is_file())
-
-    def check(self, what: str):
-        assert self._state() == self.snapshot, f"{what}: the decoy outside the table changed"
-
 
 def age(path: Path, days: float, plus_seconds: float = 0.0):
     """Set the mtime of a file, folder or link (never its target) to `days` ago."""
@@ -398,7 +377,7 @@ def test_folders_of_a_partition_column_named_with_an_underscore_are_vacuumed(lk,
 
 
 def test_links_other_tables_and_the_outside_are_never_touched(lk, tmp_path, duckdb_con):
-    decoy = Decoy(tmp_path)
+    decoy = Decoy(tmp_path, age_days=60)
     table = lake_table(lk, tmp_path, [[(1, "a")], [(2, "b")]])
     overwrite(table, [(3, "c")])
     first, second = removed_paths(table, 3)
@@ -623,7 +602,7 @@ def plant_log_files(table: Path, decoy: Decoy, crc_versions) -> list[str]:
 
 @pytest.mark.parametrize("trigger", ["checkpoint", "vacuum"])
 def test_log_cleanup_keeps_the_newest_checkpoint_before_the_cutoff(lk, tmp_path, duckdb_con, trigger):
-    decoy = Decoy(tmp_path)
+    decoy = Decoy(tmp_path, age_days=60)
     table, expected = log_table(lk, tmp_path)
     date_commits(table, range(0, 8), 40)  # commits 0..7 40 days ago, 8..12 now: the cutoff commit is 7
     planted_expired = plant_log_files(table, decoy, crc_versions=(0, 2, 3, 4))
@@ -661,7 +640,7 @@ def test_log_cleanup_keeps_the_newest_checkpoint_before_the_cutoff(lk, tmp_path,
 
 
 def test_log_cleanup_without_a_checkpoint_before_the_cutoff_deletes_nothing(lk, tmp_path, duckdb_con):
-    decoy = Decoy(tmp_path)
+    decoy = Decoy(tmp_path, age_days=60)
     table, expected = log_table(lk, tmp_path, checkpoint_at_2=False)
     date_commits(table, range(0, 4), 40)  # the cutoff commit is 3; the first checkpoint is 5
     plant_log_files(table, decoy, crc_versions=(0, 2))
@@ -678,7 +657,7 @@ def test_log_cleanup_without_a_checkpoint_before_the_cutoff_deletes_nothing(lk, 
 
 
 def test_log_cleanup_off_when_the_table_says_so(lk, tmp_path):
-    decoy = Decoy(tmp_path)
+    decoy = Decoy(tmp_path, age_days=60)
     table, expected = log_table(lk, tmp_path, "--property", "delta.enableExpiredLogCleanup=false")
     date_commits(table, range(0, 8), 40)
     plant_log_files(table, decoy, crc_versions=(0, 2, 3, 4))
@@ -695,6 +674,11 @@ def test_log_cleanup_off_when_the_table_says_so(lk, tmp_path):
     assert checkpoints(table) == [2, 5, 10, 12, 15]
     assert log_versions(table) == list(range(16))
     assert lake_rows(lk, "t", 0) == [] and lake_rows(lk, "t", 4) == expected[4]
+    # Vacuum honours the setting too.
+    before = log_listing(table)
+    assert lk.doc("vacuum", "t", "--dry-run")["log_files_deleted"] == 0
+    assert lk.doc("vacuum", "t")["log_files_deleted"] == 0
+    assert set(before) - set(log_listing(table)) == set()
     decoy.check("cleanup off")
 
 

@@ -54,7 +54,8 @@ extension Warehouse {
     ///
     /// Records `VACUUM START` and `VACUUM END` commits (no file actions, so they conflict with
     /// nothing), as Spark does, when there is something to delete, then cleans up expired
-    /// log files. `progress` is called with (files deleted, files to delete).
+    /// log files unless `delta.enableExpiredLogCleanup` is false. `progress` is called with
+    /// (files deleted, files to delete).
     public func vacuum(_ name: TableName, _ request: VacuumRequest = VacuumRequest(),
                        progress: ((Int, Int) -> Void)? = nil) throws -> VacuumResult {
         let resolved = try resolve(name)
@@ -76,7 +77,9 @@ extension Warehouse {
             logFilesDeleted: 0, symlinksSkipped: plan.symlinks, otherTablesSkipped: plan.otherTables,
             youngFilesKept: plan.youngOrphans)
         if request.dryRun {
-            result.logFilesDeleted = try LogCleanup.plan(table, latest: snapshot, listing: try table.listing(), now: request.now).files.count
+            if snapshot.expiredLogCleanupEnabled {
+                result.logFilesDeleted = try LogCleanup.plan(table, latest: snapshot, listing: try table.listing(), now: request.now).files.count
+            }
             return result
         }
         if !plan.deletions.isEmpty {
@@ -98,8 +101,7 @@ extension Warehouse {
             result.version = end.version
         }
         // The snapshot read gives the properties cleanup needs; the listing is taken anew.
-        result.logFilesDeleted = try LogCleanup.run(LogCleanup.plan(table, latest: snapshot, listing: try table.listing(), now: request.now),
-                                                    table: table)
+        result.logFilesDeleted = try LogMaintenance.cleanUpIfEnabled(table, latest: snapshot, now: request.now)
         return result
     }
 
