@@ -51,13 +51,14 @@ public enum CheckpointReader {
 
     /// A sidecar's absolute path: a name (or relative path) in `_delta_log/_sidecars`, or an
     /// absolute URI that must lead there.
-    static func sidecarPath(_ path: String, logDirectory: String, version: Int64) throws -> String {
+    public static func sidecarPath(_ path: String, logDirectory: String, version: Int64) throws -> String {
         let directory = logDirectory + "/_sidecars"
         var decoded = Partitioning.uriDecode(path)
         if decoded.hasPrefix("file://") { decoded = String(decoded.dropFirst("file://".count)) }
         if decoded.hasPrefix("file:") { decoded = String(decoded.dropFirst("file:".count)) }
         let full = decoded.hasPrefix("/") ? Paths.absolute(decoded) : Paths.absolute(directory + "/" + decoded)
-        guard full.hasPrefix(directory + "/"), !decoded.contains("://") else {
+        // Directly in `_sidecars`, as the protocol keeps them: no subfolder to follow.
+        guard Paths.parent(of: full) == directory, !decoded.contains("://") else {
             throw DeltaError(.corrupt, "checkpoint \(version): sidecar \(DisplayText.value(path)) lies outside \(directory)")
         }
         return full

@@ -9,8 +9,8 @@ import Glibc
 /// `_last_checkpoint` hint, with lake's own Parquet writer.
 ///
 /// A checkpoint holds one action per row, each action type in its own nullable struct
-/// column: protocol, metaData, live `add`s (stats as the JSON string), unexpired `remove`s
-/// (without stats), `txn`s and live domain metadata. It is written under a temporary name
+/// column: protocol, metaData, live `add`s (stats as JSON text and typed, see
+/// `AddLayout`), unexpired `remove`s (without stats), `txn`s and live domain metadata. It is written under a temporary name
 /// and linked into place only when no checkpoint of that version exists, so it never
 /// replaces one; rows are built a batch at a time, so memory stays bounded.
 public enum CheckpointWriter {
@@ -58,7 +58,8 @@ public enum CheckpointWriter {
         let layout = AddLayout(snapshot)
         let schema = Self.schema(layout)
         let writer = try ParquetWriter(path: staging, schema: schema, options: options)
-        let retention = snapshot.deletedFileRetentionMillis
+        // A retention lake cannot read keeps every tombstone: the safe side.
+        let retention = (try? snapshot.deletedFileRetentionMillis()) ?? .max
         var rows: [Value] = [], column: [Int] = [], actions: Int64 = 0
         func flush() throws {
             guard !rows.isEmpty else { return }
@@ -84,7 +85,7 @@ public enum CheckpointWriter {
                 try emit(5, .structure([.string(domain.domain), .string(domain.configuration), .bool(false)]))
             }
             for add in snapshot.files { try emit(1, layout.row(add)) }
-            for remove in snapshot.tombstones where (remove.deletionTimestamp ?? 0) > now - retention {
+            for remove in snapshot.tombstones where retention == .max || (remove.deletionTimestamp ?? 0) > now - retention {
                 try emit(2, removeRow(remove))
             }
             try flush()

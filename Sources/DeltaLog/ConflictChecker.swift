@@ -97,6 +97,8 @@ public struct ConflictChecker: Sendable {
     public let appIDs: Set<String>
     /// Whether this transaction only adds files (no removes, reads, metadata or protocol).
     public let isAppend: Bool
+    /// Whether it adds any file (a vacuum's commits add none).
+    public let addsFiles: Bool
     /// The schema the appended files were written with (the base's, unless this
     /// transaction changes it).
     private let schemaWritten: [String: Field]
@@ -106,9 +108,10 @@ public struct ConflictChecker: Sendable {
         self.base = base
         self.isolation = isolation
         self.read = read
-        var removes = Set<String>(), appIDs = Set<String>()
+        var removes = Set<String>(), appIDs = Set<String>(), addsFiles = false
         for action in actions {
             switch action {
+            case .add: addsFiles = true
             case .remove(let r): removes.insert(DeltaTable.normalizedKey(r.path))
             case .txn(let t): appIDs.insert(t.appId)
             default: break
@@ -116,6 +119,7 @@ public struct ConflictChecker: Sendable {
         }
         self.removes = removes
         self.appIDs = appIDs
+        self.addsFiles = addsFiles
         isAppend = read.isEmpty && Action.onlyAdd(actions)
         schemaWritten = Dictionary(base.schema.fields.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
     }
@@ -163,7 +167,12 @@ public struct ConflictChecker: Sendable {
             throw conflict("version \(v) changed the table's metadata or protocol")
         }
         do {
-            try TableFeatures.checkAppendable(p, metadata)
+            // A commit without files (vacuum's) needs only to know the writer features.
+            if addsFiles {
+                try TableFeatures.checkAppendable(p, metadata)
+            } else {
+                try TableFeatures.checkMaintainable(p, metadata)
+            }
         } catch let error as DeltaError {
             throw conflict("version \(v) changed the table so that this \(operation) cannot write it: \(error.message)")
         }

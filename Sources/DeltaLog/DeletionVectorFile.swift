@@ -8,23 +8,27 @@ public enum DeletionVectorFile {
     static let digit: [UInt8: UInt32] = Dictionary(uniqueKeysWithValues: alphabet.enumerated().map { ($1, UInt32($0)) })
 
     /// The absolute path of the file behind `descriptor` (an action's `deletionVector`
-    /// object), or nil when the vector is inline or the descriptor cannot be read. Throws when
-    /// the path leads outside the table.
+    /// object), or nil when the vector is inline. Throws `corrupt` when the descriptor cannot
+    /// be read and when the path leads outside the table.
     public static func path(_ descriptor: JSONValue, root: String) throws -> String? {
         guard let type = descriptor["storageType"]?.stringValue, let value = descriptor["pathOrInlineDv"]?.stringValue else {
-            return nil
+            throw DeltaError(.corrupt, "a deletion vector descriptor without storageType or pathOrInlineDv")
         }
         switch type {
         case "u":
             let bytes = Array(value.utf8)
-            guard bytes.count >= 20, let uuid = decodeUUID(bytes.suffix(20)) else { return nil }
+            guard bytes.count >= 20, let uuid = decodeUUID(bytes.suffix(20)) else {
+                throw DeltaError(.corrupt, "deletion vector '\(DisplayText.value(value))' does not name a file (20 Z85 characters expected)")
+            }
             let prefix = String(decoding: bytes.dropLast(20), as: UTF8.self)
             let name = "deletion_vector_\(uuid).bin"
             return try DeltaTable.resolve(prefix.isEmpty ? name : prefix + "/" + name, root: root)
         case "p":
             return try DeltaTable.resolve(value, root: root)
-        default:
+        case "i":
             return nil
+        default:
+            throw DeltaError(.unsupported, "deletion vector storage type '\(DisplayText.value(type))' is not one lake knows")
         }
     }
 

@@ -99,16 +99,18 @@ public struct FileStatistics: Sendable {
                     i += 1
                     skipSpace()
                     if isNumRecords {
-                        var value: Int64 = 0, digits = 0
-                        let negative = i < n && bytes[i] == 0x2D
-                        if negative { i += 1 }
-                        while i < n, bytes[i] >= 0x30, bytes[i] <= 0x39, digits < 18 {
-                            value = value * 10 + Int64(bytes[i] - 0x30)
+                        // A count: digits only (no sign, fraction or exponent), within Int64.
+                        var value: Int64 = 0, digits = 0, overflow = false
+                        while i < n, bytes[i] >= 0x30, bytes[i] <= 0x39 {
+                            let (times, o1) = value.multipliedReportingOverflow(by: 10)
+                            let (sum, o2) = times.addingReportingOverflow(Int64(bytes[i] - 0x30))
+                            overflow = overflow || o1 || o2
+                            value = sum
                             digits += 1
                             i += 1
                         }
-                        let ends = i >= n || !(bytes[i] == 0x2E || bytes[i] == 0x65 || bytes[i] == 0x45 || (bytes[i] >= 0x30 && bytes[i] <= 0x39))
-                        if digits > 0 && ends { numRecords = negative ? -value : value }
+                        let ends = i >= n || !(bytes[i] == 0x2E || bytes[i] == 0x65 || bytes[i] == 0x45)
+                        if digits > 0 && ends && !overflow { numRecords = value }
                     }
                 case 0x7B, 0x5B:
                     depth += 1

@@ -31,7 +31,7 @@ public enum LogCleanup {
     /// The cleanup due on `table` at `now` (ms), given its latest snapshot and listing.
     public static func plan(_ table: DeltaTable, latest: Snapshot, listing: LogListing,
                             now: Int64 = SystemClock.nowMillis()) throws -> Plan {
-        let cutoffTimestamp = midnightUTC(now - latest.logRetentionMillis)
+        let cutoffTimestamp = midnightUTC(now - (try latest.logRetentionMillis()))
         var plan = Plan(cutoffTimestamp: cutoffTimestamp, cutoffCommit: nil, keptCheckpoint: nil, files: [])
         let checkpoints = Set(listing.checkpoints.keys).union(listing.v2Checkpoints.keys)
         // Without a checkpoint there is nothing to keep the log from, so nothing to read.

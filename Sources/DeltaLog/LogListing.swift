@@ -3,8 +3,9 @@ import LakeCore
 /// The files of a table's `_delta_log` directory, by version.
 ///
 /// Commits are `%020d.json`; classic checkpoints `%020d.checkpoint.parquet` or the parts
-/// `%020d.checkpoint.%010d.%010d.parquet`. Anything else (`_last_checkpoint`, `.crc`,
-/// temporary files, log compactions) is ignored: listing the directory is the truth.
+/// `%020d.checkpoint.%010d.%010d.parquet`; V2 checkpoints `%020d.checkpoint.<uuid>.json|parquet`.
+/// Anything else (`_last_checkpoint`, `.crc`, temporary files, log compactions) is ignored:
+/// listing the directory is the truth.
 public struct LogListing: Sendable {
     /// Commit file names by version.
     public var commits: [Int64: String] = [:]
@@ -18,16 +19,17 @@ public struct LogListing: Sendable {
     /// The commits `from...through` by their standard names, as a writer that just committed
     /// `through` knows them without listing the directory.
     public init(commitsThrough latest: Int64, from first: Int64) {
-        for v in max(0, first)...max(max(0, first), latest) { commits[v] = DeltaTable.commitName(v) }
+        guard first <= latest else { return }
+        for v in max(0, first)...latest { commits[v] = DeltaTable.commitName(v) }
     }
 
     /// Lists `logDirectory`; nil when there is no log.
     public static func list(_ logDirectory: String, storage: any Storage) throws -> LogListing? {
-        // Names in directory order: the versions order them.
+        // Names in directory order: versions and part numbers place them.
         guard let names = try storage.entries(logDirectory)?.map(\.name) else { return nil }
         var listing = LogListing()
-        var parts: [Int64: [Int: String]] = [:]
-        var partCounts: [Int64: Int] = [:]
+        // Classic checkpoint parts by version, then by the number of parts of their set.
+        var parts: [Int64: [Int: [Int: String]]] = [:]
         for name in names {
             // The common case first, without splitting: `%020d.json`.
             if let version = Self.commitVersion(name) {
@@ -39,20 +41,20 @@ public struct LogListing: Sendable {
             if pieces.count == 2 && pieces[1] == "json" {
                 listing.commits[version] = name
             } else if pieces.count == 3 && pieces[1] == "checkpoint" && pieces[2] == "parquet" {
-                parts[version, default: [:]][1] = name
-                partCounts[version] = 1
+                parts[version, default: [:]][1, default: [:]][1] = name
             } else if pieces.count == 5 && pieces[1] == "checkpoint" && pieces[4] == "parquet",
-                      let part = Int(pieces[2]), let total = Int(pieces[3]), part >= 1, part <= total {
-                parts[version, default: [:]][part] = name
-                partCounts[version] = total
+                      let part = Int(pieces[2]), let total = Int(pieces[3]), part >= 1, part <= total, total <= 1_000_000 {
+                parts[version, default: [:]][total, default: [:]][part] = name
             } else if pieces.count == 4 && pieces[1] == "checkpoint" && (pieces[3] == "json" || pieces[3] == "parquet") {
                 listing.v2Checkpoints[version] = name
             }
         }
-        for (version, found) in parts {
-            let total = partCounts[version] ?? 0
-            if found.count == total, total > 0 {
-                listing.checkpoints[version] = (1...total).map { found[$0]! }
+        // A checkpoint is a complete set of one size: the classic file when there is one, else
+        // the complete multi-part set with the fewest parts; parts of different sets never mix.
+        for (version, sets) in parts {
+            for total in sets.keys.sorted() where sets[total]!.count == total {
+                listing.checkpoints[version] = (1...total).map { sets[total]![$0]! }
+                break
             }
         }
         return listing

@@ -123,8 +123,12 @@ struct Replay {
     var domains: [String: DomainMetadata] = [:]
 
     mutating func apply(_ actions: [Action]) {
-        slots.reserveCapacity(slots.count + actions.count)
-        slotOf.reserveCapacity(slotOf.count + actions.count)
+        // Sized once, for the first (usually the checkpoint's) batch; later commits grow the
+        // arrays geometrically instead of copying them at each commit.
+        if slots.isEmpty {
+            slots.reserveCapacity(actions.count)
+            slotOf.reserveCapacity(actions.count)
+        }
         for action in actions {
             switch action {
             case .add where !keepsFiles, .remove where !keepsFiles:

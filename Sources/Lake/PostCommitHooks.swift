@@ -4,8 +4,8 @@ import LakeCore
 
 /// Work done after a commit landed. A hook never fails the command: the commit is the
 /// truth, and whatever a hook leaves undone is caught up later (the catalog index on next
-/// access; checkpoints and log cleanup by the next writer or `lake maintain`). Log cleanup
-/// runs after each checkpoint written, as in Spark.
+/// access; checkpoints and log cleanup at the next checkpoint version or `lake checkpoint`).
+/// Log cleanup runs after each checkpoint written, as in Spark.
 enum PostCommitHooks {
     /// Runs the hooks, in order; returns warnings for the person at the terminal.
     static func run(_ committed: CommittedWrite, removingStaleTempFiles: Bool = true) -> [String] {
@@ -49,8 +49,8 @@ enum PostCommitHooks {
     }
 
     /// Lake's own temporary files that a killed writer left behind (commit files in
-    /// `_delta_log`, data files in the directories this commit wrote into) are removed once
-    /// they are an hour old.
+    /// `_delta_log`, data files in the directories this commit wrote into), once they are an
+    /// hour old; run at checkpoint versions only.
     static func removeStaleTempFiles(_ committed: CommittedWrite) {
         let table = committed.resolved.table
         var directories = ["_delta_log", ""]

@@ -21,8 +21,8 @@ final class WriteOperation {
     let snapshot: Snapshot
     let operation: String
     private var writers: [TableWriter] = []
-    /// Whether the post-commit hooks remove stale temporary files (vacuum does that itself,
-    /// and counts them).
+    /// Whether the post-commit hooks remove stale temporary files (vacuum's commits do not:
+    /// vacuum deletes them itself, as the orphans they are, and reports them).
     var removesStaleTempFiles = true
 
     /// Resolves `name` and reads its latest snapshot (with its files unless `readsFiles` is

@@ -11,7 +11,8 @@ struct VacuumCommand: ParsableCommand {
             were removed (or, unknown to the log, last modified) longer than the retention ago: \
             by default the table's delta.deletedFileRetentionDuration (7 days). Never touches \
             _ or . folders, symbolic links, other tables, or anything outside the table. Then \
-            deletes log files past delta.logRetentionDuration by the protocol's rule.
+            deletes log files past delta.logRetentionDuration by the protocol's rule, unless \
+            delta.enableExpiredLogCleanup is false.
             """)
 
     @Argument(help: "The table.")

@@ -2,8 +2,10 @@ import DeltaLog
 import FuzzSupport
 
 /// libFuzzer entry point for the Delta log's readers of untrusted bytes: a commit file's
-/// actions, the schema JSON inside `metaData`, per-file stats, partition values, Parquet
-/// checkpoints (inputs starting with `PAR1`) and `_last_checkpoint`.
+/// actions, the schema JSON inside `metaData`, per-file stats (the `numRecords` scan and the
+/// bounds), partition values, deletion vector descriptors, sidecar paths, Parquet
+/// checkpoints (inputs starting with `PAR1`; V2 JSON checkpoints read as commits) and
+/// `_last_checkpoint`.
 /// Build with `make fuzz` (see README); without `-DFUZZING` it replays files.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzLog(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
@@ -29,7 +31,11 @@ public func fuzzLog(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
             }
         case .add(let add):
             _ = add.numRecords
+            _ = add.statistics?.bounds(of: "a", type: .long)
             _ = try? DeltaTable.resolve(add.path, root: "/table")
+            if let descriptor = add[field: "deletionVector"] { _ = try? DeletionVectorFile.path(descriptor, root: "/table") }
+        case .other("sidecar", let body):
+            _ = body["path"]?.stringValue.map { try? CheckpointReader.sidecarPath($0, logDirectory: "/table/_delta_log", version: 0) }
         default:
             break
         }

@@ -14,7 +14,9 @@ import Testing
         #expect(FileStatistics(parsing: #"{"minValues":{"numRecords":5}}"#)?.numRecords == nil)
         // Quotes and braces inside strings do not end anything.
         #expect(FileStatistics(parsing: #"{"minValues":{"s":"}\"{,"},"numRecords":7}"#)?.numRecords == 7)
-        #expect(FileStatistics(parsing: #" { "numRecords" : -1 } "#)?.numRecords == -1)
+        #expect(FileStatistics(parsing: #" { "numRecords" : 9223372036854775807 } "#)?.numRecords == Int64.max)
+        #expect(FileStatistics(parsing: #"{"numRecords":9223372036854775808}"#)?.numRecords == nil)
+        #expect(FileStatistics(parsing: #"{"numRecords":-1}"#)?.numRecords == nil)
         // Not an integer: no count, but still statistics.
         #expect(FileStatistics(parsing: #"{"numRecords":1.5}"#)?.numRecords == nil)
         #expect(FileStatistics(parsing: #"{"numRecords":null}"#) != nil)
@@ -169,5 +171,9 @@ import Testing
         #expect(Interval.describe(3_600_000) == "1 hour")
         #expect(Interval.describe(0) == "0 seconds")
         #expect(Interval.millis("interval 9223372036854775807 weeks") == nil)
+        let twoWeeksThreeDays: Int64 = 2 * 604_800_000 + 3 * 86_400_000
+        #expect(Interval.millis("interval 2 weeks 3 days") == twoWeeksThreeDays)
+        #expect(Interval.millis("1 hour 30 minutes") == 5_400_000)
+        #expect(Interval.millis("interval 1 month") == nil && Interval.millis("interval 2") == nil)
     }
 }

@@ -707,3 +707,35 @@ def test_a_short_log_retention_and_the_checkpoint_the_interval_writes(lk, tmp_pa
     runner, table, expected = tables["default"]
     assert log_versions(table) == list(range(16)), "the default 30-day retention deleted 3-day-old commits"
     assert lake_rows(runner, "t", 0) == [] and deltars_rows(table, 2) == expected[2]
+
+
+def test_a_vacuum_that_cannot_delete_everything_records_failed(lk, tmp_path, duckdb_con):
+    """A folder of orphans on a read-only mount: vacuum deletes what it can, records
+    `VACUUM END` with status FAILED, exits 1 saying so, and the next run finishes the job."""
+    table = lake_table(lk, tmp_path, [[(1, "a")]])
+    expected = lake_rows(lk, "t")
+    stuck = table / "stuck"
+    stuck.mkdir()
+    for name in ("old-1.parquet", "old-2.parquet"):
+        (stuck / name).write_bytes(b"x")
+        age(stuck / name, 30)
+    (table / "old-root.parquet").write_bytes(b"y")
+    age(table / "old-root.parquet", 30)
+    if subprocess.run(["mount", "--bind", str(stuck), str(stuck)], capture_output=True).returncode != 0:
+        pytest.skip("bind mounts are not permitted here")
+    try:
+        if subprocess.run(["mount", "-o", "remount,bind,ro", str(stuck)], capture_output=True).returncode != 0:
+            pytest.skip("read-only remounts are not permitted here")
+        proc = lk.run("vacuum", "t")
+        assert proc.returncode == 1, describe(proc)
+        assert "deleted 1 of 3 files" in proc.stderr and "FAILED" in proc.stderr, describe(proc)
+        assert not (table / "old-root.parquet").exists() and (stuck / "old-1.parquet").exists()
+        end = vacuum_commit(table, max(log_versions(table)))
+        assert end["operation"] == "VACUUM END" and end["operationParameters"]["status"] == "FAILED", end
+        assert str(end["operationMetrics"]["numDeletedFiles"]) == "1", end
+    finally:
+        subprocess.run(["umount", str(stuck)], capture_output=True)
+    doc = lk.doc("vacuum", "t")
+    assert doc["files"] == ["stuck/old-1.parquet", "stuck/old-2.parquet"], doc
+    assert vacuum_commit(table, doc["version"])["operationParameters"]["status"] == "COMPLETED"
+    assert lake_rows(lk, "t") == expected == duck_rows(duckdb_con, table)

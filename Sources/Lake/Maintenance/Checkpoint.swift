@@ -35,9 +35,11 @@ extension Warehouse {
 /// Log cleanup as the write path and the maintenance commands run it.
 enum LogMaintenance {
     /// Deletes expired log files when `delta.enableExpiredLogCleanup` is on (the default);
-    /// returns how many.
-    static func cleanUpIfEnabled(_ table: DeltaTable, latest: Snapshot, now: Int64 = SystemClock.nowMillis()) throws -> Int {
+    /// returns how many (with `dryRun`, how many it would delete).
+    static func cleanUpIfEnabled(_ table: DeltaTable, latest: Snapshot, now: Int64 = SystemClock.nowMillis(),
+                                 dryRun: Bool = false) throws -> Int {
         guard latest.expiredLogCleanupEnabled else { return 0 }
-        return try LogCleanup.run(try LogCleanup.plan(table, latest: latest, listing: try table.listing(), now: now), table: table)
+        let plan = try LogCleanup.plan(table, latest: latest, listing: try table.listing(), now: now)
+        return dryRun ? plan.files.count : try LogCleanup.run(plan, table: table)
     }
 }

@@ -5,7 +5,7 @@ import LakeCore
 /// reported, and the walk never leaves the root.
 ///
 /// Hidden names (beginning with `_` or `.`, like `_delta_log`, `_change_data` and editors'
-/// files) are skipped with everything under them, except folders of partition columns whose
+/// files, and `metadata`) are skipped with everything under them, except folders of partition columns whose
 /// names begin with `_` (`_region=eu`) and lake's own temporary files, which are orphans.
 /// A folder holding a `_delta_log` is another table and is not entered.
 struct TableFileWalk {
@@ -63,8 +63,10 @@ struct TableFileWalk {
         return out
     }
 
-    /// Whether a name is hidden from vacuum, as Spark decides it.
+    /// Whether a name is hidden from vacuum, as Spark decides it (`metadata` is reserved for
+    /// the Iceberg metadata of UniForm tables).
     static func isHidden(_ name: String, partitionColumns: [String]) -> Bool {
+        if name == "metadata" { return true }
         guard name.hasPrefix("_") || name.hasPrefix(".") else { return false }
         return !partitionColumns.contains { name.hasPrefix($0 + "=") }
     }

@@ -63,7 +63,7 @@ extension Warehouse {
         let table = resolved.table
         let snapshot = try table.snapshot()
         try TableFeatures.checkMaintainable(snapshot.protocolAction, snapshot.metadata)
-        let tableRetention = snapshot.deletedFileRetentionMillis
+        let tableRetention = try snapshot.deletedFileRetentionMillis()
         let retention = request.retainMillis ?? tableRetention
         if retention < tableRetention && !request.force {
             throw LakeError(.invalidArgument, "a retention of \(DurationText.format(retention)) is shorter than \(resolved.displayName)'s "
@@ -77,9 +77,7 @@ extension Warehouse {
             logFilesDeleted: 0, symlinksSkipped: plan.symlinks, otherTablesSkipped: plan.otherTables,
             youngFilesKept: plan.youngOrphans)
         if request.dryRun {
-            if snapshot.expiredLogCleanupEnabled {
-                result.logFilesDeleted = try LogCleanup.plan(table, latest: snapshot, listing: try table.listing(), now: request.now).files.count
-            }
+            result.logFilesDeleted = try LogMaintenance.cleanUpIfEnabled(table, latest: snapshot, now: request.now, dryRun: true)
             return result
         }
         if !plan.deletions.isEmpty {
@@ -90,15 +88,21 @@ extension Warehouse {
                                          metrics: [("numFilesToDelete", Int64(plan.deletions.count)),
                                                    ("sizeOfDataToDelete", plan.bytes)])
             result.warnings += start.warnings
-            let deleted = try Self.delete(plan, root: table.root, storage: table.storage, progress: progress)
+            let deleted = Self.delete(plan, root: table.root, storage: table.storage, progress: progress)
             result.files = deleted.files
             result.filesDeleted = deleted.files.count
             result.bytesDeleted = deleted.bytes
-            let end = try commitVacuum(resolved, snapshot, operation: "VACUUM END", parameters: [("status", "COMPLETED")],
+            // The end is recorded either way, as Spark does: what was deleted stays deleted.
+            let end = try commitVacuum(resolved, snapshot, operation: "VACUUM END",
+                                       parameters: [("status", deleted.failure == nil ? "COMPLETED" : "FAILED")],
                                        metrics: [("numDeletedFiles", Int64(deleted.files.count)),
                                                  ("numVacuumedDirectories", Int64(plan.directories.count))])
             result.warnings += end.warnings
             result.version = end.version
+            if let failure = deleted.failure {
+                throw LakeError(.runtime, "vacuum deleted \(deleted.files.count) of \(plan.deletions.count) files, then: \(failure) "
+                                + "(VACUUM END at version \(end.version) records status FAILED; run it again once fixed)")
+            }
         }
         // The snapshot read gives the properties cleanup needs; the listing is taken anew.
         result.logFilesDeleted = try LogMaintenance.cleanUpIfEnabled(table, latest: snapshot, now: request.now)
@@ -118,40 +122,60 @@ extension Warehouse {
         }!
     }
 
-    /// Deletes the plan's files in parallel, a directory's files together; each is reached
-    /// through no symbolic link.
-    private static func delete(_ plan: VacuumPlan, root: String, storage: any Storage,
-                               progress: ((Int, Int) -> Void)?) throws -> (files: [String], bytes: Int64) {
-        // Batches of up to 512 files of one directory (the plan is sorted, so they are adjacent).
-        var batches: [Range<Int>] = []
-        var start = 0
-        for i in plan.deletions.indices.dropFirst() {
-            if i - start >= 512 || Paths.parent(of: plan.deletions[i].relative) != Paths.parent(of: plan.deletions[start].relative) {
-                batches.append(start..<i)
-                start = i
-            }
-        }
-        if !plan.deletions.isEmpty { batches.append(start..<plan.deletions.count) }
+    /// What the deletions did: the files removed, their bytes, and the first error (the
+    /// files after it in its batch were not tried; other batches were).
+    struct Deleted {
         var files: [String] = []
         var bytes: Int64 = 0
+        var failure: String?
+    }
+
+    /// Deletes the plan's files in parallel, up to 512 files of one directory per batch; each
+    /// is reached through no symbolic link.
+    private static func delete(_ plan: VacuumPlan, root: String, storage: any Storage,
+                               progress: ((Int, Int) -> Void)?) -> Deleted {
+        var byDirectory: [String: [Int]] = [:]
+        var order: [String] = []
+        for (i, deletion) in plan.deletions.enumerated() {
+            let directory = Paths.parent(of: deletion.relative)
+            if byDirectory[directory] == nil { order.append(directory) }
+            byDirectory[directory, default: []].append(i)
+        }
+        var batches: [(directory: String, indices: ArraySlice<Int>)] = []
+        for directory in order {
+            let indices = byDirectory[directory]!
+            for start in stride(from: 0, to: indices.count, by: 512) {
+                batches.append((directory, indices[start..<min(indices.count, start + 512)]))
+            }
+        }
+        var deleted = Deleted()
+        var done = 0
         var next = 0
         // Rounds of a few batches, so progress moves while the cores delete.
         while next < batches.count {
             let round = Array(batches[next..<min(batches.count, next + 8)])
-            let done = try parallelMap(round.count) { k in
-                let slice = plan.deletions[round[k]]
-                let directory = Paths.parent(of: slice.first!.relative)
-                let removed = try storage.removeRegularFiles(slice.map { Paths.basename(of: $0.relative) },
-                                                            in: directory == "." ? "" : directory, under: root)
-                return zip(slice, removed).filter(\.1).map(\.0)
+            let results = (try? parallelMap(round.count) { k -> (removed: [Int], failure: String?) in
+                let (directory, indices) = round[k]
+                let names = indices.map { Paths.basename(of: plan.deletions[$0].relative) }
+                do {
+                    let removed = try storage.removeRegularFiles(names, in: directory == "." ? "" : directory, under: root)
+                    return (zip(indices, removed).filter(\.1).map(\.0), nil)
+                } catch {
+                    return ([], "\(error)")
+                }
+            }) ?? []
+            for result in results {
+                for i in result.removed {
+                    deleted.files.append(plan.deletions[i].relative)
+                    deleted.bytes += plan.deletions[i].size
+                }
+                if deleted.failure == nil { deleted.failure = result.failure }
             }
-            for part in done {
-                files += part.map(\.relative)
-                bytes += part.reduce(0) { $0 + $1.size }
-            }
+            done += round.reduce(0) { $0 + $1.indices.count }
             next += round.count
-            progress?(round.last.map { $0.upperBound } ?? plan.deletions.count, plan.deletions.count)
+            progress?(done, plan.deletions.count)
         }
-        return (files, bytes)
+        deleted.files.sort { ByteText.less($0, $1) }
+        return deleted
     }
 }

@@ -39,24 +39,29 @@ struct VacuumPlan {
         // Expired tombstones (and their deletion vectors) with the size the log records.
         var expired: [String: Int64?] = [:]
         func relative(_ absolute: String) -> String { String(absolute.dropFirst(root.count + 1)) }
-        func deletionVector(_ descriptor: JSONValue?) -> String? {
+        func deletionVector(_ descriptor: JSONValue?) throws -> String? {
             guard let descriptor, descriptor != .null else { return nil }
-            return (try? DeletionVectorFile.path(descriptor, root: root)).flatMap { $0 }.map(relative)
+            return try DeletionVectorFile.path(descriptor, root: root).map(relative)
         }
-        for add in snapshot.files {
-            if let path = try? snapshot.absolutePath(of: add) { kept.insert(relative(path)) }
-            if let dv = deletionVector(add[field: "deletionVector"]) { kept.insert(dv) }
-        }
-        for remove in snapshot.tombstones {
-            guard let path = try? DeltaTable.resolve(remove.path, root: root) else { continue }
-            let dv = deletionVector(remove.raw["deletionVector"])
-            if (remove.deletionTimestamp ?? 0) > cutoff {
-                kept.insert(relative(path))
-                if let dv { kept.insert(dv) }
-            } else {
-                expired[relative(path)] = remove.size
-                if let dv { expired[dv] = .some(nil) }
+        // What the table still needs must all be known: a file of it that vacuum could not
+        // place would look like a stranger's and be deleted, so that stops the vacuum.
+        do {
+            for add in snapshot.files {
+                kept.insert(relative(try snapshot.absolutePath(of: add)))
+                if let dv = try deletionVector(add[field: "deletionVector"]) { kept.insert(dv) }
             }
+            for remove in snapshot.tombstones where (remove.deletionTimestamp ?? 0) > cutoff {
+                kept.insert(relative(try DeltaTable.resolve(remove.path, root: root)))
+                if let dv = try deletionVector(remove.raw["deletionVector"]) { kept.insert(dv) }
+            }
+        } catch let error as DeltaError {
+            throw DeltaError(error.kind, "refusing to vacuum \(root): \(error.message)")
+        }
+        // Expired tombstones that lead outside the table, or name no file, are none of vacuum's business.
+        for remove in snapshot.tombstones where (remove.deletionTimestamp ?? 0) <= cutoff {
+            guard let path = try? DeltaTable.resolve(remove.path, root: root) else { continue }
+            expired[relative(path)] = remove.size
+            if let dv = (try? deletionVector(remove.raw["deletionVector"])) ?? nil { expired[dv] = .some(nil) }
         }
         let walk = try TableFileWalk.walk(root: root, storage: snapshot.storage,
                                           partitionColumns: snapshot.metadata.partitionColumns)
