@@ -14,7 +14,8 @@ final class TableWriter {
     private let partitionIndices: [Int]
     private let indexed: Set<String>
     private let options: ParquetWriter.Options
-    private let targetFileSize: Int
+    /// Files roll once this many (estimated) bytes are written: `delta.targetFileSize`, 128 MB unless set.
+    var targetFileSize: Int
     private var open: [String: OpenFile] = [:]
     private(set) var added: [AddFile] = []
     private var written: [String] = []
@@ -141,6 +142,12 @@ final class TableWriter {
                              size: info?.size ?? 0,
                              modificationTime: info?.modificationTime ?? SystemClock.nowMillis(),
                              dataChange: true, stats: file.stats.json()))
+    }
+
+    /// Finishes every open file (the next rows start new ones); their actions stay in `added`.
+    func finishOpenFiles() throws {
+        for (_, file) in open.sorted(by: { $0.key < $1.key }) { try finish(file) }
+        open = [:]
     }
 
     /// Closes every open file; returns the `add` actions of all files written.

@@ -249,3 +249,42 @@ final class TestThread: @unchecked Sendable {
         #expect(DurationText.format(1500) == "1500ms")
     }
 }
+
+@Suite struct CompactionPlanTests {
+    /// Per partition, in log order, bins of up to the target; single-file bins and files at
+    /// or above the target stay.
+    @Test func binsPackSmallFilesPerPartition() throws {
+        let t = TemporaryWarehouse()
+        defer { t.cleanUp() }
+        let w = try t.events()
+        let name = try TableName(parsing: "events")
+        for i in 0..<4 { _ = try w.append(to: name, files: [try t.file("m\(i).csv", "id,region,amount\n\(10 + i),eu,1\n")]) }
+        let snapshot = try w.resolve(name).table.snapshot()
+        let eu = snapshot.files.filter { $0.partitionValues.first?.1 == "eu" }
+        #expect(eu.count == 6)
+        let plan = CompactionPlan.make(snapshot, target: 1 << 30, predicate: nil)
+        // eu: 6 files in one bin; us and apac hold one file each: left alone.
+        #expect(plan.bins.count == 1 && plan.bins[0].files.map(\.path) == eu.map(\.path))
+        #expect(plan.filesConsidered == snapshot.files.count && plan.filesSkipped == 2)
+        // A target of two files' size makes bins of two.
+        let two = CompactionPlan.make(snapshot, target: eu[0].size + eu[1].size, predicate: nil)
+        #expect(two.bins.map(\.files.count) == [2, 2, 2])
+        // Nothing smaller than a tiny target: nothing to do.
+        #expect(CompactionPlan.make(snapshot, target: 1, predicate: nil).bins.isEmpty)
+    }
+
+    @Test func compactionKeepsEveryRowAndIsIdempotent() throws {
+        let t = TemporaryWarehouse()
+        defer { t.cleanUp() }
+        let w = try t.events()
+        let name = try TableName(parsing: "events")
+        let before = try ids(w.openRows(ScanRequest(source: "events")))
+        _ = try w.append(to: name, files: [try t.file("x.csv", "id,region,amount\n7,eu,7.5\n")])
+        let result = try w.compact(name)
+        #expect(result.filesRemoved == 3 && result.filesAdded == 1 && result.versions == [4])
+        #expect(try ids(w.openRows(ScanRequest(source: "events"))).sorted() == (before + [7]).sorted())
+        let again = try w.compact(name)
+        #expect(again.bins == 0 && again.versions.isEmpty)
+        #expect(throws: LakeError.self) { try w.compact(name, CompactRequest(predicate: "amount > 1")) }
+    }
+}

@@ -38,6 +38,14 @@ public struct ScanPlan: Sendable {
     let readColumns: [Int]
 
     public var filesTotal: Int { snapshot.files.count }
+
+    /// Every row of `files` (of `snapshot`), all columns, in file order: what a rewrite reads.
+    static func reading(_ files: [AddFile], of snapshot: Snapshot) -> ScanPlan {
+        let all = Array(snapshot.schema.fields.indices)
+        return ScanPlan(snapshot: snapshot, schema: snapshot.schema, predicate: nil, limit: nil,
+                        files: files.map { PlannedFile(file: $0, reason: .noPredicate) }, filesPrunedByPartition: 0,
+                        filesSkippedByStats: 0, columns: all, readColumns: all)
+    }
 }
 
 /// Builds a ``ScanPlan``: `ScanBuilder(snapshot).columns(…).predicate(…).limit(…).build()`.
