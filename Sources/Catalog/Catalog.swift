@@ -114,4 +114,50 @@ public protocol TableCatalog {
     /// Forgets every indexed commit of a table (for a rebuild).
     func resetIndex(tableID: Int64, wait: Bool) throws
     func commits(tableID: Int64) throws -> [CommitEntry]
+
+    /// Takes the table's maintenance lease for `holder` until `until` (ms), in one immediate
+    /// transaction; false when another holder's lease has not expired at `now`.
+    func acquireLease(tableID: Int64, holder: String, now: Int64, until: Int64) throws -> Bool
+    /// Extends `holder`'s lease; false when it no longer holds it (it expired and was taken).
+    func renewLease(tableID: Int64, holder: String, until: Int64) throws -> Bool
+    func releaseLease(tableID: Int64, holder: String) throws
+    /// Records one table's maintenance run.
+    func recordMaintenance(_ run: MaintenanceRun) throws
+    /// The latest runs, newest first (of one table, or of all).
+    func maintenanceRuns(tableID: Int64?, limit: Int) throws -> [MaintenanceRun]
+    /// When the table's last run that vacuumed with a full listing started.
+    func lastFullVacuum(tableID: Int64) throws -> Int64?
+}
+
+/// One table's `lake maintain` run, as the catalog keeps it.
+public struct MaintenanceRun: Sendable, Equatable {
+    public var tableID: Int64
+    public var started: Int64
+    public var finished: Int64
+    /// The actions done (`checkpoint`, `compact`, `vacuum`, `log_cleanup`).
+    public var actions: [String]
+    public var filesBefore: Int64
+    public var bytesBefore: Int64
+    public var filesAfter: Int64
+    public var bytesAfter: Int64
+    /// `ok` or `failed`.
+    public var outcome: String
+    public var error: String?
+    /// Whether its vacuum listed every file (not only expired tombstones).
+    public var fullVacuum: Bool
+
+    public init(tableID: Int64, started: Int64, finished: Int64, actions: [String], filesBefore: Int64, bytesBefore: Int64,
+                filesAfter: Int64, bytesAfter: Int64, outcome: String, error: String?, fullVacuum: Bool) {
+        self.tableID = tableID
+        self.started = started
+        self.finished = finished
+        self.actions = actions
+        self.filesBefore = filesBefore
+        self.bytesBefore = bytesBefore
+        self.filesAfter = filesAfter
+        self.bytesAfter = bytesAfter
+        self.outcome = outcome
+        self.error = error
+        self.fullVacuum = fullVacuum
+    }
 }

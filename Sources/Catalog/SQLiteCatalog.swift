@@ -44,6 +44,30 @@ public final class SQLiteCatalog: TableCatalog {
         """
         ALTER TABLE tables ADD COLUMN managed INTEGER;
         """,
+        // `lake maintain`: one lease per table, and a row per table a run maintained.
+        """
+        CREATE TABLE leases (
+            table_id INTEGER PRIMARY KEY REFERENCES tables(id) ON DELETE CASCADE,
+            holder TEXT NOT NULL,
+            acquired INTEGER NOT NULL,
+            expires INTEGER NOT NULL
+        );
+        CREATE TABLE maintenance_runs (
+            id INTEGER PRIMARY KEY,
+            table_id INTEGER NOT NULL REFERENCES tables(id) ON DELETE CASCADE,
+            started INTEGER NOT NULL,
+            finished INTEGER NOT NULL,
+            actions TEXT NOT NULL,
+            files_before INTEGER NOT NULL,
+            bytes_before INTEGER NOT NULL,
+            files_after INTEGER NOT NULL,
+            bytes_after INTEGER NOT NULL,
+            outcome TEXT NOT NULL,
+            error TEXT,
+            full_vacuum INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX maintenance_runs_by_table ON maintenance_runs (table_id, started);
+        """,
     ]
 
     /// Opens `path`, creating it and running pending migrations; with `readOnly`, opens an
@@ -159,6 +183,60 @@ public final class SQLiteCatalog: TableCatalog {
                 """, [.int(state.version), state.rows.map(SQLValue.int) ?? .null, .int(state.bytes), .int(state.files),
                       .text(state.schemaSummary), .int(state.lastChange), .int(tableID), .int(state.version)])
         }
+    }
+
+    public func acquireLease(tableID: Int64, holder: String, now: Int64, until: Int64) throws -> Bool {
+        try database.transaction(wait: true) {
+            let current = try database.execute("SELECT holder, expires FROM leases WHERE table_id = ?", [.int(tableID)]).first
+            if let current, current["holder"]?.text != holder, (current["expires"]?.int ?? 0) > now { return false }
+            try database.execute("INSERT OR REPLACE INTO leases (table_id, holder, acquired, expires) VALUES (?, ?, ?, ?)",
+                                 [.int(tableID), .text(holder), .int(now), .int(until)])
+            return true
+        }
+    }
+
+    public func renewLease(tableID: Int64, holder: String, until: Int64) throws -> Bool {
+        try database.transaction(wait: true) {
+            try database.execute("UPDATE leases SET expires = ? WHERE table_id = ? AND holder = ?",
+                                 [.int(until), .int(tableID), .text(holder)])
+            return try database.execute("SELECT changes() AS n").first?["n"]?.int == 1
+        }
+    }
+
+    public func releaseLease(tableID: Int64, holder: String) throws {
+        try database.transaction(wait: true) {
+            try database.execute("DELETE FROM leases WHERE table_id = ? AND holder = ?", [.int(tableID), .text(holder)])
+        }
+    }
+
+    public func recordMaintenance(_ run: MaintenanceRun) throws {
+        try database.transaction(wait: true) {
+            try database.execute("""
+                INSERT INTO maintenance_runs (table_id, started, finished, actions, files_before, bytes_before, files_after,
+                    bytes_after, outcome, error, full_vacuum) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, [.int(run.tableID), .int(run.started), .int(run.finished), .text(run.actions.joined(separator: ",")),
+                      .int(run.filesBefore), .int(run.bytesBefore), .int(run.filesAfter), .int(run.bytesAfter),
+                      .text(run.outcome), run.error.map(SQLValue.text) ?? .null, .int(run.fullVacuum ? 1 : 0)])
+        }
+    }
+
+    public func maintenanceRuns(tableID: Int64?, limit: Int) throws -> [MaintenanceRun] {
+        let rows = try database.execute("""
+            SELECT * FROM maintenance_runs WHERE (? IS NULL OR table_id = ?) ORDER BY started DESC, id DESC LIMIT ?
+            """, [tableID.map(SQLValue.int) ?? .null, tableID.map(SQLValue.int) ?? .null, .int(Int64(limit))])
+        return rows.map { row in
+            MaintenanceRun(tableID: row["table_id"]?.int ?? 0, started: row["started"]?.int ?? 0, finished: row["finished"]?.int ?? 0,
+                           actions: (row["actions"]?.text ?? "").split(separator: ",").map(String.init),
+                           filesBefore: row["files_before"]?.int ?? 0, bytesBefore: row["bytes_before"]?.int ?? 0,
+                           filesAfter: row["files_after"]?.int ?? 0, bytesAfter: row["bytes_after"]?.int ?? 0,
+                           outcome: row["outcome"]?.text ?? "", error: row["error"]?.text,
+                           fullVacuum: (row["full_vacuum"]?.int ?? 0) != 0)
+        }
+    }
+
+    public func lastFullVacuum(tableID: Int64) throws -> Int64? {
+        try database.execute("SELECT max(started) AS t FROM maintenance_runs WHERE table_id = ? AND full_vacuum = 1",
+                             [.int(tableID)]).first?["t"]?.int
     }
 
     public func resetIndex(tableID: Int64, wait: Bool) throws {

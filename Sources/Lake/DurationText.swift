@@ -26,4 +26,12 @@ public enum DurationText {
         for unit in units where unit.suffix != "w" && millis % unit.millis == 0 { return "\(millis / unit.millis)\(unit.suffix)" }
         return "\(millis)ms"
     }
+
+    /// Bytes as `SIZE` text: `32MB`, `512KB`, `1GB` (exact units where they divide).
+    public static func formatSize(_ bytes: Int64) -> String {
+        for (unit, size) in [("GB", Int64(1) << 30), ("MB", Int64(1) << 20), ("KB", Int64(1) << 10)] where bytes >= size && bytes % size == 0 {
+            return "\(bytes / size)\(unit)"
+        }
+        return "\(bytes)B"
+    }
 }

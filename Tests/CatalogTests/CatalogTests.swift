@@ -25,6 +25,39 @@ import Glibc
         #expect(try catalog.tables(namespace: nil).isEmpty)
     }
 
+    @Test func leasesExcludeOthersUntilTheyExpire() throws {
+        let (catalog, path) = try open()
+        defer { for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) } }
+        let id = try catalog.register(namespace: "default", name: "t", location: "/data/t", comment: nil, created: 5, managed: true).id
+        #expect(try catalog.acquireLease(tableID: id, holder: "a:1", now: 100, until: 200))
+        #expect(try !catalog.acquireLease(tableID: id, holder: "b:2", now: 150, until: 250))
+        #expect(try catalog.renewLease(tableID: id, holder: "a:1", until: 300))
+        #expect(try !catalog.renewLease(tableID: id, holder: "b:2", until: 400))
+        #expect(try !catalog.acquireLease(tableID: id, holder: "b:2", now: 299, until: 400))
+        // Expired: taken over; the old holder can no longer renew or release it.
+        #expect(try catalog.acquireLease(tableID: id, holder: "b:2", now: 301, until: 500))
+        #expect(try !catalog.renewLease(tableID: id, holder: "a:1", until: 600))
+        try catalog.releaseLease(tableID: id, holder: "a:1")
+        #expect(try !catalog.acquireLease(tableID: id, holder: "c:3", now: 400, until: 700))
+        try catalog.releaseLease(tableID: id, holder: "b:2")
+        #expect(try catalog.acquireLease(tableID: id, holder: "c:3", now: 400, until: 700))
+    }
+
+    @Test func maintenanceRunsAreKeptNewestFirst() throws {
+        let (catalog, path) = try open()
+        defer { for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) } }
+        let id = try catalog.register(namespace: "default", name: "t", location: "/data/t", comment: nil, created: 5, managed: true).id
+        for (started, full) in [(10, true), (20, false), (30, false)] {
+            try catalog.recordMaintenance(MaintenanceRun(tableID: id, started: Int64(started), finished: Int64(started) + 1,
+                                                         actions: ["compact", "vacuum"], filesBefore: 9, bytesBefore: 90,
+                                                         filesAfter: 1, bytesAfter: 80, outcome: "ok", error: nil, fullVacuum: full))
+        }
+        let runs = try catalog.maintenanceRuns(tableID: id, limit: 2)
+        #expect(runs.map(\.started) == [30, 20] && runs[0].actions == ["compact", "vacuum"])
+        #expect(try catalog.lastFullVacuum(tableID: id) == 10)
+        #expect(try catalog.maintenanceRuns(tableID: nil, limit: 10).count == 3)
+    }
+
     @Test func stateOnlyMovesForward() throws {
         let (catalog, path) = try open()
         defer { for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) } }

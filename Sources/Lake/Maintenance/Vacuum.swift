@@ -12,6 +12,10 @@ public struct VacuumRequest: Sendable {
     public var force = false
     /// The time retention counts back from (ms since the epoch).
     public var now: Int64 = SystemClock.nowMillis()
+    /// Whether the root is walked for unknown files (else only expired tombstones go).
+    public var listsOrphans = true
+    /// Whether expired log files are cleaned up afterwards.
+    public var cleansLog = true
 
     public init(retainMillis: Int64? = nil, dryRun: Bool = false, force: Bool = false) {
         self.retainMillis = retainMillis
@@ -70,14 +74,16 @@ extension Warehouse {
                 + "delta.deletedFileRetentionDuration (\(DurationText.format(tableRetention))): readers, time travel and running "
                 + "writers inside that window may still need the files; pass --force to vacuum anyway")
         }
-        let plan = try VacuumPlan.make(snapshot, cutoff: request.now - retention)
+        let plan = try VacuumPlan.make(snapshot, cutoff: request.now - retention, listingOrphans: request.listsOrphans)
         var result = VacuumResult(
             table: resolved.displayName, version: snapshot.version, dryRun: request.dryRun, retentionMillis: retention,
             files: plan.deletions.map(\.relative), filesDeleted: plan.deletions.count, bytesDeleted: plan.bytes,
             logFilesDeleted: 0, symlinksSkipped: plan.symlinks, otherTablesSkipped: plan.otherTables,
             youngFilesKept: plan.youngOrphans)
         if request.dryRun {
-            result.logFilesDeleted = try LogMaintenance.cleanUpIfEnabled(table, latest: snapshot, now: request.now, dryRun: true)
+            if request.cleansLog {
+                result.logFilesDeleted = try LogMaintenance.cleanUpIfEnabled(table, latest: snapshot, now: request.now, dryRun: true)
+            }
             return result
         }
         if !plan.deletions.isEmpty {
@@ -105,7 +111,9 @@ extension Warehouse {
             }
         }
         // The snapshot read gives the properties cleanup needs; the listing is taken anew.
-        result.logFilesDeleted = try LogMaintenance.cleanUpIfEnabled(table, latest: snapshot, now: request.now)
+        if request.cleansLog {
+            result.logFilesDeleted = try LogMaintenance.cleanUpIfEnabled(table, latest: snapshot, now: request.now)
+        }
         return result
     }
 

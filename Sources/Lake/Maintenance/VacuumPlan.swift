@@ -32,8 +32,10 @@ struct VacuumPlan {
 
     var bytes: Int64 { deletions.reduce(0) { $0 + $1.size } }
 
-    /// The plan for `snapshot`'s table with everything older than `cutoff` (ms) expired.
-    static func make(_ snapshot: Snapshot, cutoff: Int64) throws -> VacuumPlan {
+    /// The plan for `snapshot`'s table with everything older than `cutoff` (ms) expired;
+    /// without `listingOrphans`, only the expired tombstones are looked at (no walk of the
+    /// root: what `lake maintain` does between its full listings).
+    static func make(_ snapshot: Snapshot, cutoff: Int64, listingOrphans: Bool = true) throws -> VacuumPlan {
         let root = snapshot.root
         var kept = Set<String>()
         // Expired tombstones (and their deletion vectors) with the size the log records.
@@ -62,6 +64,17 @@ struct VacuumPlan {
             guard let path = try? DeltaTable.resolve(remove.path, root: root) else { continue }
             expired[relative(path)] = remove.size
             if let dv = (try? deletionVector(remove.raw["deletionVector"])) ?? nil { expired[dv] = .some(nil) }
+        }
+        guard listingOrphans else {
+            var plan = VacuumPlan()
+            let partitionColumns = snapshot.metadata.partitionColumns
+            for (file, size) in expired where !kept.contains(file)
+                && !file.split(separator: "/").contains(where: { TableFileWalk.isHidden(String($0), partitionColumns: partitionColumns) }) {
+                guard let info = snapshot.storage.info(root + "/" + file), info.kind == .regular else { continue }
+                plan.deletions.append(Deletion(relative: file, size: size ?? info.size, reason: .tombstone))
+            }
+            plan.deletions.sort { ByteText.less($0.relative, $1.relative) }
+            return plan
         }
         let walk = try TableFileWalk.walk(root: root, storage: snapshot.storage,
                                           partitionColumns: snapshot.metadata.partitionColumns)
