@@ -65,8 +65,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from processes import measure, mib, run
+
 COMMIT_FILE = re.compile(r"^(\d{20})\.json$")
-TIME_BIN = Path("/usr/bin/time")
 FIRST_NAMES = ["Ada", "Alan", "Barbara", "Dennis", "Donald", "Edsger", "Frances", "Grace", "John", "Ken",
                "Leslie", "Linus", "Margaret", "Niklaus", "Radia", "Shafi", "Sophie", "Tim", "Tony", "Yukihiro"]
 LAST_NAMES = ["Allen", "Berners-Lee", "Dijkstra", "Goldwasser", "Hamilton", "Hoare", "Hopper", "Knuth",
@@ -85,41 +86,6 @@ print(time.perf_counter() - t, m["numFilesAdded"], m["numFilesRemoved"], m["file
 
 
 # ---------------------------------------------------------------- processes
-
-def measure(cmd: list) -> tuple[float, int, str]:
-    """Runs cmd; returns (wall seconds, the child's peak RSS in bytes, its stdout)."""
-    cmd = [str(c) for c in cmd]
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
-            tempfile.NamedTemporaryFile(prefix="lake-bench-time-") as rss_file:
-        if TIME_BIN.is_file():
-            start = time.perf_counter()
-            proc = subprocess.Popen([str(TIME_BIN), "-o", rss_file.name, "-f", "%M", *cmd], stdout=out, stderr=err)
-            status = proc.wait()
-            wall = time.perf_counter() - start
-        else:
-            start = time.perf_counter()
-            proc = subprocess.Popen(cmd, stdout=out, stderr=err)
-            _, raw, usage = os.wait4(proc.pid, 0)
-            wall = time.perf_counter() - start
-            proc.returncode = status = os.waitstatus_to_exitcode(raw)
-        out.seek(0)
-        err.seek(0)
-        stdout, stderr = out.read().decode(errors="replace"), err.read().decode(errors="replace")
-        if status != 0:
-            raise SystemExit(f"error: {' '.join(cmd)} exited {status}:\n{stderr.strip()}")
-        if TIME_BIN.is_file():
-            rss = int(Path(rss_file.name).read_text().split()[-1]) * 1024  # %M is KiB
-        else:
-            rss = usage.ru_maxrss * 1024  # KiB on Linux
-        return wall, rss, stdout
-
-
-def run(cmd: list) -> str:
-    proc = subprocess.run([str(c) for c in cmd], capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise SystemExit(f"error: {' '.join(map(str, cmd))} exited {proc.returncode}:\n{proc.stderr.strip()}")
-    return proc.stdout
-
 
 # ---------------------------------------------------------------- the table
 
@@ -337,9 +303,6 @@ def bench(args, lake: Path, warehouse: Path, workdir: Path) -> tuple[dict, list[
 
 
 # ---------------------------------------------------------------- report
-
-def mib(n: float) -> str:
-    return f"{n / 2**20:.0f} MiB"
 
 
 def report(c: dict, repeats: int, baseline: tuple[float, int]) -> None:

@@ -1,0 +1,54 @@
+"""What the benchmarks share: running a command and measuring its wall time and peak RSS.
+
+`measure` uses /usr/bin/time (GNU time's %M) where it exists, else os.wait4's ru_maxrss, so
+each tool's memory is its own process's, interpreter start included.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+TIME_BIN = Path("/usr/bin/time")
+
+
+def measure(cmd: list) -> tuple[float, int, str]:
+    """Runs cmd; returns (wall seconds, the child's peak RSS in bytes, its stdout)."""
+    cmd = [str(c) for c in cmd]
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
+            tempfile.NamedTemporaryFile(prefix="lake-bench-time-") as rss_file:
+        if TIME_BIN.is_file():
+            start = time.perf_counter()
+            proc = subprocess.Popen([str(TIME_BIN), "-o", rss_file.name, "-f", "%M", *cmd], stdout=out, stderr=err)
+            status = proc.wait()
+            wall = time.perf_counter() - start
+        else:
+            start = time.perf_counter()
+            proc = subprocess.Popen(cmd, stdout=out, stderr=err)
+            _, raw, usage = os.wait4(proc.pid, 0)
+            wall = time.perf_counter() - start
+            proc.returncode = status = os.waitstatus_to_exitcode(raw)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode(errors="replace"), err.read().decode(errors="replace")
+        if status != 0:
+            raise SystemExit(f"error: {' '.join(cmd)} exited {status}:\n{stderr.strip()}")
+        if TIME_BIN.is_file():
+            rss = int(Path(rss_file.name).read_text().split()[-1]) * 1024  # %M is KiB
+        else:
+            rss = usage.ru_maxrss * 1024  # KiB on Linux
+        return wall, rss, stdout
+
+
+def run(cmd: list) -> str:
+    proc = subprocess.run([str(c) for c in cmd], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"error: {' '.join(map(str, cmd))} exited {proc.returncode}:\n{proc.stderr.strip()}")
+    return proc.stdout
+
+
+def mib(n: float) -> str:
+    return f"{n / 2**20:.0f} MiB"
