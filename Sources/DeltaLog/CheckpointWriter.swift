@@ -10,7 +10,8 @@ import Glibc
 ///
 /// A checkpoint holds one action per row, each action type in its own nullable struct
 /// column: protocol, metaData, live `add`s (stats as JSON text and typed, see
-/// `AddLayout`), unexpired `remove`s (without stats), `txn`s and live domain metadata. It is written under a temporary name
+/// `AddLayout`), `remove`s up to a week past their retention (without stats), `txn`s and
+/// live domain metadata. It is written under a temporary name
 /// and linked into place only when no checkpoint of that version exists, so it never
 /// replaces one; rows are built a batch at a time, so memory stays bounded.
 public enum CheckpointWriter {
@@ -41,6 +42,8 @@ public enum CheckpointWriter {
     }
 
     static let batchRows = 8192
+    /// How long past `delta.deletedFileRetentionDuration` a checkpoint keeps a tombstone.
+    static let tombstoneGraceMillis: Int64 = 7 * 86_400_000
 
     /// Checkpoints `snapshot` (whose commit must exist) into `table`'s log, then updates
     /// `_last_checkpoint` unless it names a newer one. Returns what was written; nil when a
@@ -58,8 +61,10 @@ public enum CheckpointWriter {
         let layout = AddLayout(snapshot)
         let schema = Self.schema(layout)
         let writer = try ParquetWriter(path: staging, schema: schema, options: options)
-        // A retention lake cannot read keeps every tombstone: the safe side.
-        let retention = (try? snapshot.deletedFileRetentionMillis()) ?? .max
+        // Tombstones stay a week past their retention (the protocol asks only for the unexpired
+        // ones): a vacuum between full listings finds the files it may delete through them, even
+        // after checkpoints. A retention lake cannot read keeps every tombstone: the safe side.
+        let retention = (try? snapshot.deletedFileRetentionMillis()).map { $0 + Self.tombstoneGraceMillis } ?? .max
         var rows: [Value] = [], column: [Int] = [], actions: Int64 = 0
         func flush() throws {
             guard !rows.isEmpty else { return }

@@ -152,8 +152,7 @@ final class TableWriter {
 
     /// Closes every open file; returns the `add` actions of all files written.
     func close() throws -> [AddFile] {
-        for (_, file) in open.sorted(by: { $0.key < $1.key }) { try finish(file) }
-        open = [:]
+        try finishOpenFiles()
         return added
     }
 
@@ -180,7 +179,9 @@ public func parseSize(_ text: String) -> Int? {
                                   ("GB", 1 << 30), ("K", 1 << 10), ("M", 1 << 20), ("G", 1 << 30), ("B", 1)]
     for (suffix, factor) in units where upper.hasSuffix(suffix) {
         guard let n = Double(String(upper.dropLast(suffix.count)).trimmingSpaces()), n >= 0 else { return nil }
-        return Int(n * Double(factor))
+        let bytes = n * Double(factor)
+        guard bytes.isFinite, bytes < Double(Int.max) else { return nil }
+        return Int(bytes)
     }
     return Int(upper)
 }

@@ -24,13 +24,14 @@ struct MaintainCommand: ParsableCommand {
     var history = false
 
     @Option(parsing: .unconditional, help: "With --history: at most this many runs (default 20).")
-    var limit: Int = 20
+    var limit: Int?
 
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
         if history && (dryRun || tables.count > 1) { throw ValidationError("--history takes at most one table and no --dry-run") }
-        if limit < 0 { throw ValidationError("--limit must be a positive integer (or 0)") }
+        if !history && limit != nil { throw ValidationError("--limit goes with --history") }
+        if let limit, limit < 0 { throw ValidationError("--limit must be a positive integer (or 0)") }
     }
 
     func run() throws {
@@ -38,7 +39,7 @@ struct MaintainCommand: ParsableCommand {
         try runReportingErrors(global) {
             let warehouse = global.warehouseHandle()
             if history {
-                let runs = try warehouse.maintenanceHistory(try tables.first.map { try TableName(parsing: $0) }, limit: limit)
+                let runs = try warehouse.maintenanceHistory(try tables.first.map { try TableName(parsing: $0) }, limit: limit ?? 20)
                 emit(global, MaintenanceHistory(records: runs))
                 return
             }

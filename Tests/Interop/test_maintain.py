@@ -170,3 +170,36 @@ def test_overlapping_runs_beside_appenders(lk, tmp_path, duckdb_con):
         optimizes = [v for v in log_versions(table) if read_commit(table, v)[0]["commitInfo"]["operation"] == "OPTIMIZE"]
         removed = [a["remove"]["path"] for v in optimizes for a in read_commit(table, v) if "remove" in a]
         assert len(removed) == len(set(removed)), "a file was compacted twice"
+
+
+def test_between_full_listings_expired_tombstones_still_go_after_the_checkpoint(lk, tmp_path):
+    """The vacuum between full listings deletes only expired removed files; a checkpoint
+    written first (which drops those tombstones from the log) must not make it miss them."""
+    # Interval 6: delta-rs (which checkpoints when version + 1 is a multiple) writes none at its
+    # overwrite (version 4); lake's append at version 6 does.
+    table = busy_table(lk, tmp_path, "t", 3, "--property", "delta.checkpointInterval=6",
+                       "--property", "delta.deletedFileRetentionDuration=interval 1 hours")
+    first = steps(lines(lk.ok("maintain", "t", "--json"))["default.t"])
+    assert first["vacuum"]["done"] and "no full listing recorded yet" in first["vacuum"]["reason"], first
+    write_deltalake(str(table), pa.table({"id": pa.array([7], pa.int64()), "region": pa.array(["eu"])}),
+                    mode="overwrite", partition_by=["region"])
+    commit = table / "_delta_log" / f"{4:020d}.json"
+    actions = [json.loads(l) for l in commit.read_text().splitlines()]
+    removed = [a["remove"]["path"] for a in actions if "remove" in a]
+    for a in actions:
+        if "remove" in a:
+            a["remove"]["deletionTimestamp"] -= 2 * 3600 * 1000
+    commit.write_text("".join(json.dumps(a) + "\n" for a in actions))
+    orphan = table / "stray.parquet"
+    orphan.write_bytes(b"x")
+    stamp = time.time() - 3 * 3600
+    os.utime(orphan, (stamp, stamp))
+    lk.ok("append", "t", tmp_path / "t-0.csv")
+    lk.ok("append", "t", tmp_path / "t-1.csv")  # version 6: a checkpoint after the tombstones expired
+    assert (table / "_delta_log" / f"{6:020d}.checkpoint.parquet").exists()
+    doc = steps(lines(lk.ok("maintain", "t", "--json"))["default.t"])
+    assert doc["vacuum"]["done"] and doc["vacuum"]["files_deleted"] == len(removed) == 6, doc
+    assert "full listing" not in doc["vacuum"]["reason"], doc
+    assert all(not (table / p).exists() for p in removed)
+    assert orphan.exists(), "between full listings, unknown files are left for the next one"
+    assert ids(table) == sorted([7, 0, 1000, 1, 1001])

@@ -110,7 +110,7 @@ extension Warehouse {
         var taken: [CompactionPlan.Bin] = []
         var takenBytes: Int64 = 0
         for bin in plan.bins {
-            if !taken.isEmpty && takenBytes >= limit && !request.dryRun {
+            if !taken.isEmpty && takenBytes >= limit {
                 chunk.filesLeft += bin.files.count
                 chunk.bytesLeft += bin.bytes
                 continue
@@ -123,7 +123,6 @@ extension Warehouse {
         chunk.filesRemoved = taken.reduce(0) { $0 + $1.files.count }
         chunk.bytesRemoved = takenBytes
         guard !request.dryRun, !taken.isEmpty else { return chunk }
-        let now = SystemClock.nowMillis()
         var adds: [AddFile] = []
         let committed = try operation.run { op in
             // Each bin becomes one file: its inputs add up to at most the target, so the output
@@ -146,6 +145,8 @@ extension Warehouse {
                 return rewritten
             }
             let removed = taken.flatMap(\.files)
+            // The removal time is the commit's, after the rewrite: the tombstones' retention counts from it.
+            let now = SystemClock.nowMillis()
             var transaction = op.transaction(actions: removed.map { .remove(RemoveFile(removing: $0, at: now, dataChange: false)) }
                                              + adds.map(Action.add))
             transaction.read = ReadSet(files: Set(removed.map { DeltaTable.normalizedKey($0.path) }))

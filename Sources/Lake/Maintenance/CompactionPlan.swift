@@ -58,8 +58,8 @@ struct CompactionPlan {
         return plan
     }
 
-    /// A partition's identity: its values in the table's partition order.
+    /// A partition's identity: its values by column name (whatever order a writer listed them in).
     static func key(_ values: PartitionValues) -> String {
-        values.map { "\($0.0)=\($0.1.map { "v" + $0 } ?? "null")" }.joined(separator: "\u{0}")
+        values.sorted { $0.0 < $1.0 }.map { "\($0.0)=\($0.1.map { "v" + $0 } ?? "null")" }.joined(separator: "\u{0}")
     }
 }

@@ -104,9 +104,11 @@ extension Warehouse {
                 guard step.due, !request.dryRun else { continue }
                 try lease?.renew()
                 do {
-                    step.metrics = try run(step.action, name, resolved, fullVacuum: steps.fullVacuum, now: request.now,
-                                           renew: { try? lease?.renew() })
+                    step.metrics = try run(step.action, name, resolved, fullVacuum: steps.fullVacuum,
+                                           expired: steps.expiredTombstones, now: request.now, renew: { try? lease?.renew() })
                     step.done = true
+                    // A step that outlived the lease finished beside the new holder: stop here.
+                    try lease?.renew()
                 } catch {
                     outcome.status = "failed"
                     outcome.error = "\(step.action): \(FailureReport(error).message)"
@@ -132,8 +134,8 @@ extension Warehouse {
     }
 
     /// Runs one due action; returns its metrics.
-    private func run(_ action: String, _ name: TableName, _ resolved: ResolvedTable, fullVacuum: Bool, now: Int64,
-                     renew: @escaping () -> Void) throws -> [(String, Int64)] {
+    private func run(_ action: String, _ name: TableName, _ resolved: ResolvedTable, fullVacuum: Bool,
+                     expired: [RemoveFile], now: Int64, renew: @escaping () -> Void) throws -> [(String, Int64)] {
         let table = resolved.table
         switch action {
         case "checkpoint":
@@ -151,6 +153,8 @@ extension Warehouse {
             request.now = now
             request.listsOrphans = fullVacuum
             request.cleansLog = false
+            // The checkpoint before may have dropped these tombstones: they still go.
+            request.expiredTombstones = expired
             let result = try vacuum(name, request, progress: { _, _ in renew() })
             return [("files_deleted", Int64(result.filesDeleted)), ("bytes_deleted", result.bytesDeleted)]
         default:
@@ -172,21 +176,26 @@ final class Lease {
     init?(catalog: TableCatalog, tableID: Int64) throws {
         self.catalog = catalog
         self.tableID = tableID
-        holder = "\(Self.hostname()):\(getpid())"
+        // Host and pid name the holder to people; the UUID keeps two processes apart that
+        // share both (containers that each run as pid 1 on one host name).
+        holder = "\(Self.hostname()):\(getpid()):\(SystemClock.uuid().prefix(8))"
         let now = SystemClock.nowMillis()
         guard try catalog.acquireLease(tableID: tableID, holder: holder, now: now, until: now + Warehouse.leaseMillis) else {
             return nil
         }
     }
 
+    /// Whether the lease expired and another run took it.
+    private(set) var lost = false
+
     /// Extends the lease (at most once a minute); throws when it was lost meanwhile.
     func renew() throws {
         let now = SystemClock.nowMillis()
-        guard now - renewed >= 60_000 else { return }
-        renewed = now
-        guard try catalog.renewLease(tableID: tableID, holder: holder, until: now + Warehouse.leaseMillis) else {
-            throw LakeError(.runtime, "the maintenance lease on this table expired and another run took it; stopping")
+        if !lost && now - renewed >= 60_000 {
+            lost = !(try catalog.renewLease(tableID: tableID, holder: holder, until: now + Warehouse.leaseMillis))
+            renewed = now
         }
+        if lost { throw LakeError(.runtime, "the maintenance lease on this table expired and another run took it; stopping") }
     }
 
     func release() { try? catalog.releaseLease(tableID: tableID, holder: holder) }

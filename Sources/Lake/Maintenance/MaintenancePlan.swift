@@ -15,6 +15,9 @@ struct MaintenancePlan {
     var steps: [MaintenanceStep] = []
     /// Whether the vacuum lists every file (else it only deletes expired tombstones).
     var fullVacuum = false
+    /// The expired tombstones whose files are still there, as the plan read them (a
+    /// checkpoint written before the vacuum drops them from the log).
+    var expiredTombstones: [RemoveFile] = []
 
     init(warehouse: Warehouse, resolved: ResolvedTable, snapshot: Snapshot, now: Int64) throws {
         let table = resolved.table
@@ -22,18 +25,19 @@ struct MaintenancePlan {
         steps.append(Self.checkpoint(table, snapshot, listing))
         steps.append(Self.compaction(snapshot))
         let lastFull = try resolved.entry.flatMap { try warehouse.catalog().lastFullVacuum(tableID: $0.id) }
-        let (vacuum, full) = try Self.vacuum(snapshot, lastFull: lastFull, now: now)
+        let (vacuum, full, expired) = try Self.vacuum(snapshot, lastFull: lastFull, now: now)
         steps.append(vacuum)
         fullVacuum = full
+        expiredTombstones = expired
         steps.append(try Self.logCleanup(table, snapshot, listing, now: now))
     }
 
     static func checkpoint(_ table: DeltaTable, _ snapshot: Snapshot, _ listing: LogListing) -> MaintenanceStep {
         let interval = snapshot.checkpointInterval
         guard let newest = listing.checkpoint(atOrBefore: snapshot.version)?.version else {
-            let commits = snapshot.version + 1
-            return MaintenanceStep(action: "checkpoint", due: commits >= interval,
-                                   reason: "no checkpoint in \(commits) commit(s) (interval \(interval))")
+            // Version 0 is the first, as for the checkpoint every interval-th version.
+            return MaintenanceStep(action: "checkpoint", due: snapshot.version >= interval,
+                                   reason: "no checkpoint up to version \(snapshot.version) (interval \(interval))")
         }
         let since = snapshot.version - newest
         if since >= interval {
@@ -68,9 +72,15 @@ struct MaintenancePlan {
                                reason: "\(crowded.reduce(0, +)) files under \(size) in \(crowded.count) partition(s)")
     }
 
-    static func vacuum(_ snapshot: Snapshot, lastFull: Int64?, now: Int64) throws -> (MaintenanceStep, Bool) {
+    static func vacuum(_ snapshot: Snapshot, lastFull: Int64?, now: Int64) throws -> (MaintenanceStep, Bool, [RemoveFile]) {
         let retention = try snapshot.deletedFileRetentionMillis()
-        let expired = snapshot.tombstones.filter { ($0.deletionTimestamp ?? 0) <= now - retention }.count
+        // Only those whose files are still there: the rest are done, and the next checkpoint drops them.
+        let expiredTombstones = snapshot.tombstones.filter { remove in
+            guard (remove.deletionTimestamp ?? 0) <= now - retention,
+                  let path = try? DeltaTable.resolve(remove.path, root: snapshot.root) else { return false }
+            return snapshot.storage.info(path)?.kind == .regular
+        }
+        let expired = expiredTombstones.count
         let fullInterval = snapshot.property("lake.vacuum.fullInterval").flatMap(Interval.millis) ?? 7 * 86_400_000
         let full = lastFull.map { now - $0 >= fullInterval } ?? true
         var reasons: [String] = []
@@ -80,7 +90,8 @@ struct MaintenancePlan {
                            : "last full listing \(DurationText.format(now - lastFull!)) ago (every \(DurationText.format(fullInterval)))")
         }
         if reasons.isEmpty { reasons.append("no removed file past the \(DurationText.format(retention)) retention") }
-        return (MaintenanceStep(action: "vacuum", due: expired > 0 || full, reason: reasons.joined(separator: "; ")), full)
+        return (MaintenanceStep(action: "vacuum", due: expired > 0 || full, reason: reasons.joined(separator: "; ")), full,
+                expiredTombstones)
     }
 
     static func logCleanup(_ table: DeltaTable, _ snapshot: Snapshot, _ listing: LogListing, now: Int64) throws -> MaintenanceStep {
