@@ -58,14 +58,13 @@ import math
 import os
 import re
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from processes import measure, mib, run
+from processes import deltalake_baseline, measure, medians, mib, print_footer, run
 
 COMMIT_FILE = re.compile(r"^(\d{20})\.json$")
 FIRST_NAMES = ["Ada", "Alan", "Barbara", "Dennis", "Donald", "Edsger", "Frances", "Grace", "John", "Ken",
@@ -284,21 +283,15 @@ def bench(args, lake: Path, warehouse: Path, workdir: Path) -> tuple[dict, list[
     for table in (*tables.values(), template):
         shutil.rmtree(table)
 
-    med = {name: {k: statistics.median(v) if v else None for k, v in s.items()} for name, s in samples.items()}
-    result = {
+    result = medians(samples)
+    result.update({
         "files": args.files, "rows_per_file": args.rows, "rows": expected.num_rows, "input_bytes": input_bytes,
         "target_size": target, "checkpoint_interval": interval,
-        "lake_s": med["lake"]["wall"], "deltars_s": med["delta-rs"]["wall"],
-        "deltars_in_process_s": med["delta-rs"]["inner"],
-        "lake_peak_rss_bytes": med["lake"]["rss"], "deltars_peak_rss_bytes": med["delta-rs"]["rss"],
         "lake_files_after": len(after["lake"]), "deltars_files_after": len(after["delta-rs"]),
         "lake_bytes_after": sum(f["size_bytes"] for f in after["lake"]),
         "deltars_bytes_after": sum(f["size_bytes"] for f in after["delta-rs"]),
         "lake_codec": codecs["lake"], "deltars_codec": codecs["delta-rs"],
-        "samples": samples,
-    }
-    result["time_ratio"] = result["lake_s"] / result["deltars_s"]
-    result["rss_ratio"] = result["lake_peak_rss_bytes"] / result["deltars_peak_rss_bytes"]
+    })
     return result, problems
 
 
@@ -324,10 +317,7 @@ def report(c: dict, repeats: int, baseline: tuple[float, int]) -> None:
           f"{c['lake_bytes_after'] / 1e6:>10.1f} {c['deltars_bytes_after'] / 1e6:>10.1f} "
           f"{c['lake_bytes_after'] / c['deltars_bytes_after']:>10.2f}")
     print()
-    print(f"for reference, python -c 'import deltalake' (delta-rs's fixed cost): "
-          f"{baseline[0]:.2f}s, {mib(baseline[1])} peak RSS")
-    print("ratios are lake / delta-rs: below 1 means lake is faster or smaller; the in-process row leaves out\n"
-          "delta-rs's interpreter start and import (lake's times are always whole processes)")
+    print_footer(baseline)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -357,8 +347,7 @@ def main(argv: list[str] | None = None) -> int:
         warehouse = workdir / "warehouse"  # lake wants one even for tables given by path
         run([lake, "init", "-w", warehouse, "-q"])
         result, problems = bench(args, lake, warehouse, workdir)
-        base = [measure([sys.executable, "-c", "import deltalake"]) for _ in range(3)]
-        baseline = (statistics.median(b[0] for b in base), statistics.median(b[1] for b in base))
+        baseline = deltalake_baseline(sys.executable)
         report(result, args.repeats, baseline)
         print("checks passed: both tools' outputs verified" if not problems else "PROBLEMS:\n  " + "\n  ".join(problems))
         if args.json:

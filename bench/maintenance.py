@@ -51,7 +51,6 @@ import os
 import random
 import re
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -59,7 +58,7 @@ import time
 import uuid
 from pathlib import Path
 
-from processes import measure, mib, run
+from processes import deltalake_baseline, measure, medians, mib, print_footer, run
 
 COMMIT_FILE = re.compile(r"^\d{20}\.json$")
 DAY_MS = 86_400_000
@@ -289,16 +288,10 @@ def bench_checkpoint(args, lake: Path, warehouse: Path, workdir: Path) -> tuple[
     for table in (*tables.values(), only):
         shutil.rmtree(table)
 
-    med = {name: {k: statistics.median(v) if v else None for k, v in s.items()} for name, s in samples.items()}
-    result = {
+    result = medians(samples)
+    result.update({
         "files": args.files, "commits": args.commits, "log_bytes": log_bytes,
-        "lake_s": med["lake"]["wall"], "deltars_s": med["delta-rs"]["wall"],
-        "deltars_in_process_s": med["delta-rs"]["inner"],
-        "lake_peak_rss_bytes": med["lake"]["rss"], "deltars_peak_rss_bytes": med["delta-rs"]["rss"],
-        "samples": samples,
-    }
-    result["time_ratio"] = result["lake_s"] / result["deltars_s"]
-    result["rss_ratio"] = result["lake_peak_rss_bytes"] / result["deltars_peak_rss_bytes"]
+    })
     return result, problems
 
 
@@ -335,16 +328,10 @@ def bench_vacuum(args, lake: Path, warehouse: Path, workdir: Path) -> tuple[dict
     shutil.rmtree(table, ignore_errors=True)
     shutil.rmtree(template)
 
-    med = {name: {k: statistics.median(v) if v else None for k, v in s.items()} for name, s in samples.items()}
-    result = {
+    result = medians(samples)
+    result.update({
         "tombstones": args.tombstones,
-        "lake_s": med["lake"]["wall"], "deltars_s": med["delta-rs"]["wall"],
-        "deltars_in_process_s": med["delta-rs"]["inner"],
-        "lake_peak_rss_bytes": med["lake"]["rss"], "deltars_peak_rss_bytes": med["delta-rs"]["rss"],
-        "samples": samples,
-    }
-    result["time_ratio"] = result["lake_s"] / result["deltars_s"]
-    result["rss_ratio"] = result["lake_peak_rss_bytes"] / result["deltars_peak_rss_bytes"]
+    })
     return result, problems
 
 
@@ -379,10 +366,7 @@ def report(r: dict, repeats: int, baseline: tuple[float, int]) -> None:
         print(f"{'wall time, delta-rs in process (open + vacuum)':<52} {v['lake_s']:>10.3f} "
               f"{v['deltars_in_process_s']:>10.3f} {v['lake_s'] / v['deltars_in_process_s']:>10.2f}")
         print()
-    print(f"for reference, python -c 'import deltalake' (delta-rs's fixed cost): "
-          f"{baseline[0]:.2f}s, {mib(baseline[1])} peak RSS")
-    print("ratios are lake / delta-rs: below 1 means lake is faster or smaller; the in-process rows leave out\n"
-          "delta-rs's interpreter start and import (lake's times are always whole processes)")
+    print_footer(baseline)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -419,8 +403,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.only in (None, "vacuum"):
             results["vacuum"], found = bench_vacuum(args, lake, warehouse, workdir)
             problems += found
-        base = [measure([sys.executable, "-c", "import deltalake"]) for _ in range(3)]
-        baseline = (statistics.median(b[0] for b in base), statistics.median(b[1] for b in base))
+        baseline = deltalake_baseline(sys.executable)
         report(results, args.repeats, baseline)
         print("checks passed: both tools' outputs verified" if not problems else "PROBLEMS:\n  " + "\n  ".join(problems))
         if args.json:

@@ -7,6 +7,7 @@ each tool's memory is its own process's, interpreter start included.
 from __future__ import annotations
 
 import os
+import statistics
 import subprocess
 import tempfile
 import time
@@ -52,3 +53,32 @@ def run(cmd: list) -> str:
 
 def mib(n: float) -> str:
     return f"{n / 2**20:.0f} MiB"
+
+
+def medians(samples: dict) -> dict:
+    """The lake-versus-delta-rs fields every benchmark reports, from per-tool samples of
+    `wall`, `rss` and (delta-rs only) `inner` seconds: medians and the two ratios."""
+    med = {name: {k: statistics.median(v) if v else None for k, v in s.items()} for name, s in samples.items()}
+    result = {
+        "lake_s": med["lake"]["wall"], "deltars_s": med["delta-rs"]["wall"],
+        "deltars_in_process_s": med["delta-rs"]["inner"],
+        "lake_peak_rss_bytes": med["lake"]["rss"], "deltars_peak_rss_bytes": med["delta-rs"]["rss"],
+        "samples": samples,
+    }
+    result["time_ratio"] = result["lake_s"] / result["deltars_s"]
+    result["rss_ratio"] = result["lake_peak_rss_bytes"] / result["deltars_peak_rss_bytes"]
+    return result
+
+
+def deltalake_baseline(python: str) -> tuple[float, int]:
+    """Median wall time and peak RSS of `python -c 'import deltalake'`: delta-rs's fixed cost."""
+    base = [measure([python, "-c", "import deltalake"]) for _ in range(3)]
+    return statistics.median(b[0] for b in base), statistics.median(b[1] for b in base)
+
+
+def print_footer(baseline: tuple[float, int]) -> None:
+    """The lines under every results table: delta-rs's fixed cost and how to read the ratios."""
+    print(f"for reference, python -c 'import deltalake' (delta-rs's fixed cost): "
+          f"{baseline[0]:.2f}s, {mib(baseline[1])} peak RSS")
+    print("ratios are lake / delta-rs: below 1 means lake is faster or smaller; the in-process rows leave out\n"
+          "delta-rs's interpreter start and import (lake's times are always whole processes)")

@@ -8,13 +8,13 @@ import LakeCore
 /// Log cleanup runs after each checkpoint written, as in Spark.
 enum PostCommitHooks {
     /// Runs the hooks, in order; returns warnings for the person at the terminal.
-    static func run(_ committed: CommittedWrite, removingStaleTempFiles: Bool = true) -> [String] {
+    static func run(_ committed: CommittedWrite) -> [String] {
         indexInCatalog(committed)
         var warnings: [String] = []
         if let warning = checkpointIfDue(committed) { warnings.append(warning) }
         // At checkpoint versions only: listing a busy table's folders at every commit would
         // cost more than the stray files it finds.
-        if removingStaleTempFiles && committed.version % committed.base.checkpointInterval == 0 { removeStaleTempFiles(committed) }
+        if committed.version % committed.base.checkpointInterval == 0 { removeStaleTempFiles(committed) }
         return warnings
     }
 
@@ -48,16 +48,18 @@ enum PostCommitHooks {
                                   latest: committed.snapshotIfDerivable, wait: true)
     }
 
-    /// Lake's own temporary files that a killed writer left behind (commit files in
-    /// `_delta_log`, data files in the directories this commit wrote into), once they are an
-    /// hour old; run at checkpoint versions only.
+    /// Lake's own temporary files that a killed writer left behind, once they are an hour
+    /// old; run at checkpoint versions only.
     static func removeStaleTempFiles(_ committed: CommittedWrite) {
         let table = committed.resolved.table
-        var directories = ["_delta_log", ""]
+        // `_delta_log`, and the folders this commit wrote into (a commit without files, like
+        // vacuum's, sweeps only the log: the data folders are vacuum's own to count).
+        var directories = ["_delta_log"]
         for action in committed.transaction.actions {
             guard case .add(let add) = action else { continue }
-            let relative = Paths.parent(of: Partitioning.uriDecode(add.path))
-            if relative != "." && !directories.contains(relative) { directories.append(relative) }
+            let parent = Paths.parent(of: Partitioning.uriDecode(add.path))
+            let relative = parent == "." ? "" : parent
+            if !directories.contains(relative) { directories.append(relative) }
         }
         StaleTempFiles.remove(root: table.root, directories: directories, storage: table.storage)
     }

@@ -21,9 +21,6 @@ final class WriteOperation {
     let snapshot: Snapshot
     let operation: String
     private var writers: [TableWriter] = []
-    /// Whether the post-commit hooks remove stale temporary files (vacuum's commits do not:
-    /// vacuum deletes them itself, as the orphans they are, and reports them).
-    var removesStaleTempFiles = true
 
     /// Resolves `name` and reads its latest snapshot (with its files unless `readsFiles` is
     /// false: a blind append needs none); refuses tables lake cannot write (or, for an
@@ -95,7 +92,7 @@ final class WriteOperation {
         }
         var committed = CommittedWrite(warehouse: warehouse, resolved: resolved, base: snapshot,
                                        transaction: transaction, version: version)
-        committed.warnings = PostCommitHooks.run(committed, removingStaleTempFiles: removesStaleTempFiles)
+        committed.warnings = PostCommitHooks.run(committed)
         return committed
     }
 }

@@ -10,20 +10,8 @@ public struct LocalStorage: Storage {
     static func errorText() -> String { String(cString: strerror(errno)) }
 
     public func list(_ directory: String) throws -> [String]? {
-        guard let dir = opendir(directory) else {
-            if errno == ENOENT || errno == ENOTDIR { return nil }
-            throw StorageError(path: directory, "cannot list \(directory): \(Self.errorText())")
-        }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
         // Byte order, as strcmp compares names.
-        return names.sorted(by: ByteText.less)
+        try entries(directory)?.map(\.name).sorted(by: ByteText.less)
     }
 
     public func entries(_ directory: String) throws -> [(name: String, kind: FileInfo.Kind)]? {

@@ -17,9 +17,9 @@ public struct CheckpointResult: Sendable {
 
 extension Warehouse {
     /// Writes a classic Parquet checkpoint of the latest version of `name`, and
-    /// `_last_checkpoint`; nothing when that version has one already. Then cleans up expired
-    /// log files, unless the table turned that off.
-    public func checkpoint(_ name: TableName) throws -> CheckpointResult {
+    /// `_last_checkpoint`; nothing when that version has one already. Then (with `cleansLog`)
+    /// cleans up expired log files, unless the table turned that off.
+    public func checkpoint(_ name: TableName, cleansLog: Bool = true) throws -> CheckpointResult {
         let resolved = try resolve(name)
         try checkWritable(resolved)
         let snapshot = try resolved.table.snapshot()
@@ -27,7 +27,7 @@ extension Warehouse {
         let hint = try CheckpointWriter.write(snapshot, table: resolved.table)
         var result = CheckpointResult(table: resolved.displayName, version: snapshot.version, written: hint != nil,
                                       actions: hint?.size, files: hint?.numOfAddFiles, bytes: hint?.sizeInBytes)
-        result.logFilesDeleted = try LogMaintenance.cleanUpIfEnabled(resolved.table, latest: snapshot)
+        if cleansLog { result.logFilesDeleted = try LogMaintenance.cleanUpIfEnabled(resolved.table, latest: snapshot) }
         return result
     }
 }

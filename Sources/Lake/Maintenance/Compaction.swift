@@ -60,17 +60,14 @@ extension Warehouse {
         var result: CompactResult?
         var done: Int64 = 0
         while true {
-            var conflicts = 0
+            let budget = request.maxBytes.map { $0 - done }, before = done
+            let report: (Int64, Int64?) -> Void = { bytes, total in progress?(before + bytes, total.map { before + $0 }) }
             let outcome: Chunk
-            while true {
-                do {
-                    outcome = try compactChunk(name, request, budget: request.maxBytes.map { $0 - done }, progress: { bytes, total in
-                        progress?(done + bytes, total.map { done + $0 })
-                    })
-                    break
-                } catch let error as DeltaError where error.kind == .conflict && conflicts == 0 {
-                    conflicts += 1
-                }
+            do {
+                outcome = try compactChunk(name, request, budget: budget, progress: report)
+            } catch let error as DeltaError where error.kind == .conflict {
+                // Re-planned from the table as it is now; a second conflict is the caller's.
+                outcome = try compactChunk(name, request, budget: budget, progress: report)
             }
             if result == nil {
                 result = CompactResult(table: outcome.table, version: outcome.version, dryRun: request.dryRun,

@@ -104,8 +104,8 @@ extension Warehouse {
                 guard step.due, !request.dryRun else { continue }
                 try lease?.renew()
                 do {
-                    step.metrics = try run(step.action, name, resolved, fullVacuum: steps.fullVacuum,
-                                           expired: steps.expiredTombstones, now: request.now, renew: { try? lease?.renew() })
+                    step.metrics = try run(step.action, name, resolved, fullVacuum: steps.fullVacuum, now: request.now,
+                                           renew: { try? lease?.renew() })
                     step.done = true
                     // A step that outlived the lease finished beside the new holder: stop here.
                     try lease?.renew()
@@ -134,16 +134,14 @@ extension Warehouse {
     }
 
     /// Runs one due action; returns its metrics.
-    private func run(_ action: String, _ name: TableName, _ resolved: ResolvedTable, fullVacuum: Bool,
-                     expired: [RemoveFile], now: Int64, renew: @escaping () -> Void) throws -> [(String, Int64)] {
+    private func run(_ action: String, _ name: TableName, _ resolved: ResolvedTable, fullVacuum: Bool, now: Int64,
+                     renew: @escaping () -> Void) throws -> [(String, Int64)] {
         let table = resolved.table
         switch action {
         case "checkpoint":
-            try checkWritable(resolved)
-            let snapshot = try table.snapshot()
-            try TableFeatures.checkMaintainable(snapshot.protocolAction, snapshot.metadata)
-            let hint = try CheckpointWriter.write(snapshot, table: table)
-            return [("version", snapshot.version), ("actions", hint?.size ?? 0)]
+            // Log cleanup is a step of its own, later.
+            let result = try checkpoint(name, cleansLog: false)
+            return [("version", result.version), ("actions", result.actions ?? 0)]
         case "compact":
             let result = try compact(name, CompactRequest(), progress: { _, _ in renew() })
             return [("files_removed", Int64(result.filesRemoved)), ("files_added", Int64(result.filesAdded)),
@@ -153,8 +151,6 @@ extension Warehouse {
             request.now = now
             request.listsOrphans = fullVacuum
             request.cleansLog = false
-            // The checkpoint before may have dropped these tombstones: they still go.
-            request.expiredTombstones = expired
             let result = try vacuum(name, request, progress: { _, _ in renew() })
             return [("files_deleted", Int64(result.filesDeleted)), ("bytes_deleted", result.bytesDeleted)]
         default:

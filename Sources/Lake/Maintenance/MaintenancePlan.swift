@@ -15,9 +15,6 @@ struct MaintenancePlan {
     var steps: [MaintenanceStep] = []
     /// Whether the vacuum lists every file (else it only deletes expired tombstones).
     var fullVacuum = false
-    /// The expired tombstones whose files are still there, as the plan read them (a
-    /// checkpoint written before the vacuum drops them from the log).
-    var expiredTombstones: [RemoveFile] = []
 
     init(warehouse: Warehouse, resolved: ResolvedTable, snapshot: Snapshot, now: Int64) throws {
         let table = resolved.table
@@ -25,10 +22,9 @@ struct MaintenancePlan {
         steps.append(Self.checkpoint(table, snapshot, listing))
         steps.append(Self.compaction(snapshot))
         let lastFull = try resolved.entry.flatMap { try warehouse.catalog().lastFullVacuum(tableID: $0.id) }
-        let (vacuum, full, expired) = try Self.vacuum(snapshot, lastFull: lastFull, now: now)
+        let (vacuum, full) = try Self.vacuum(snapshot, lastFull: lastFull, now: now)
         steps.append(vacuum)
         fullVacuum = full
-        expiredTombstones = expired
         steps.append(try Self.logCleanup(table, snapshot, listing, now: now))
     }
 
@@ -72,15 +68,15 @@ struct MaintenancePlan {
                                reason: "\(crowded.reduce(0, +)) files under \(size) in \(crowded.count) partition(s)")
     }
 
-    static func vacuum(_ snapshot: Snapshot, lastFull: Int64?, now: Int64) throws -> (MaintenanceStep, Bool, [RemoveFile]) {
+    static func vacuum(_ snapshot: Snapshot, lastFull: Int64?, now: Int64) throws -> (MaintenanceStep, Bool) {
         let retention = try snapshot.deletedFileRetentionMillis()
-        // Only those whose files are still there: the rest are done, and the next checkpoint drops them.
-        let expiredTombstones = snapshot.tombstones.filter { remove in
+        // Only those whose files are still there: the rest are done. (Lake's checkpoints keep
+        // tombstones a week past their retention, so a checkpoint just written drops none of these.)
+        let expired = snapshot.tombstones.filter { remove in
             guard (remove.deletionTimestamp ?? 0) <= now - retention,
                   let path = try? DeltaTable.resolve(remove.path, root: snapshot.root) else { return false }
             return snapshot.storage.info(path)?.kind == .regular
-        }
-        let expired = expiredTombstones.count
+        }.count
         let fullInterval = snapshot.property("lake.vacuum.fullInterval").flatMap(Interval.millis) ?? 7 * 86_400_000
         let full = lastFull.map { now - $0 >= fullInterval } ?? true
         var reasons: [String] = []
@@ -90,8 +86,7 @@ struct MaintenancePlan {
                            : "last full listing \(DurationText.format(now - lastFull!)) ago (every \(DurationText.format(fullInterval)))")
         }
         if reasons.isEmpty { reasons.append("no removed file past the \(DurationText.format(retention)) retention") }
-        return (MaintenanceStep(action: "vacuum", due: expired > 0 || full, reason: reasons.joined(separator: "; ")), full,
-                expiredTombstones)
+        return (MaintenanceStep(action: "vacuum", due: expired > 0 || full, reason: reasons.joined(separator: "; ")), full)
     }
 
     static func logCleanup(_ table: DeltaTable, _ snapshot: Snapshot, _ listing: LogListing, now: Int64) throws -> MaintenanceStep {

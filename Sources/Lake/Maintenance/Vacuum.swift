@@ -16,9 +16,6 @@ public struct VacuumRequest: Sendable {
     public var listsOrphans = true
     /// Whether expired log files are cleaned up afterwards.
     public var cleansLog = true
-    /// Removes read from an earlier snapshot, which a checkpoint since may have dropped:
-    /// vacuumed like the snapshot's own when they expired and are not live again.
-    public var expiredTombstones: [RemoveFile] = []
 
     public init(retainMillis: Int64? = nil, dryRun: Bool = false, force: Bool = false) {
         self.retainMillis = retainMillis
@@ -77,8 +74,7 @@ extension Warehouse {
                 + "delta.deletedFileRetentionDuration (\(DurationText.format(tableRetention))): readers, time travel and running "
                 + "writers inside that window may still need the files; pass --force to vacuum anyway")
         }
-        let plan = try VacuumPlan.make(snapshot, cutoff: request.now - retention, listingOrphans: request.listsOrphans,
-                                       earlierTombstones: request.expiredTombstones)
+        let plan = try VacuumPlan.make(snapshot, cutoff: request.now - retention, listingOrphans: request.listsOrphans)
         var result = VacuumResult(
             table: resolved.displayName, version: snapshot.version, dryRun: request.dryRun, retentionMillis: retention,
             files: plan.deletions.map(\.relative), filesDeleted: plan.deletions.count, bytesDeleted: plan.bytes,
@@ -125,7 +121,6 @@ extension Warehouse {
     private func commitVacuum(_ resolved: ResolvedTable, _ base: Snapshot, operation: String, parameters: [(String, String)],
                               metrics: [(String, Int64)]) throws -> CommittedWrite {
         let op = try WriteOperation(self, resolved, base: base, operation: operation, changesData: false)
-        op.removesStaleTempFiles = false
         return try op.run { op in
             var transaction = op.transaction(actions: [])
             transaction.parameters = parameters

@@ -35,8 +35,7 @@ struct VacuumPlan {
     /// The plan for `snapshot`'s table with everything older than `cutoff` (ms) expired;
     /// without `listingOrphans`, only the expired tombstones are looked at (no walk of the
     /// root: what `lake maintain` does between its full listings).
-    static func make(_ snapshot: Snapshot, cutoff: Int64, listingOrphans: Bool = true,
-                     earlierTombstones: [RemoveFile] = []) throws -> VacuumPlan {
+    static func make(_ snapshot: Snapshot, cutoff: Int64, listingOrphans: Bool = true) throws -> VacuumPlan {
         let root = snapshot.root
         var kept = Set<String>()
         // Expired tombstones (and their deletion vectors) with the size the log records.
@@ -61,7 +60,7 @@ struct VacuumPlan {
             throw DeltaError(error.kind, "refusing to vacuum \(root): \(error.message)")
         }
         // Expired tombstones that lead outside the table, or name no file, are none of vacuum's business.
-        for remove in snapshot.tombstones + earlierTombstones where (remove.deletionTimestamp ?? 0) <= cutoff {
+        for remove in snapshot.tombstones where (remove.deletionTimestamp ?? 0) <= cutoff {
             guard let path = try? DeltaTable.resolve(remove.path, root: root) else { continue }
             expired[relative(path)] = remove.size
             if let dv = (try? deletionVector(remove.raw["deletionVector"])) ?? nil { expired[dv] = .some(nil) }
