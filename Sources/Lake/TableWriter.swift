@@ -121,6 +121,14 @@ final class TableWriter {
         let relative = directory.isEmpty ? name : directory + "/" + name
         let absolute = snapshot.root + "/" + relative
         try storage.makeDirectories(Paths.parent(of: absolute))
+        // A partition folder that is a symbolic link would take the file outside the table.
+        var folder = snapshot.root
+        for part in directory.split(separator: "/") {
+            folder += "/" + part
+            guard storage.info(folder)?.kind == .directory else {
+                throw DeltaError(.unsupported, "\(folder) is a symbolic link (or not a folder); lake does not write through links inside a table")
+            }
+        }
         // Removed if the process is interrupted before the commit lands (the writer's own
         // temporary file is pending from before it exists).
         PendingFiles.shared.add(absolute)

@@ -256,6 +256,28 @@ def test_data_files_are_never_opened_through_links(env):
     decoy.check("data links")
 
 
+def test_files_are_never_written_through_a_linked_partition_folder(env):
+    """Appends and compactions that would write into a partition folder that is a link out of
+    the table fail, commit nothing and leave the decoy as it was."""
+    lk, decoy, tmp = env
+    loc = make_table(lk, tmp, appends=2)
+    os.symlink(decoy.dir, loc / "region=zz")
+    before = log_versions(loc)
+    proc = lk.run("append", "t", csv(tmp / "zz.csv", [(99, "zz")]))
+    assert proc.returncode == RUNTIME and "symbolic link" in proc.stderr, describe(proc)
+    decoy.check("an append through a linked partition folder")
+    # A folder lake compacts into, swapped for a link after the files were written.
+    part = loc / "region=us"
+    shutil.move(part, decoy.dir / "us")
+    os.symlink(decoy.dir / "us", part)
+    decoy.snapshot = decoy._state()
+    proc = lk.run("compact", "t")
+    assert proc.returncode == RUNTIME and "symbolic link" in proc.stderr, describe(proc)
+    assert log_versions(loc) == before
+    assert (loc / "region=zz").is_symlink() and part.is_symlink()
+    decoy.check("writes through links")
+
+
 def test_a_fifo_data_file_is_an_error_not_a_hang(env):
     lk, decoy, tmp = env
     loc = make_table(lk, tmp, appends=1)

@@ -739,3 +739,37 @@ def test_a_vacuum_that_cannot_delete_everything_records_failed(lk, tmp_path, duc
     assert doc["files"] == ["stuck/old-1.parquet", "stuck/old-2.parquet"], doc
     assert vacuum_commit(table, doc["version"])["operationParameters"]["status"] == "COMPLETED"
     assert lake_rows(lk, "t") == expected == duck_rows(duckdb_con, table)
+
+
+def test_log_cleanup_races_appenders(lk, tmp_path, duckdb_con):
+    """Appends commit (and their checkpoints clean up the log) while `lake vacuum` and
+    `lake checkpoint` clean it up too: every append lands, the log stays contiguous from
+    the kept checkpoint, and every engine reads every version that is left."""
+    table, _ = log_table(lk, tmp_path)
+    date_commits(table, range(0, 8), 40)
+    errors: list[str] = []
+
+    def appender(k: int):
+        for j in range(6):
+            proc = lk.run("append", "t", write_csv(tmp_path / f"race-{k}-{j}.csv", [(100 + 10 * k + j, "r")]))
+            if proc.returncode != 0:
+                errors.append(describe(proc))
+
+    threads = [threading.Thread(target=appender, args=(k,)) for k in range(2)]
+    for t in threads:
+        t.start()
+    for _ in range(3):
+        for args in (("vacuum", "t"), ("checkpoint", "t")):
+            proc = lk.run(*args)
+            if proc.returncode != 0:
+                errors.append(describe(proc))
+    for t in threads:
+        t.join()
+    assert not errors, errors[0]
+    versions = log_versions(table)
+    assert versions[0] == 5 and versions == list(range(5, versions[-1] + 1)) and versions[-1] == 24, versions
+    ids = sorted([v for v in range(1, 13)] + [100 + 10 * k + j for k in range(2) for j in range(6)])
+    assert sorted(r[0] for r in lake_rows(lk, "t")) == ids == sorted(r[0] for r in duck_rows(duckdb_con, table))
+    assert sorted(r[0] for r in deltars_rows(table)) == ids
+    for v in (5, 12, 24):
+        assert lake_rows(lk, "t", v) == duck_rows(duckdb_con, table, v) == deltars_rows(table, v), v
