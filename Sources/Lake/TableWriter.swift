@@ -103,14 +103,25 @@ final class TableWriter {
     private func append(_ batch: RecordBatch, partitionValues: PartitionValues) throws {
         let data = RecordBatch(schema: dataSchema, columns: dataIndices.map { batch.columns[$0] })
         let key = partitionValues.map { "\($0.0)=\($0.1 ?? "\u{0}")" }.joined(separator: "/")
-        let file = try open[key] ?? startFile(partitionValues)
-        open[key] = file
-        try file.writer.write(data)
-        file.stats.add(data)
-        file.bytesBuffered += ParquetWriter.estimatedSize(data)
-        if file.bytesBuffered >= targetFileSize {
-            try finish(file)
-            open[key] = nil
+        let size = ParquetWriter.estimatedSize(data)
+        var start = 0
+        while start < data.rowCount {
+            let file = try open[key] ?? startFile(partitionValues)
+            open[key] = file
+            // A batch bigger than the room left in the file is cut where the file fills up.
+            let rows = data.rowCount - start
+            let bytesPerRow = max(1, size / max(1, data.rowCount))
+            let room = targetFileSize - file.bytesBuffered
+            let fits = room >= rows * bytesPerRow ? rows : max(1, (room + bytesPerRow - 1) / bytesPerRow)
+            let part = fits == data.rowCount ? data : data.slice(start..<start + fits)
+            try file.writer.write(part)
+            file.stats.add(part)
+            file.bytesBuffered += fits == data.rowCount ? size : fits * bytesPerRow
+            start += fits
+            if file.bytesBuffered >= targetFileSize {
+                try finish(file)
+                open[key] = nil
+            }
         }
     }
 

@@ -1,6 +1,6 @@
 /// The names of lake's temporary files: `.<name>.<pid>.<random>.tmp`, as
 /// `LocalStorage.putIfAbsent` (commit files) and the Parquet writer (data files) create them
-/// next to the file they become.
+/// next to the file they become; compaction's sort runs are such names themselves.
 public enum TemporaryName {
     /// A temporary file not modified for an hour belongs to a writer that died: a live
     /// writer keeps writing its data file (its modification time moves) and links a commit
@@ -23,7 +23,9 @@ public enum TemporaryName {
             !s.isEmpty && s.count <= max && s.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
         }
         let base = parts[..<(parts.count - 2)].joined(separator: ".")
+        // A sort run (itself named as a temporary file) has its own writer's temporary name.
         return digits(pid, max: 10) && digits(random, max: 20) && !base.isEmpty
-            && (base.hasSuffix(".json") || base.hasSuffix(".parquet") || base == "_last_checkpoint")
+            && (base.hasSuffix(".json") || base.hasSuffix(".parquet") || base == "_last_checkpoint"
+                || base.hasPrefix(".") && isLakeTemporary(base))
     }
 }

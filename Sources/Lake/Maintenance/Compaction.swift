@@ -1,3 +1,4 @@
+import Columnar
 import DeltaLog
 import LakeCore
 import Query
@@ -12,12 +13,18 @@ public struct CompactRequest: Sendable {
     public var maxBytes: Int64?
     /// Plan only: rewrite and commit nothing.
     public var dryRun = false
+    /// Rewrite whole partitions in this order (`--sort-by`, `--zorder-by`) instead of packing.
+    public var clustering: Clustering?
+    /// The decoded bytes a clustering sort holds before it spills a sorted run to disk.
+    public var sortMemory: Int64 = 512 << 20
 
-    public init(targetSize: Int64? = nil, predicate: String? = nil, maxBytes: Int64? = nil, dryRun: Bool = false) {
+    public init(targetSize: Int64? = nil, predicate: String? = nil, maxBytes: Int64? = nil, dryRun: Bool = false,
+                clustering: Clustering? = nil) {
         self.targetSize = targetSize
         self.predicate = predicate
         self.maxBytes = maxBytes
         self.dryRun = dryRun
+        self.clustering = clustering
     }
 }
 
@@ -39,6 +46,10 @@ public struct CompactResult: Sendable {
     /// Files the plan still holds when `maxBytes` stopped the run.
     public var filesLeft = 0
     public var bytesLeft: Int64 = 0
+    /// The clustering applied (nil for bin-packing).
+    public var clustering: Clustering?
+    /// Sorted runs written to disk because a partition did not fit in the sort memory.
+    public var sortRunsSpilled = 0
     public var warnings: [String] = []
 }
 
@@ -71,7 +82,7 @@ extension Warehouse {
             }
             if result == nil {
                 result = CompactResult(table: outcome.table, version: outcome.version, dryRun: request.dryRun,
-                                       targetSize: outcome.target)
+                                       targetSize: outcome.target, clustering: request.clustering)
             }
             result!.accumulate(outcome)
             done += outcome.bytesRemoved
@@ -90,6 +101,7 @@ extension Warehouse {
         var committed = false
         var partitions = 0, bins = 0, filesRemoved = 0, filesAdded = 0, filesLeft = 0
         var bytesRemoved: Int64 = 0, bytesAdded: Int64 = 0, bytesLeft: Int64 = 0
+        var sortRunsSpilled = 0
         var warnings: [String] = []
     }
 
@@ -101,8 +113,10 @@ extension Warehouse {
         let snapshot = operation.snapshot
         let target = request.targetSize ?? snapshot.property("delta.targetFileSize").flatMap { parseSize($0) }.map(Int64.init) ?? 128 << 20
         let predicate = try request.predicate.map { try Self.partitionPredicate($0, snapshot) }
-        let plan = CompactionPlan.make(snapshot, target: target, predicate: predicate)
+        let clustering = try request.clustering.map { try Self.checkClustering($0, snapshot) }
+        let plan = CompactionPlan.make(snapshot, target: target, predicate: predicate, clustering: request.clustering)
         var chunk = Chunk(table: operation.resolved.displayName, version: snapshot.version, target: target)
+        chunk.warnings = clustering?.warnings ?? []
         let limit = min(budget ?? .max, Self.compactionCommitBytes)
         var taken: [CompactionPlan.Bin] = []
         var takenBytes: Int64 = 0
@@ -122,24 +136,35 @@ extension Warehouse {
         guard !request.dryRun, !taken.isEmpty else { return chunk }
         var adds: [AddFile] = []
         let committed = try operation.run { op in
-            // Each bin becomes one file: its inputs add up to at most the target, so the output
-            // is near it, and a second run finds nothing to pack (an estimate-based roll would
-            // split it into small files that the next run packs again). One file is open at a
-            // time, so memory holds one row group.
             let writer = try op.writer()
-            writer.targetFileSize = .max
             var read: Int64 = 0
             for bin in taken {
                 let rows = RowStream(ScanExecutor(ScanPlan.reading(bin.files, of: snapshot)))
-                while let batch = try rows.next() { try writer.write(batch) }
+                if let clustering {
+                    // The partition's rows in order, in files rolled at the target: each covers a
+                    // stretch of the order.
+                    writer.targetFileSize = Int(clamping: target)
+                    let sort = ExternalSort(schema: snapshot.schema, encoder: clustering.encoder(bin.files, snapshot),
+                                            memoryLimit: Int(clamping: request.sortMemory), directory: snapshot.root)
+                    while let batch = try rows.next() { try sort.add(batch) }
+                    try sort.finish { try writer.write($0) }
+                    chunk.sortRunsSpilled += sort.runsSpilled
+                } else {
+                    // Each bin becomes one file: its inputs add up to at most the target, so the
+                    // output is near it, and a second run finds nothing to pack (an
+                    // estimate-based roll would split it into small files that the next run packs
+                    // again). One file is open at a time, so memory holds one row group.
+                    writer.targetFileSize = .max
+                    while let batch = try rows.next() { try writer.write(batch) }
+                }
                 try writer.finishOpenFiles()
                 read += bin.bytes
                 progress(read, takenBytes)
             }
+            let tags: [(String, JSONValue)] = request.clustering.map { [("tags", .object([(Clustering.tagName, .string($0.label))]))] } ?? []
             adds = try writer.close().map { add in
-                var rewritten = add
-                rewritten.dataChange = false
-                return rewritten
+                AddFile(path: add.path, partitionValues: add.partitionValues, size: add.size,
+                        modificationTime: add.modificationTime, dataChange: false, stats: add.stats, extra: tags)
             }
             let removed = taken.flatMap(\.files)
             // The removal time is the commit's, after the rewrite: the tombstones' retention counts from it.
@@ -150,8 +175,9 @@ extension Warehouse {
             let sizes = adds.map(\.size).sorted()
             transaction.parameters = [
                 ("predicate", JSONValue.array(request.predicate.map { [JSONValue.string($0)] } ?? []).serialized()),
-                ("zOrderBy", "[]"), ("auto", "false"),
-            ]
+                ("zOrderBy", JSONValue.array((request.clustering?.kind == .zorder ? request.clustering!.columns : []).map(JSONValue.string)).serialized()),
+                ("auto", "false"),
+            ] + (request.clustering?.kind == .sort ? [("sortBy", JSONValue.array(request.clustering!.columns.map(JSONValue.string)).serialized())] : [])
             transaction.metrics = [
                 ("numRemovedFiles", Int64(removed.count)), ("numRemovedBytes", takenBytes),
                 ("numAddedFiles", Int64(adds.count)), ("numAddedBytes", adds.reduce(0) { $0 + $1.size }),
@@ -166,8 +192,64 @@ extension Warehouse {
         chunk.version = committed?.version ?? snapshot.version
         chunk.filesAdded = adds.count
         chunk.bytesAdded = adds.reduce(0) { $0 + $1.size }
-        chunk.warnings = committed?.warnings ?? []
+        chunk.warnings += committed?.warnings ?? []
         return chunk
+    }
+
+    /// A clustering checked against the table: its columns, their indices, and warnings.
+    struct CheckedClustering {
+        let clustering: Clustering
+        var indices: [Int]
+        var warnings: [String] = []
+
+        /// The key encoder for a partition's files (Z-order scaled to their statistics).
+        func encoder(_ files: [AddFile], _ snapshot: Snapshot) -> SortKeyEncoder {
+            switch clustering.kind {
+            case .sort: return .lexicographic(indices)
+            case .zorder:
+                let bounds = FileBounds(snapshot: snapshot)
+                return .zOrder(indices, bounds: clustering.columns.map { column in
+                    files.compactMap { file -> (min: Value?, max: Value?)? in
+                        guard let b = bounds.stats(file, column) else { return (nil, nil) }
+                        // A file of nulls only says nothing about the range.
+                        if let nulls = b.nullCount, let rows = b.rowCount, nulls == rows { return nil }
+                        return (b.min, b.max)
+                    }
+                })
+            }
+        }
+    }
+
+    /// `--sort-by` and `--zorder-by` name data columns of primitive types, each once.
+    static func checkClustering(_ clustering: Clustering, _ snapshot: Snapshot) throws -> CheckedClustering {
+        let flag = clustering.kind == .sort ? "--sort-by" : "--zorder-by"
+        guard !clustering.columns.isEmpty, clustering.columns.count <= 64 else {
+            throw LakeError(.invalidArgument, "\(flag) takes 1 to 64 columns")
+        }
+        guard Set(clustering.columns).count == clustering.columns.count else {
+            throw LakeError(.invalidArgument, "\(flag) names a column twice: \(clustering.columns.joined(separator: ","))")
+        }
+        var checked = CheckedClustering(clustering: clustering, indices: [])
+        let dataSchema = Schema(snapshot.schema.fields.filter { !snapshot.metadata.partitionColumns.contains($0.name) })
+        let indexed = FileStats.indexedColumns(dataSchema, properties: { snapshot.property($0) })
+        for name in clustering.columns {
+            guard let index = snapshot.schema.index(of: name) else {
+                let names = snapshot.schema.fields.map(\.name).joined(separator: ", ")
+                throw LakeError(.invalidArgument, "\(flag): the table has no column '\(DisplayText.value(name))' (its columns: \(names))")
+            }
+            if snapshot.metadata.partitionColumns.contains(name) {
+                throw LakeError(.invalidArgument, "\(flag): '\(name)' is a partition column; every file holds one value of it already")
+            }
+            let type = snapshot.schema.fields[index].type
+            guard SortKeyEncoder.supports(type) else {
+                throw LakeError(.invalidArgument, "\(flag): '\(name)' is a \(type) column; only columns of primitive types can order rows")
+            }
+            if clustering.kind == .zorder && !indexed.contains(name) {
+                checked.warnings.append("no statistics are collected on '\(name)' (delta.dataSkippingNumIndexedCols / delta.dataSkippingStatsColumns): z-ordering by it cannot help readers skip files")
+            }
+            checked.indices.append(index)
+        }
+        return checked
     }
 
     /// `--where` for compaction: a condition on partition columns only (data columns would
@@ -197,6 +279,7 @@ extension CompactResult {
         bytesAdded += chunk.bytesAdded
         filesLeft = chunk.filesLeft
         bytesLeft = chunk.bytesLeft
-        warnings += chunk.warnings
+        sortRunsSpilled += chunk.sortRunsSpilled
+        for warning in chunk.warnings where !warnings.contains(warning) { warnings.append(warning) }
     }
 }

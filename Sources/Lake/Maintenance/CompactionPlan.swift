@@ -2,9 +2,41 @@ import DeltaLog
 import LakeCore
 import Query
 
-/// Which files a compaction rewrites, from the log alone: per partition, the files smaller
-/// than the target, packed in log order into bins of up to the target size; a bin of one
-/// file is left alone (rewriting it gains nothing).
+/// How `compact --sort-by` / `--zorder-by` orders each partition's rows.
+public struct Clustering: Sendable, Equatable {
+    public enum Kind: String, Sendable {
+        /// By the columns in turn, ascending, nulls first.
+        case sort
+        /// Along the Z-order curve of the columns.
+        case zorder
+    }
+
+    public var kind: Kind
+    public var columns: [String]
+
+    public init(_ kind: Kind, _ columns: [String]) {
+        self.kind = kind
+        self.columns = columns
+    }
+
+    /// The `tags` entry of a file this clustering wrote: `lake.clustering` = `zorder(a,b)`.
+    static let tagName = "lake.clustering"
+    /// The clustering as the tag and the output name it: `zorder(a,b)`, `sort(a)`.
+    public var label: String { "\(kind.rawValue)(\(columns.joined(separator: ",")))" }
+
+    /// The clustering tag of `file`, if a clustering wrote it.
+    static func tag(of file: AddFile) -> String? {
+        file[field: "tags"]?.objectValue?.first { $0.0 == tagName }?.1.stringValue
+    }
+}
+
+/// Which files a compaction rewrites, from the log alone.
+///
+/// - Bin-packing: per partition, the files smaller than the target, packed in log order into
+///   bins of up to the target size; a bin of one file is left alone (rewriting it gains
+///   nothing), and so are clustered files (a clustering run owns them).
+/// - Clustering: per partition, all its files in one bin, unless every one of them already
+///   carries this clustering's tag (nothing new arrived since it ran).
 struct CompactionPlan {
     struct Bin {
         let partitionValues: PartitionValues
@@ -24,7 +56,7 @@ struct CompactionPlan {
 
     /// The plan for `snapshot` with files rolled at `target` bytes, limited to the
     /// partitions `predicate` (over partition columns only) may select.
-    static func make(_ snapshot: Snapshot, target: Int64, predicate: Predicate?) -> CompactionPlan {
+    static func make(_ snapshot: Snapshot, target: Int64, predicate: Predicate?, clustering: Clustering? = nil) -> CompactionPlan {
         var plan = CompactionPlan()
         let bounds = FileBounds(snapshot: snapshot)
         var byPartition: [String: [AddFile]] = [:]
@@ -32,13 +64,30 @@ struct CompactionPlan {
         for file in snapshot.files {
             if let predicate, !predicate.mightMatch({ bounds.partition(file, $0) }) { continue }
             plan.filesConsidered += 1
-            guard file.size < target else {
+            if clustering != nil {
+                let key = Self.key(file.partitionValues)
+                if byPartition[key] == nil { order.append(key) }
+                byPartition[key, default: []].append(file)
+                continue
+            }
+            guard file.size < target, Clustering.tag(of: file) == nil else {
                 plan.filesSkipped += 1
                 continue
             }
             let key = Self.key(file.partitionValues)
             if byPartition[key] == nil { order.append(key) }
             byPartition[key, default: []].append(file)
+        }
+        if let clustering {
+            for key in order {
+                let files = byPartition[key]!
+                if files.allSatisfy({ Clustering.tag(of: $0) == clustering.label }) {
+                    plan.filesSkipped += files.count
+                } else {
+                    plan.bins.append(Bin(partitionValues: files[0].partitionValues, files: files))
+                }
+            }
+            return plan
         }
         for key in order {
             var bin: [AddFile] = [], binBytes: Int64 = 0

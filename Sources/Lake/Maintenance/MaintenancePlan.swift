@@ -57,7 +57,7 @@ struct MaintenancePlan {
         let small = max(1, target / 4)
         let minFiles = snapshot.property("lake.compaction.minFiles").flatMap { Int($0) }.map { max(2, $0) } ?? 50
         var counts: [String: Int] = [:]
-        for file in snapshot.files where file.size < small { counts[CompactionPlan.key(file.partitionValues), default: 0] += 1 }
+        for file in snapshot.files where file.size < small && Clustering.tag(of: file) == nil { counts[CompactionPlan.key(file.partitionValues), default: 0] += 1 }
         let crowded = counts.values.filter { $0 >= minFiles }
         let size = DurationText.formatSize(small)
         if crowded.isEmpty {
