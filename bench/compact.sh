@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Compaction benchmark: lake compact of a table of 400 small files (one append each, 1,000,000
 # rows) into files of the target size (128 MiB: one file), against delta-rs (deltalake)
-# optimize.compact(): wall time and peak RSS.
+# optimize.compact(): wall time and peak RSS. With --zorder COLS: lake compact --zorder-by COLS
+# against delta-rs optimize.z_order(COLS).
 #
 #   swift build -c release                  # builds .build/release/lake
 #   bench/compact.sh                        # the defaults (under a minute on 2 cores)

@@ -115,12 +115,12 @@ public protocol TableCatalog {
     func resetIndex(tableID: Int64, wait: Bool) throws
     func commits(tableID: Int64) throws -> [CommitEntry]
 
-    /// Takes the table's maintenance lease for `holder` until `until` (ms), in one immediate
-    /// transaction; false when another holder's lease has not expired at `now`.
-    func acquireLease(tableID: Int64, holder: String, now: Int64, until: Int64) throws -> Bool
+    /// Takes the maintenance lease of `subject` for `holder` until `until` (ms), in one
+    /// immediate transaction; false when another holder's lease has not expired at `now`.
+    func acquireLease(_ subject: LeaseSubject, holder: String, now: Int64, until: Int64) throws -> Bool
     /// Extends `holder`'s lease; false when it no longer holds it (it expired and was taken).
-    func renewLease(tableID: Int64, holder: String, until: Int64) throws -> Bool
-    func releaseLease(tableID: Int64, holder: String) throws
+    func renewLease(_ subject: LeaseSubject, holder: String, until: Int64) throws -> Bool
+    func releaseLease(_ subject: LeaseSubject, holder: String) throws
     /// Records one table's maintenance run.
     func recordMaintenance(_ run: MaintenanceRun) throws
     /// The latest runs, newest first (of one table, or of all).
@@ -160,4 +160,11 @@ public struct MaintenanceRun: Sendable, Equatable {
         self.error = error
         self.fullVacuum = fullVacuum
     }
+}
+
+/// What a maintenance lease covers: a catalog table, or a table named by its path (its
+/// resolved location), which the catalog does not list.
+public enum LeaseSubject: Sendable, Equatable {
+    case table(id: Int64)
+    case path(String)
 }

@@ -68,6 +68,15 @@ public final class SQLiteCatalog: TableCatalog {
         );
         CREATE INDEX maintenance_runs_by_table ON maintenance_runs (table_id, started);
         """,
+        // Leases of tables named by path (`lake maintain /data/t`), by resolved location.
+        """
+        CREATE TABLE path_leases (
+            location TEXT PRIMARY KEY,
+            holder TEXT NOT NULL,
+            acquired INTEGER NOT NULL,
+            expires INTEGER NOT NULL
+        );
+        """,
     ]
 
     /// Opens `path`, creating it and running pending migrations; with `readOnly`, opens an
@@ -185,27 +194,38 @@ public final class SQLiteCatalog: TableCatalog {
         }
     }
 
-    public func acquireLease(tableID: Int64, holder: String, now: Int64, until: Int64) throws -> Bool {
-        try database.transaction(wait: true) {
-            let current = try database.execute("SELECT holder, expires FROM leases WHERE table_id = ?", [.int(tableID)]).first
+    /// The table and key column of a subject's lease, and its key.
+    private func leaseRow(_ subject: LeaseSubject) -> (table: String, column: String, key: SQLValue) {
+        switch subject {
+        case .table(let id): return ("leases", "table_id", .int(id))
+        case .path(let location): return ("path_leases", "location", .text(location))
+        }
+    }
+
+    public func acquireLease(_ subject: LeaseSubject, holder: String, now: Int64, until: Int64) throws -> Bool {
+        let row = leaseRow(subject)
+        return try database.transaction(wait: true) {
+            let current = try database.execute("SELECT holder, expires FROM \(row.table) WHERE \(row.column) = ?", [row.key]).first
             if let current, current["holder"]?.text != holder, (current["expires"]?.int ?? 0) > now { return false }
-            try database.execute("INSERT OR REPLACE INTO leases (table_id, holder, acquired, expires) VALUES (?, ?, ?, ?)",
-                                 [.int(tableID), .text(holder), .int(now), .int(until)])
+            try database.execute("INSERT OR REPLACE INTO \(row.table) (\(row.column), holder, acquired, expires) VALUES (?, ?, ?, ?)",
+                                 [row.key, .text(holder), .int(now), .int(until)])
             return true
         }
     }
 
-    public func renewLease(tableID: Int64, holder: String, until: Int64) throws -> Bool {
-        try database.transaction(wait: true) {
-            try database.execute("UPDATE leases SET expires = ? WHERE table_id = ? AND holder = ?",
-                                 [.int(until), .int(tableID), .text(holder)])
+    public func renewLease(_ subject: LeaseSubject, holder: String, until: Int64) throws -> Bool {
+        let row = leaseRow(subject)
+        return try database.transaction(wait: true) {
+            try database.execute("UPDATE \(row.table) SET expires = ? WHERE \(row.column) = ? AND holder = ?",
+                                 [.int(until), row.key, .text(holder)])
             return try database.execute("SELECT changes() AS n").first?["n"]?.int == 1
         }
     }
 
-    public func releaseLease(tableID: Int64, holder: String) throws {
+    public func releaseLease(_ subject: LeaseSubject, holder: String) throws {
+        let row = leaseRow(subject)
         try database.transaction(wait: true) {
-            try database.execute("DELETE FROM leases WHERE table_id = ? AND holder = ?", [.int(tableID), .text(holder)])
+            try database.execute("DELETE FROM \(row.table) WHERE \(row.column) = ? AND holder = ?", [row.key, .text(holder)])
         }
     }
 

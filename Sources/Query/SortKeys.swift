@@ -11,7 +11,8 @@ import Columnar
 ///   0x00 escaped as 0x00 0xFF and ended by 0x00 0x00.
 /// - ``zOrder(_:ranges:)``: along a Z-order curve: each column's value becomes a 128-bit
 ///   order-preserving key, scaled so the range its files' statistics give spans the whole
-///   width (uniform data then uses every bit), and the top bits of all columns interleave into
+///   width (floating point linearly between its bounds; uniform data then uses every bit),
+///   and the top bits of all columns interleave into
 ///   one 64-bit key. Rows close on the curve are close in every column, so files cut along it
 ///   each cover a small box and skip well on any of the columns.
 public struct SortKeyEncoder: Sendable {
@@ -60,14 +61,8 @@ public struct SortKeyEncoder: Sendable {
             bytes = [UInt8](repeating: 0, count: rows * 8)
             var z = [UInt64](repeating: 0, count: rows)
             let bits = 64 / columns.count
-            var scaled = [UInt64](repeating: 0, count: rows)
             for (position, column) in columns.enumerated() {
-                let source = batch.columns[column]
-                let scale = scales[position]
-                let wide = OrderKey.wide(source)
-                for row in 0..<rows {
-                    scaled[row] = source.isNull(row) ? 0 : scale.top64(wide[row])
-                }
+                let scaled = scales[position].scaled(batch.columns[column])
                 // Column `position` owns bits position, position + n, … counting from the top:
                 // its top `bits` bits, spread a byte at a time.
                 let stride = columns.count
@@ -126,13 +121,23 @@ private struct ZScale: Sendable {
     let low: UInt128
     let shift: Int
     let high: UInt128
+    /// For floating point with finite bounds: the range itself, scaled linearly (the bits of
+    /// a double are ordered but not evenly spread: most values share a few exponents).
+    let linear: (low: Double, high: Double)?
 
     init(_ files: [(min: Value?, max: Value?)]) {
         var low = UInt128.max, high = UInt128.min
+        var lowDouble = Double.infinity, highDouble = -Double.infinity, numeric = !files.isEmpty
         for file in files {
             low = Swift.min(low, file.min.map(OrderKey.wide) ?? 0)
             high = Swift.max(high, file.max.map(OrderKey.wide) ?? .max)
+            switch (file.min, file.max) {
+            case (.double(let a)?, .double(let b)?): lowDouble = Swift.min(lowDouble, a); highDouble = Swift.max(highDouble, b)
+            case (.float(let a)?, .float(let b)?): lowDouble = Swift.min(lowDouble, Double(a)); highDouble = Swift.max(highDouble, Double(b))
+            default: numeric = false
+            }
         }
+        linear = numeric && lowDouble.isFinite && highDouble.isFinite && lowDouble < highDouble ? (lowDouble, highDouble) : nil
         if low < high {
             self.low = low
             self.high = high
@@ -142,6 +147,25 @@ private struct ZScale: Sendable {
             self.high = .max
             shift = 0
         }
+    }
+
+    /// Each value's place between low and high as 64 bits (nulls at 0).
+    func scaled(_ column: Column) -> [UInt64] {
+        if let linear {
+            let width = linear.high - linear.low
+            func place(_ value: Double) -> UInt64 {
+                guard !value.isNaN else { return .max }
+                let share = (value - linear.low) / width
+                return share <= 0 ? 0 : share >= 1 ? .max : UInt64(share * 0x1p64)
+            }
+            switch column.storage {
+            case .float64(let v): return (0..<column.count).map { column.isNull($0) ? 0 : place(v[$0]) }
+            case .float32(let v): return (0..<column.count).map { column.isNull($0) ? 0 : place(Double(v[$0])) }
+            default: break
+            }
+        }
+        let wide = OrderKey.wide(column)
+        return (0..<column.count).map { column.isNull($0) ? 0 : top64(wide[$0]) }
     }
 
     /// The top 64 bits of the key's place between low and high.

@@ -29,18 +29,25 @@ import Glibc
         let (catalog, path) = try open()
         defer { for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) } }
         let id = try catalog.register(namespace: "default", name: "t", location: "/data/t", comment: nil, created: 5, managed: true).id
-        #expect(try catalog.acquireLease(tableID: id, holder: "a:1", now: 100, until: 200))
-        #expect(try !catalog.acquireLease(tableID: id, holder: "b:2", now: 150, until: 250))
-        #expect(try catalog.renewLease(tableID: id, holder: "a:1", until: 300))
-        #expect(try !catalog.renewLease(tableID: id, holder: "b:2", until: 400))
-        #expect(try !catalog.acquireLease(tableID: id, holder: "b:2", now: 299, until: 400))
+        #expect(try catalog.acquireLease(.table(id: id), holder: "a:1", now: 100, until: 200))
+        #expect(try !catalog.acquireLease(.table(id: id), holder: "b:2", now: 150, until: 250))
+        #expect(try catalog.renewLease(.table(id: id), holder: "a:1", until: 300))
+        #expect(try !catalog.renewLease(.table(id: id), holder: "b:2", until: 400))
+        #expect(try !catalog.acquireLease(.table(id: id), holder: "b:2", now: 299, until: 400))
         // Expired: taken over; the old holder can no longer renew or release it.
-        #expect(try catalog.acquireLease(tableID: id, holder: "b:2", now: 301, until: 500))
-        #expect(try !catalog.renewLease(tableID: id, holder: "a:1", until: 600))
-        try catalog.releaseLease(tableID: id, holder: "a:1")
-        #expect(try !catalog.acquireLease(tableID: id, holder: "c:3", now: 400, until: 700))
-        try catalog.releaseLease(tableID: id, holder: "b:2")
-        #expect(try catalog.acquireLease(tableID: id, holder: "c:3", now: 400, until: 700))
+        #expect(try catalog.acquireLease(.table(id: id), holder: "b:2", now: 301, until: 500))
+        #expect(try !catalog.renewLease(.table(id: id), holder: "a:1", until: 600))
+        try catalog.releaseLease(.table(id: id), holder: "a:1")
+        #expect(try !catalog.acquireLease(.table(id: id), holder: "c:3", now: 400, until: 700))
+        try catalog.releaseLease(.table(id: id), holder: "b:2")
+        #expect(try catalog.acquireLease(.table(id: id), holder: "c:3", now: 400, until: 700))
+        // A table named by its path has a lease of its own, apart from any catalog table's.
+        #expect(try catalog.acquireLease(.path("/data/t"), holder: "d:4", now: 400, until: 700))
+        #expect(try !catalog.acquireLease(.path("/data/t"), holder: "e:5", now: 500, until: 800))
+        #expect(try catalog.acquireLease(.path("/data/other"), holder: "e:5", now: 500, until: 800))
+        #expect(try catalog.renewLease(.path("/data/t"), holder: "d:4", until: 900))
+        try catalog.releaseLease(.path("/data/t"), holder: "d:4")
+        #expect(try catalog.acquireLease(.path("/data/t"), holder: "e:5", now: 500, until: 800))
     }
 
     @Test func maintenanceRunsAreKeptNewestFirst() throws {

@@ -208,3 +208,26 @@ def test_tables_written_by_delta_rs_compact_too(lk, tmp_path, duckdb_con):
     assert doc["files_removed"] == 8 and doc["files_added"] == 1, doc
     assert deltars_ids(path) == duck_ids(duckdb_con, path) == list(range(40))
     assert pq.read_table(next(p for p in path.glob("*.parquet") if p.name in {Path(k).name for k in live_adds(path)})).num_rows == 40
+
+
+def test_tables_with_constraints_compact_though_lake_cannot_append(lk, tmp_path, duckdb_con):
+    """Compaction rewrites rows that already satisfy the table's CHECK constraints, so it runs
+    on such a table (written by delta-rs) although appends, which lake cannot check, refuse."""
+    table = tmp_path / "checked"
+    for k in range(4):
+        write_deltalake(str(table), pa.table({"id": pa.array([k * 10 + i + 1 for i in range(10)], pa.int64())}),
+                        mode="append")
+    DeltaTable(str(table)).alter.add_constraint({"id_positive": "id > 0"})
+    new_rows = tmp_path / "more.csv"
+    new_rows.write_text("id\n5\n")
+    lk.fails(1, "append", table, new_rows, words=["constraint"])
+    doc = lk.doc("compact", table)
+    assert doc["files_removed"] == 4 and doc["files_added"] == 1, doc
+    dt = DeltaTable(str(table))
+    assert dt.metadata().configuration.get("delta.constraints.id_positive") == "id > 0"
+    assert deltars_ids(table) == list(range(1, 41)) == duck_ids(duckdb_con, table)
+    # delta-rs still enforces the constraint on the compacted table.
+    with pytest.raises(Exception):
+        write_deltalake(str(table), pa.table({"id": pa.array([-1], pa.int64())}), mode="append")
+    doc = lk.doc("compact", table, "--zorder-by", "id")
+    assert doc["files_removed"] == 1 and doc["clustering"] == "zorder(id)", doc

@@ -127,6 +127,27 @@ def test_a_held_lease_makes_the_table_busy_and_an_expired_one_is_taken(lk, tmp_p
     db.close()
 
 
+def test_a_table_named_by_path_has_a_lease_by_its_resolved_location(lk, tmp_path):
+    table = tmp_path / "external"
+    write_deltalake(str(table), pa.table({"id": pa.array([1, 2], pa.int64())}))
+    link = tmp_path / "via-link"
+    link.symlink_to(table)
+    db = sqlite3.connect(lk.warehouse / "catalog.db")
+    now = int(time.time() * 1000)
+    db.execute("INSERT INTO path_leases VALUES (?, 'otherhost:1', ?, ?)", (os.path.realpath(table), now, now + 600_000))
+    db.commit()
+    # Held under its real location: busy by either path; nothing is done.
+    for path in (table, link):
+        doc = json.loads(lk.ok("maintain", path, "--json").stdout)
+        assert doc["status"] == "busy", doc
+    db.execute("UPDATE path_leases SET expires = ?", (now - 1,))
+    db.commit()
+    doc = json.loads(lk.ok("maintain", link, "--json").stdout)
+    assert doc["status"] in ("ok", "nothing_due"), doc
+    assert db.execute("SELECT count(*) FROM path_leases").fetchone()[0] == 0  # released after the run
+    db.close()
+
+
 def test_one_failed_table_does_not_stop_the_others(lk, tmp_path):
     busy_table(lk, tmp_path, "good", 3)
     busy_table(lk, tmp_path, "bad", 3, "--property", "delta.deletedFileRetentionDuration=whenever")

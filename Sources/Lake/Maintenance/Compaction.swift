@@ -109,7 +109,7 @@ extension Warehouse {
     /// one commit; a dry run only plans.
     private func compactChunk(_ name: TableName, _ request: CompactRequest, budget: Int64?,
                               progress: @escaping (Int64, Int64?) -> Void) throws -> Chunk {
-        let operation = try WriteOperation(self, name, operation: "OPTIMIZE")
+        let operation = try WriteOperation(self, name, operation: "OPTIMIZE", changesData: false)
         let snapshot = operation.snapshot
         let target = request.targetSize ?? snapshot.property("delta.targetFileSize").flatMap { parseSize($0) }.map(Int64.init) ?? 128 << 20
         let predicate = try request.predicate.map { try Self.partitionPredicate($0, snapshot) }

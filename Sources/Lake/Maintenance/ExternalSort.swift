@@ -29,8 +29,10 @@ final class ExternalSort {
     /// The key column's name in a run file (never one of the batch's names).
     private let keyName: String
 
-    /// How many runs were written (0 when everything fit in memory).
+    /// How many runs were written (0 when everything fit in memory), merged runs included.
     var runsSpilled: Int { runCounter }
+    /// How many runs were merges of other runs (too many to merge at once).
+    private(set) var runsMerged = 0
 
     init(schema: Schema, encoder: SortKeyEncoder, memoryLimit: Int, directory: String) {
         self.schema = schema
@@ -76,6 +78,7 @@ final class ExternalSort {
             let merged = try writeRun { write in try merge(group) { try write($0.batch, $0.keys) } }
             runs.removeFirst(fanIn)
             runs.append(merged)
+            runsMerged += 1
             removeRuns(group)
         }
         let last = runs

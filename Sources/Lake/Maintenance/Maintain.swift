@@ -78,9 +78,11 @@ extension Warehouse {
         }
         outcome.table = resolved.displayName
         var lease: Lease?
-        if let entry = resolved.entry, !request.dryRun {
+        if !request.dryRun {
+            // A table named by a path has a lease too, by its resolved location.
+            let subject = resolved.entry.map { LeaseSubject.table(id: $0.id) } ?? .path(Paths.resolved(resolved.table.root))
             do {
-                lease = try Lease(catalog: try catalog(), tableID: entry.id)
+                lease = try Lease(catalog: try catalog(), subject: subject)
             } catch {
                 outcome.status = "failed"
                 outcome.error = FailureReport(error).message
@@ -164,19 +166,19 @@ extension Warehouse {
 /// A table's maintenance lease, held while one run works on it.
 final class Lease {
     let catalog: TableCatalog
-    let tableID: Int64
+    let subject: LeaseSubject
     let holder: String
     private var renewed = SystemClock.nowMillis()
 
     /// Takes the lease; nil when another run holds it.
-    init?(catalog: TableCatalog, tableID: Int64) throws {
+    init?(catalog: TableCatalog, subject: LeaseSubject) throws {
         self.catalog = catalog
-        self.tableID = tableID
+        self.subject = subject
         // Host and pid name the holder to people; the UUID keeps two processes apart that
         // share both (containers that each run as pid 1 on one host name).
         holder = "\(Self.hostname()):\(getpid()):\(SystemClock.uuid().prefix(8))"
         let now = SystemClock.nowMillis()
-        guard try catalog.acquireLease(tableID: tableID, holder: holder, now: now, until: now + Warehouse.leaseMillis) else {
+        guard try catalog.acquireLease(subject, holder: holder, now: now, until: now + Warehouse.leaseMillis) else {
             return nil
         }
     }
@@ -188,13 +190,13 @@ final class Lease {
     func renew() throws {
         let now = SystemClock.nowMillis()
         if !lost && now - renewed >= 60_000 {
-            lost = !(try catalog.renewLease(tableID: tableID, holder: holder, until: now + Warehouse.leaseMillis))
+            lost = !(try catalog.renewLease(subject, holder: holder, until: now + Warehouse.leaseMillis))
             renewed = now
         }
         if lost { throw LakeError(.runtime, "the maintenance lease on this table expired and another run took it; stopping") }
     }
 
-    func release() { try? catalog.releaseLease(tableID: tableID, holder: holder) }
+    func release() { try? catalog.releaseLease(subject, holder: holder) }
 
     static func hostname() -> String {
         var buffer = [CChar](repeating: 0, count: 256)
