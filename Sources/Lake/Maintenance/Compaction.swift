@@ -173,11 +173,13 @@ extension Warehouse {
                                              + adds.map(Action.add))
             transaction.read = ReadSet(files: Set(removed.map { DeltaTable.normalizedKey($0.path) }))
             let sizes = adds.map(\.size).sorted()
+            func list(_ texts: [String]) -> String { JSONValue.array(texts.map(JSONValue.string)).serialized() }
+            let clustering = request.clustering
             transaction.parameters = [
-                ("predicate", JSONValue.array(request.predicate.map { [JSONValue.string($0)] } ?? []).serialized()),
-                ("zOrderBy", JSONValue.array((request.clustering?.kind == .zorder ? request.clustering!.columns : []).map(JSONValue.string)).serialized()),
-                ("auto", "false"),
-            ] + (request.clustering?.kind == .sort ? [("sortBy", JSONValue.array(request.clustering!.columns.map(JSONValue.string)).serialized())] : [])
+                ("predicate", list(request.predicate.map { [$0] } ?? [])),
+                ("zOrderBy", list(clustering?.kind == .zorder ? clustering!.columns : [])), ("auto", "false"),
+            ]
+            if let clustering, clustering.kind == .sort { transaction.parameters.append(("sortBy", list(clustering.columns))) }
             transaction.metrics = [
                 ("numRemovedFiles", Int64(removed.count)), ("numRemovedBytes", takenBytes),
                 ("numAddedFiles", Int64(adds.count)), ("numAddedBytes", adds.reduce(0) { $0 + $1.size }),
