@@ -95,6 +95,12 @@ public enum Cast {
         return Column(type: type, count: column.count, validity: column.validity, storage: storage)
     }
 
+    /// The same buffers labelled with `type`, whose structure is the column's but whose
+    /// field names may differ (physical names becoming logical ones under column mapping).
+    public static func renamed(_ column: Column, to type: DataType) -> Column {
+        relabel(column, type)
+    }
+
     /// The same buffers labelled with `type` all the way down (nullability flags differ only).
     private static func relabel(_ column: Column, _ type: DataType) -> Column {
         var copy = column

@@ -264,6 +264,8 @@ public struct RemoveFile: Sendable {
             ("size", .int(add.size)),
         ]
         if let stats = add.stats { members.append(("stats", .string(stats))) }
+        // The removed file's identity includes its deletion vector (PROTOCOL.md, "Add File and Remove File").
+        if add.hasDeletionVector, let vector = add[field: "deletionVector"] { members.append(("deletionVector", vector)) }
         raw = .object(members)
         path = add.path
         deletionTimestamp = timestamp

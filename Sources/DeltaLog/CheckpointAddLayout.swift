@@ -26,7 +26,10 @@ extension CheckpointWriter {
             let asStruct = snapshot.property("delta.checkpoint.writeStatsAsStruct")?.lowercased() != "false"
             let partitionColumns = Set(snapshot.metadata.partitionColumns)
             let indexed = FileStats.indexedColumns(snapshot.schema, properties: snapshot.property)
+            // Statistics and partition values are keyed by physical names (column mapping).
+            let mapping = snapshot.columnMapping
             let dataFields = snapshot.schema.fields.filter { indexed.contains($0.name) && !partitionColumns.contains($0.name) }
+                .map(mapping.physicalField)
             boundFields = dataFields.compactMap(Self.boundField)
             countFields = dataFields.map(Self.countField)
             if asStruct && !countFields.isEmpty {
@@ -39,7 +42,7 @@ extension CheckpointWriter {
             } else {
                 statsParsed = nil
             }
-            partitionFields = asStruct ? snapshot.partitionFields : []
+            partitionFields = asStruct ? snapshot.partitionFields.map(mapping.physicalField) : []
         }
 
         /// The fields of the `add` struct.

@@ -32,6 +32,16 @@ public enum DeletionVectorFile {
         }
     }
 
+    /// The vector's unique id (PROTOCOL.md: `storageType` and `pathOrInlineDv`, then `@` and
+    /// the `offset` when there is one); nil without a descriptor. With the path, it is a data
+    /// file's identity in log replay: a commit may remove a file with one vector and add it
+    /// back with another.
+    public static func uniqueID(_ descriptor: JSONValue?) -> String? {
+        guard let descriptor, descriptor != .null else { return nil }
+        let base = (descriptor["storageType"]?.stringValue ?? "") + (descriptor["pathOrInlineDv"]?.stringValue ?? "")
+        return descriptor["offset"]?.intValue.map { base + "@\($0)" } ?? base
+    }
+
     /// The canonical UUID text of 20 Z85 characters (16 bytes).
     static func decodeUUID<C: Collection>(_ text: C) -> String? where C.Element == UInt8 {
         var bytes: [UInt8] = []

@@ -3,7 +3,10 @@ import LakeCore
 /// Features"). A table that needs more is refused with the feature named, never misread.
 public enum TableFeatures {
     /// Reader features lake implements.
-    public static let readable: Set<String> = ["timestampNtz", "vacuumProtocolCheck", "columnMapping", "v2Checkpoint"]
+    /// (`deletionVectors`: tables that declare it read while no file read has one; see
+    /// `Snapshot.checkNoDeletionVector`.)
+    public static let readable: Set<String> = ["timestampNtz", "vacuumProtocolCheck", "columnMapping", "v2Checkpoint",
+                                               "deletionVectors"]
 
     /// Writer features lake honours on the writes it makes (appends).
     public static let writable: Set<String> = [
@@ -25,9 +28,7 @@ public enum TableFeatures {
                 throw DeltaError(.unsupported, "the table uses reader feature '\(DisplayText.value(feature))', which lake does not support")
             }
         }
-        if columnMappingMode(metadata) != "none" {
-            throw DeltaError(.unsupported, "the table uses reader feature 'columnMapping' (mode \(columnMappingMode(metadata))), which lake does not support")
-        }
+        _ = try ColumnMapping(metadata)
     }
 
     /// Throws `unsupported` unless lake knows every feature a writer of the table must honour:
@@ -66,6 +67,9 @@ public enum TableFeatures {
         }
         if schema.contains("delta.generationExpression") {
             throw DeltaError(.unsupported, "the table has generated columns (writer feature 'generatedColumns'), which lake cannot compute")
+        }
+        if columnMappingMode(metadata) != "none" {
+            throw DeltaError(.unsupported, "the table uses column mapping (mode \(columnMappingMode(metadata))): lake reads such tables but does not write their data files yet")
         }
         if schema.contains("delta.identity.") {
             throw DeltaError(.unsupported, "the table has identity columns (writer feature 'identityColumns'), which lake cannot generate")

@@ -21,6 +21,7 @@ extension Warehouse {
     /// The number of rows in a snapshot: from the log's statistics when every file has them,
     /// else from the data files' footers (no data pages are read).
     public func count(_ snapshot: Snapshot) throws -> Int64 {
+        for file in snapshot.files { try snapshot.checkNoDeletionVector(file) }
         if let n = snapshot.statsRowCount { return n }
         var total: Int64 = 0
         for file in snapshot.files {
@@ -46,8 +47,9 @@ extension Warehouse {
             stats.filesTotal = snapshot.files.count
             let fields = snapshot.schema.fields.filter { partitionColumns.contains($0.name) }
             for file in snapshot.files {
+                try snapshot.checkNoDeletionVector(file)
                 let columns = try fields.map { f in
-                    try Partitioning.column(file.partitionValues.first { $0.0 == f.name }?.1 ?? nil, type: f.type, count: 1)
+                    try Partitioning.column(snapshot.partitionValue(file, column: f.name) ?? nil, type: f.type, count: 1)
                 }
                 let row = RecordBatch(schema: Schema(fields), columns: columns)
                 if try !bound.select(row, rowCount: 1).isEmpty { total += file.numRecords! } else { stats.filesPrunedByPartition += 1 }

@@ -40,6 +40,10 @@ final class TableWriter {
     init(snapshot: Snapshot, storage: any Storage) throws {
         self.snapshot = snapshot
         self.storage = storage
+        // Files of a column-mapped table need physical names and field ids (not written yet).
+        if snapshot.columnMapping.mode != .none {
+            throw DeltaError(.unsupported, "the table uses column mapping (mode \(snapshot.columnMapping.mode.rawValue)): lake reads such tables but does not write their data files yet")
+        }
         let partitionColumns = snapshot.metadata.partitionColumns
         let fields = snapshot.schema.fields
         let partitionIndices = try partitionColumns.map { name in

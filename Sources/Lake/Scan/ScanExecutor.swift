@@ -34,8 +34,11 @@ public final class ScanExecutor: BatchSource {
     public private(set) var rowsDelivered = 0
     public private(set) var statistics = ScanStatistics()
 
+    private let mapping: ColumnMapping
+
     public init(_ plan: ScanPlan) {
         self.plan = plan
+        mapping = plan.snapshot.columnMapping
         remaining = plan.limit ?? .max
         statistics.filesTotal = plan.filesTotal
         statistics.filesPrunedByPartition = plan.filesPrunedByPartition
@@ -61,6 +64,7 @@ public final class ScanExecutor: BatchSource {
                 guard fileIndex < plan.files.count else { return nil }
                 let file = plan.files[fileIndex].file
                 fileIndex += 1
+                try snapshot.checkNoDeletionVector(file)
                 let path = try snapshot.readablePath(of: file)
                 do {
                     reader = try ParquetReader(path: path)
@@ -106,8 +110,9 @@ public final class ScanExecutor: BatchSource {
 
     /// Bounds of a top-level primitive column in a row group, from Parquet statistics.
     private func rowGroupBounds(_ reader: ParquetReader, _ group: Int, _ column: String) -> ColumnBounds? {
-        guard let leaf = reader.schema.leaves.firstIndex(where: { $0.path == [column] }),
-              let field = plan.snapshot.schema.fields.first(where: { $0.name == column }),
+        guard let field = plan.snapshot.schema.fields.first(where: { $0.name == column }),
+              let stored = mapping.fileField(for: field, in: reader.schema.schema.fields),
+              let leaf = reader.schema.leaves.firstIndex(where: { $0.path == [stored.name] }),
               reader.schema.leaves[leaf].type == field.type || Cast.sameShape(reader.schema.leaves[leaf].type, field.type),
               let stats = reader.statistics(rowGroup: group, leaf: leaf) else { return nil }
         var min = stats.min, max = stats.max
@@ -122,11 +127,15 @@ public final class ScanExecutor: BatchSource {
         let partitionColumns = plan.snapshot.metadata.partitionColumns
         let fileFields = reader.schema.schema.fields
         let readColumns = plan.readColumns
-        let fromFile = readColumns.filter { c in
-            !partitionColumns.contains(fields[c].name) && fileFields.contains { $0.name == fields[c].name }
+        // Each column's field in this file: by name, or under column mapping by physical
+        // name or field id.
+        var stored: [Int: Field] = [:]
+        for c in readColumns where !partitionColumns.contains(fields[c].name) {
+            stored[c] = mapping.fileField(for: fields[c], in: fileFields)
         }
-        let batch = try reader.readRowGroup(group, columns: fromFile.map { fields[$0].name })
-        let decoded = Set(fromFile.map { fields[$0].name })
+        let fromFile = readColumns.filter { stored[$0] != nil }
+        let batch = try reader.readRowGroup(group, columns: fromFile.map { stored[$0]!.name })
+        let decoded = Set(fromFile.map { stored[$0]!.name })
         for (leaf, descriptor) in reader.schema.leaves.enumerated() where decoded.contains(descriptor.path[0]) {
             statistics.bytesRead += reader.metadata.rowGroups[group].columns[leaf].metaData?.totalCompressedSize ?? 0
         }
@@ -135,17 +144,20 @@ public final class ScanExecutor: BatchSource {
         for c in readColumns {
             let field = fields[c]
             if partitionColumns.contains(field.name) {
-                let value = file.partitionValues.first { $0.0 == field.name }?.1 ?? nil
+                let value = plan.snapshot.partitionValue(file, column: field.name) ?? nil
                 out.append(try Partitioning.column(value, type: field.type, count: rows))
             } else if let k = fromFile.firstIndex(of: c) {
                 var column = batch.columns[k]
+                // Nested fields as the file names them (physical names under column mapping).
+                let fileType = mapping.fileType(field.type, stored: column.type)
                 // Some writers store a table's timestamps without the UTC flag (or the
                 // reverse); the values are microseconds either way, and the table's type rules.
                 if (column.type == .timestampNTZ && field.type == .timestamp) || (column.type == .timestamp && field.type == .timestampNTZ) {
                     column.type = field.type
                 }
                 do {
-                    out.append(try Cast.column(column, to: field.type))
+                    let cast = try Cast.column(column, to: fileType)
+                    out.append(Cast.renamed(cast, to: field.type))
                 } catch {
                     throw DeltaError(.corrupt, "\(reader.path): column '\(field.name)' is \(column.type), the table says \(field.type)")
                 }

@@ -141,7 +141,7 @@ struct FileBounds {
         guard snapshot.metadata.partitionColumns.contains(column),
               let field = snapshot.schema.fields.first(where: { $0.name == column }) else { return nil }
         let rows = file.numRecords.map(Int.init) ?? 1
-        guard let text = file.partitionValues.first(where: { $0.0 == column })?.1 ?? nil else {
+        guard let text = snapshot.partitionValue(file, column: column) ?? nil else {
             return ColumnBounds(min: nil, max: nil, nullCount: rows, rowCount: rows)
         }
         guard let value = try? Partitioning.parse(text, type: field.type) else { return nil }
@@ -153,7 +153,7 @@ struct FileBounds {
         guard let statistics = file.statistics, let field = snapshot.schema.fields.first(where: { $0.name == column }) else {
             return nil
         }
-        let b = statistics.bounds(of: column, type: field.type)
+        let b = statistics.bounds(of: snapshot.statisticsName(column), type: field.type)
         return ColumnBounds(min: b.min, max: b.max, nullCount: b.nullCount.map(Int.init),
                             rowCount: statistics.numRecords.map(Int.init))
     }

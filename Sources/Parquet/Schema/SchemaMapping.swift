@@ -1,4 +1,5 @@
 import Columnar
+import LakeCore
 
 /// A Parquet file's schema in both forms: the flat list of schema elements stored in the
 /// footer, and the lake `Schema` with the level tree used to shred and assemble values.
@@ -172,7 +173,8 @@ extension ParquetSchema {
             do {
                 let node = try Self.readNode(tree, forceRequired: false, path: [], def: 0, rep: 0, leaves: &leaves)
                 roots.append(node)
-                fields.append(Field(node.info.name, node.info.type, nullable: node.info.optional))
+                fields.append(Field(node.info.name, node.info.type, nullable: node.info.optional,
+                                    metadata: Self.fieldIDMetadata(tree.element)))
             } catch let error as ParquetError where error.kind == .unsupported {
                 // The column stays out of the schema; its chunks keep their places.
                 leaves.removeSubrange(before...)
@@ -182,6 +184,14 @@ extension ParquetSchema {
         }
         self.init(schema: Schema(fields), leaves: leaves, elements: elements, roots: roots,
                   unsupportedColumns: unsupported)
+    }
+
+    /// The metadata key under which a field read from a file carries its Parquet `field_id`
+    /// (what Delta's column mapping in `id` mode resolves columns by).
+    public static let fieldIDKey = "parquet.field.id"
+
+    private static func fieldIDMetadata(_ element: SchemaElement) -> [(String, JSONValue)] {
+        element.fieldID.map { [(fieldIDKey, .int($0))] } ?? []
     }
 
     /// Leaves standing for the primitive columns of an unsupported column, so chunk indices
@@ -298,7 +308,8 @@ extension ParquetSchema {
             for child in tree.children {
                 let node = try readNode(child, forceRequired: false, path: path, def: definedAt, rep: rep, leaves: &leaves)
                 children.append(node)
-                fields.append(Field(node.info.name, node.info.type, nullable: node.info.optional))
+                fields.append(Field(node.info.name, node.info.type, nullable: node.info.optional,
+                                    metadata: Self.fieldIDMetadata(child.element)))
             }
             let info = SchemaNode.NodeInfo(name: e.name, type: .struct(fields), optional: optional, definedAt: definedAt, repeatedAt: rep)
             return .structure(info, children: children)
