@@ -1,6 +1,7 @@
 /// Casts between column types where every value converts exactly: integer widening and
 /// checked narrowing, integers and floats to wider floats, integers and decimals to decimals
-/// that hold them, float to double, and nested types whose parts cast. Anything lossy or
+/// that hold them, float to double, date to timestamp_ntz, and nested types whose parts cast
+/// (struct fields matched by name, a missing nullable one null). Anything lossy or
 /// ambiguous (string ↔ number, timestamp ↔ timestamp_ntz) is refused.
 public enum Cast {
     /// Whether two types are the same apart from the nullability of nested elements.
@@ -77,12 +78,25 @@ public enum Cast {
                 unscaled[i] = scaled
             }
             storage = .int128(unscaled)
-        case .struct(let fields):
-            guard case .structure(let children) = column.storage, case .struct(let from) = column.type,
-                  from.map(\.name) == fields.map(\.name) else {
+        case .timestampNTZ:
+            // A date widened to timestamp_ntz (Delta type widening): midnight of that day.
+            guard column.type == .date, case .int32(let days) = column.storage else {
                 throw ColumnarError("cannot convert \(column.type) to \(type)")
             }
-            storage = .structure(try zip(children, fields).map { try Cast.column($0, to: $1.type) })
+            storage = .int64(days.map { Int64($0) * 86_400_000_000 })
+        case .struct(let fields):
+            // Fields by name: one the column lacks (added to the schema later) is null, one
+            // it has beyond them (dropped later) is left out.
+            guard case .structure(let children) = column.storage, case .struct(let from) = column.type else {
+                throw ColumnarError("cannot convert \(column.type) to \(type)")
+            }
+            storage = .structure(try fields.map { field in
+                guard let index = from.firstIndex(where: { $0.name == field.name }) else {
+                    guard field.nullable else { throw ColumnarError("cannot convert \(column.type) to \(type): no value for '\(field.name)'") }
+                    return try Column(field.type, Array(repeating: .null, count: column.count))
+                }
+                return try Cast.column(children[index], to: field.type)
+            })
         case .array(let element, _):
             guard case .list(let offsets, let child) = column.storage else { throw ColumnarError("cannot convert \(column.type) to \(type)") }
             storage = .list(offsets: offsets, child: try Cast.column(child, to: element))

@@ -5,7 +5,7 @@ import LakeCore
 /// Types: `boolean byte short int long float double decimal(p,s) string binary date timestamp
 /// timestamp_ntz`, and nested `struct<…> array<…> map<…,…>`; common SQL aliases (`bigint`,
 /// `integer`, `smallint`, `tinyint`, `bool`, `varchar`, `text`) are accepted. Names may be
-/// quoted with backticks.
+/// quoted with backticks; `comment 'TEXT'` after a column's type describes it.
 public struct SchemaSpecError: Error, CustomStringConvertible, Sendable {
     public var message: String
     /// Character position in the spec.
@@ -105,21 +105,50 @@ private struct SpecParser {
         return v
     }
 
-    /// `NAME TYPE [NOT NULL]`, or inside struct<> also `NAME: TYPE`.
+    /// `NAME TYPE [NOT NULL] [COMMENT 'TEXT']`, or inside struct<> also `NAME: TYPE`. A
+    /// comment goes into the field's metadata (`comment`), as Spark keeps it.
     mutating func field(separator: Unicode.Scalar?) throws -> Field {
         let fieldName = try name()
         if let separator, peek(separator) { i += 1 }
         let fieldType = try type()
         var nullable = true
-        let save = i
+        var metadata: [(String, JSONValue)] = []
+        var save = i
         skipSpace()
         if let word = try? name(), word.lowercased() == "not" {
             guard let null = try? name(), null.lowercased() == "null" else { throw fail("expected NULL after NOT") }
             nullable = false
+            save = i
         } else {
             i = save
         }
-        return Field(fieldName, fieldType, nullable: nullable)
+        skipSpace()
+        if let word = try? name(), word.lowercased() == "comment" {
+            metadata.append(("comment", .string(try quoted())))
+        } else {
+            i = save
+        }
+        return Field(fieldName, fieldType, nullable: nullable, metadata: metadata)
+    }
+
+    /// `'TEXT'`, with `''` for a quote inside.
+    mutating func quoted() throws -> String {
+        try expect("'")
+        var out = ""
+        while i < chars.count {
+            if chars[i] == "'" {
+                if i + 1 < chars.count && chars[i + 1] == "'" {
+                    out.unicodeScalars.append("'")
+                    i += 2
+                    continue
+                }
+                i += 1
+                return out
+            }
+            out.unicodeScalars.append(chars[i])
+            i += 1
+        }
+        throw fail("unterminated 'text'")
     }
 
     mutating func type() throws -> DataType {

@@ -1,3 +1,4 @@
+import Columnar
 import LakeCore
 
 /// The actions of the Delta transaction log (PROTOCOL.md, "Actions").
@@ -171,6 +172,21 @@ public struct Metadata: Sendable {
     /// A table property.
     public func property(_ key: String) -> String? {
         configuration.first { $0.0 == key }?.1
+    }
+
+    /// This metadata with another schema, partition columns or configuration; every other
+    /// member (id, format, name, description, creation time, fields newer than lake) kept.
+    public func replacing(schema: Schema? = nil, partitionColumns: [String]? = nil,
+                          configuration: [(String, String)]? = nil) -> Metadata {
+        var members = raw.objectValue ?? []
+        func set(_ key: String, _ value: JSONValue) {
+            if let index = members.firstIndex(where: { $0.0 == key }) { members[index].1 = value } else { members.append((key, value)) }
+        }
+        if let schema { set("schemaString", .string(SchemaJSON.encode(schema).serialized())) }
+        if let partitionColumns { set("partitionColumns", .array(partitionColumns.map(JSONValue.string))) }
+        if let configuration { set("configuration", .strings(configuration)) }
+        // Only the members set above changed, each to a valid value.
+        return try! Metadata(.object(members))
     }
 }
 

@@ -45,6 +45,24 @@ public struct ColumnMapping: Sendable {
         return Field(physicalName(field), fileType(field.type, stored: nil), nullable: field.nullable, metadata: field.metadata)
     }
 
+    /// `field` as lake writes it into a data file: physical names all the way down, and each
+    /// field's column mapping id as its Parquet `field_id` (PROTOCOL.md: writers of mapped
+    /// tables write both). Without mapping, the field as it is.
+    public func writtenField(_ field: Field) -> Field {
+        guard mode != .none else { return field }
+        func written(_ type: DataType) -> DataType {
+            switch type {
+            case .struct(let fields): return .struct(fields.map(writtenField))
+            case .array(let element, let containsNull): return .array(element: written(element), containsNull: containsNull)
+            case .map(let key, let value, let valueContainsNull):
+                return .map(key: written(key), value: written(value), valueContainsNull: valueContainsNull)
+            default: return type
+            }
+        }
+        let id = Self.id(field).map { [(Self.fileFieldIDKey, JSONValue.int($0))] } ?? []
+        return Field(physicalName(field), written(field.type), nullable: field.nullable, metadata: id)
+    }
+
     /// In a data file whose fields (at one level) are `fileFields`, the one that holds
     /// `field`: by field id in `id` mode (by physical name for a file written without ids),
     /// else by physical name. Nil when the file has no such column (it predates it).

@@ -100,8 +100,9 @@ public struct ConflictChecker: Sendable {
     /// Whether it adds any file (a vacuum's commits add none).
     public let addsFiles: Bool
     /// The schema the appended files were written with (the base's, unless this
-    /// transaction changes it).
+    /// transaction changes it), by physical name.
     private let schemaWritten: [String: Field]
+    private let baseMapping: ColumnMapping
 
     public init(operation: String, base: Snapshot, isolation: IsolationLevel, read: ReadSet, actions: [Action]) {
         self.operation = operation
@@ -121,7 +122,9 @@ public struct ConflictChecker: Sendable {
         self.appIDs = appIDs
         self.addsFiles = addsFiles
         isAppend = read.isEmpty && Action.onlyAdd(actions)
-        schemaWritten = Dictionary(base.schema.fields.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let mapping = base.columnMapping
+        baseMapping = mapping
+        schemaWritten = Dictionary(base.schema.fields.map { (mapping.physicalName($0), $0) }, uniquingKeysWith: { a, _ in a })
     }
 
     /// Throws `conflict` when `winner` makes this transaction invalid.
@@ -180,15 +183,27 @@ public struct ConflictChecker: Sendable {
             throw conflict("version \(v) changed the partition columns")
         }
         let schema: [Field]
-        do { schema = try SchemaJSON.decode(metadata.schemaString).fields } catch {
+        let mapping: ColumnMapping
+        do {
+            schema = try SchemaJSON.decode(metadata.schemaString).fields
+            mapping = try ColumnMapping(metadata)
+        } catch {
             throw conflict("version \(v) has a schema lake cannot read")
         }
-        for field in schemaWritten.values {
-            guard let now = schema.first(where: { $0.name == field.name }), now.type == field.type else {
-                throw conflict("version \(v) changed or dropped column '\(field.name)', which this \(operation) wrote")
+        // The files stay valid when every column they hold is still there under the same
+        // physical name (a rename under column mapping keeps it) with the same type or one
+        // readers widen it to; columns added meanwhile must be nullable.
+        let now = Dictionary(schema.map { (mapping.physicalName($0), $0) }, uniquingKeysWith: { a, _ in a })
+        for (physical, field) in schemaWritten {
+            guard let current = now[physical] else {
+                throw conflict("version \(v) dropped column '\(field.name)', which this \(operation) wrote")
+            }
+            let written = baseMapping.physicalField(field).type, reads = mapping.physicalField(current).type
+            guard written == reads || Cast.sameShape(written, reads) || TypeWidening.allowed(from: written, to: reads) else {
+                throw conflict("version \(v) changed column '\(field.name)' from \(field.type) to \(current.type), which this \(operation) wrote")
             }
         }
-        for field in schema where schemaWritten[field.name] == nil && !field.nullable {
+        for (physical, field) in now where schemaWritten[physical] == nil && !field.nullable {
             throw conflict("version \(v) added column '\(field.name)' as not null, which this \(operation) did not write")
         }
     }

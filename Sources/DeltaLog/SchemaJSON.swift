@@ -14,7 +14,7 @@ public enum SchemaJSON {
                  ("nullable", .bool(field.nullable)), ("metadata", .object(field.metadata))])
     }
 
-    static func encode(_ type: DataType) -> JSONValue {
+    public static func encode(_ type: DataType) -> JSONValue {
         switch type {
         case .boolean: return .string("boolean")
         case .byte: return .string("byte")

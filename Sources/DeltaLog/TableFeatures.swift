@@ -6,17 +6,13 @@ public enum TableFeatures {
     /// (`deletionVectors`: tables that declare it read while no file read has one; see
     /// `Snapshot.checkNoDeletionVector`.)
     public static let readable: Set<String> = ["timestampNtz", "vacuumProtocolCheck", "columnMapping", "v2Checkpoint",
-                                               "deletionVectors"]
+                                               "deletionVectors", "typeWidening"]
 
     /// Writer features lake honours on the writes it makes (appends).
     public static let writable: Set<String> = [
         "appendOnly", "invariants", "checkConstraints", "changeDataFeed", "generatedColumns", "columnMapping",
-        "identityColumns", "timestampNtz", "domainMetadata", "inCommitTimestamp", "vacuumProtocolCheck",
+        "identityColumns", "timestampNtz", "domainMetadata", "inCommitTimestamp", "vacuumProtocolCheck", "typeWidening",
     ]
-
-    static func columnMappingMode(_ metadata: Metadata) -> String {
-        metadata.property("delta.columnMapping.mode")?.lowercased() ?? "none"
-    }
 
     /// Throws `unsupported` naming what lake cannot read.
     public static func checkReadable(_ p: ProtocolAction, _ metadata: Metadata) throws {
@@ -67,9 +63,6 @@ public enum TableFeatures {
         }
         if schema.contains("delta.generationExpression") {
             throw DeltaError(.unsupported, "the table has generated columns (writer feature 'generatedColumns'), which lake cannot compute")
-        }
-        if columnMappingMode(metadata) != "none" {
-            throw DeltaError(.unsupported, "the table uses column mapping (mode \(columnMappingMode(metadata))): lake reads such tables but does not write their data files yet")
         }
         if schema.contains("delta.identity.") {
             throw DeltaError(.unsupported, "the table has identity columns (writer feature 'identityColumns'), which lake cannot generate")

@@ -13,6 +13,7 @@ final class TableWriter {
     private let dataIndices: [Int]
     private let partitionIndices: [Int]
     private let indexed: Set<String>
+    private let mapping: ColumnMapping
     private let options: ParquetWriter.Options
     /// Files roll once this many (estimated) bytes are written: `delta.targetFileSize`, 128 MB unless set.
     var targetFileSize: Int
@@ -40,10 +41,6 @@ final class TableWriter {
     init(snapshot: Snapshot, storage: any Storage) throws {
         self.snapshot = snapshot
         self.storage = storage
-        // Files of a column-mapped table need physical names and field ids (not written yet).
-        if snapshot.columnMapping.mode != .none {
-            throw DeltaError(.unsupported, "the table uses column mapping (mode \(snapshot.columnMapping.mode.rawValue)): lake reads such tables but does not write their data files yet")
-        }
         let partitionColumns = snapshot.metadata.partitionColumns
         let fields = snapshot.schema.fields
         let partitionIndices = try partitionColumns.map { name in
@@ -53,7 +50,11 @@ final class TableWriter {
             return i
         }
         let dataIndices = fields.indices.filter { !partitionIndices.contains($0) }
-        let dataSchema = Schema(dataIndices.map { fields[$0] })
+        // Under column mapping, files carry physical names and field ids; statistics and
+        // partition values are keyed by physical names.
+        let mapping = snapshot.columnMapping
+        self.mapping = mapping
+        let dataSchema = Schema(dataIndices.map { mapping.writtenField(fields[$0]) })
         // The table's schema (perhaps written by another engine) may be one lake cannot store
         // in Parquet: that is a property of the table, not a usage error (exit 1).
         do {
@@ -64,7 +65,10 @@ final class TableWriter {
         self.partitionIndices = partitionIndices
         self.dataIndices = dataIndices
         self.dataSchema = dataSchema
-        indexed = FileStats.indexedColumns(dataSchema, properties: { snapshot.property($0) })
+        let logicalData = Schema(dataIndices.map { fields[$0] })
+        indexed = Set(FileStats.indexedColumns(logicalData, properties: { snapshot.property($0) }).map { name in
+            logicalData.fields.first { $0.name == name }.map(mapping.physicalName) ?? name
+        })
         var options = ParquetWriter.Options()
         // Row groups of 256Ki rows (as polars writes): ingest memory stays small and scans
         // still read large, well-compressed chunks.
@@ -99,13 +103,15 @@ final class TableWriter {
         for key in order {
             let rows = groups[key]!
             let part = rows.count == batch.rowCount ? batch : batch.take(rows)
-            let values = zip(partitionIndices, key).map { (snapshot.schema.fields[$0.0].name, $0.1) }
+            let values = zip(partitionIndices, key).map { (mapping.physicalName(snapshot.schema.fields[$0.0]), $0.1) }
             try append(part, partitionValues: values)
         }
     }
 
     private func append(_ batch: RecordBatch, partitionValues: PartitionValues) throws {
-        let data = RecordBatch(schema: dataSchema, columns: dataIndices.map { batch.columns[$0] })
+        let data = RecordBatch(schema: dataSchema, columns: zip(dataIndices, dataSchema.fields).map { index, field in
+            mapping.mode == .none ? batch.columns[index] : Cast.renamed(batch.columns[index], to: field.type)
+        })
         let key = partitionValues.map { "\($0.0)=\($0.1 ?? "\u{0}")" }.joined(separator: "/")
         let size = ParquetWriter.estimatedSize(data)
         var start = 0

@@ -56,3 +56,59 @@ import Testing
         #expect(byID.fileField(for: Self.mapped("gone", .long, id: 9, physical: "col-g"), in: fileFields) == nil)
     }
 }
+
+/// The schema edits of `lake alter` and the type widening rules of the protocol.
+@Suite struct SchemaEvolutionTests {
+    static let schema = Schema([
+        Field("id", .int), Field("address", .struct([Field("zip", .string), Field("city", .string)])),
+        Field("items", .array(element: .struct([Field("price", .int)]), containsNull: true)),
+        Field("attrs", .map(key: .string, value: .int, valueContainsNull: true)),
+    ])
+
+    @Test func pathsReachNestedFieldsElementsAndMapValues() throws {
+        #expect(try FieldPath(parsing: "address.zip").parts == ["address", "zip"])
+        #expect(try FieldPath(parsing: "`a.b`.c").parts == ["a.b", "c"])
+        #expect(throws: DeltaError.self) { try FieldPath(parsing: "a..b") }
+        let s = Self.schema
+        #expect(SchemaEdit.type(at: FieldPath(["items", "element", "price"]), in: s) == .int)
+        #expect(SchemaEdit.type(at: FieldPath(["attrs", "value"]), in: s) == .int)
+        #expect(SchemaEdit.fieldPrefix(FieldPath(["attrs", "value"]), in: s).parts == ["attrs"])
+        let added = try SchemaEdit.add(Field("tax", .int), to: FieldPath(["items", "element"]), after: nil, in: s)
+        #expect(SchemaEdit.type(at: FieldPath(["items", "element"]), in: added) == .struct([Field("price", .int), Field("tax", .int)]))
+        let renamed = try SchemaEdit.rename(FieldPath(["address", "zip"]), to: "postcode", in: s)
+        #expect(SchemaEdit.field(FieldPath(["address", "postcode"]), in: renamed) != nil)
+        #expect(throws: DeltaError.self) { try SchemaEdit.rename(FieldPath(["address", "zip"]), to: "CITY", in: s) }
+        #expect(throws: DeltaError.self) { try SchemaEdit.drop(FieldPath(["items", "element", "price"]), in: s) }
+        let widened = try SchemaEdit.retype(FieldPath(["attrs", "value"]), in: s) { _ in .long }
+        #expect(SchemaEdit.type(at: FieldPath(["attrs"]), in: widened) == .map(key: .string, value: .long, valueContainsNull: true))
+    }
+
+    @Test func wideningFollowsTheProtocol() {
+        let allowed: [(DataType, DataType)] = [(.byte, .short), (.short, .int), (.int, .long), (.byte, .long), (.float, .double),
+                                               (.int, .double), (.date, .timestampNTZ), (.int, .decimal(precision: 10, scale: 0)),
+                                               (.decimal(precision: 5, scale: 2), .decimal(precision: 8, scale: 4)),
+                                               (.long, .decimal(precision: 22, scale: 2))]
+        let refused: [(DataType, DataType)] = [(.long, .int), (.long, .double), (.string, .int), (.date, .timestamp),
+                                               (.int, .decimal(precision: 9, scale: 0)), (.int, .int),
+                                               (.decimal(precision: 5, scale: 2), .decimal(precision: 6, scale: 4))]
+        for (from, to) in allowed { #expect(TypeWidening.allowed(from: from, to: to), "\(from) → \(to)") }
+        for (from, to) in refused { #expect(!TypeWidening.allowed(from: from, to: to), "\(from) → \(to)") }
+    }
+
+    @Test func mappingIsAssignedOnceWithNamesKeptAndProtocolRaised() {
+        let (mapped, maxID) = ColumnMapping.assign(Self.schema, maxID: 0, keepNames: true)
+        #expect(maxID == 7 && ColumnMapping.maxID(mapped) == 7)
+        let mapping = ColumnMapping(mode: .name)
+        #expect(mapped.fields.map(mapping.physicalName) == ["id", "address", "items", "attrs"])
+        // Assigning again changes nothing.
+        #expect(ColumnMapping.assign(mapped, maxID: maxID, keepNames: false).1 == 7)
+        let legacy = TableFeatures.enabling("columnMapping", readerFeature: true, legacy: (2, 5),
+                                            in: ProtocolAction(minReaderVersion: 1, minWriterVersion: 2))
+        #expect(legacy.minReaderVersion == 2 && legacy.minWriterVersion == 5 && legacy.writerFeatures == nil)
+        let features = TableFeatures.enabling("typeWidening", readerFeature: true, legacy: nil, in: legacy)
+        #expect(features.minReaderVersion == 3 && features.minWriterVersion == 7)
+        #expect(features.readerFeatures == ["columnMapping", "typeWidening"])
+        #expect(Set(features.writerFeatures ?? []) == ["appendOnly", "invariants", "checkConstraints", "changeDataFeed",
+                                                      "generatedColumns", "columnMapping", "typeWidening"])
+    }
+}

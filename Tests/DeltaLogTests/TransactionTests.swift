@@ -294,6 +294,25 @@ func commitInfo(blindAppend: Bool) -> Action {
         #expect(conflicts(delete, winner([.metaData(metadata(id: id, configuration: [("k", "v")]))])))
     }
 
+    @Test func appendsRebaseOverRenamesUnderColumnMappingAndWidenings() throws {
+        let append = checker(try base(), actions: [.add(addFile("new"))])
+        // Column mapping turned on with the names kept as physical names, then a rename:
+        // the append's files still hold every column under its physical name.
+        let (mapped, maxID) = ColumnMapping.assign(TemporaryTable.schema, maxID: 0, keepNames: true)
+        let renamed = try SchemaEdit.rename(FieldPath([mapped.fields[0].name]), to: "renamed", in: mapped)
+        let config = [("delta.columnMapping.mode", "name"), ("delta.columnMapping.maxColumnId", String(maxID))]
+        let mapping = ProtocolAction(minReaderVersion: 2, minWriterVersion: 5)
+        #expect(!conflicts(append, winner([.protocolAction(mapping), .metaData(metadata(id: id, schema: renamed, configuration: config))])))
+        // Dropping a column the append wrote conflicts; widening one does not.
+        let dropped = try SchemaEdit.drop(FieldPath([mapped.fields[0].name]), in: mapped)
+        #expect(conflicts(append, winner([.protocolAction(mapping), .metaData(metadata(id: id, schema: dropped, configuration: config))])))
+        // a: long → decimal(30,0).
+        let widened = try SchemaEdit.retype(FieldPath(["a"]), in: TemporaryTable.schema) { _ in .decimal(precision: 30, scale: 0) }
+        #expect(!conflicts(append, winner([.metaData(metadata(id: id, schema: widened))])))
+        let narrowed = try SchemaEdit.retype(FieldPath(["a"]), in: TemporaryTable.schema) { _ in .int }
+        #expect(conflicts(append, winner([.metaData(metadata(id: id, schema: narrowed))])))
+    }
+
     @Test func protocolChangesConflictUnlessLakeCanStillWrite() throws {
         let append = checker(try base(), actions: [.add(addFile("new"))])
         #expect(!conflicts(append, winner([.protocolAction(ProtocolAction(minReaderVersion: 1, minWriterVersion: 4))])))

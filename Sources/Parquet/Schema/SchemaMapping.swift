@@ -33,13 +33,18 @@ extension ParquetSchema {
         var roots: [SchemaNode] = []
         for field in schema.fields {
             roots.append(try Self.writeNode(name: field.name, type: field.type, optional: field.nullable,
-                                            repetition: field.nullable ? .optional : .required,
+                                            repetition: field.nullable ? .optional : .required, fieldID: Self.fieldID(field),
                                             path: [], def: 0, rep: 0, elements: &elements, leaves: &leaves))
         }
         self.init(schema: schema, leaves: leaves, elements: elements, roots: roots)
     }
 
-    private static func writeNode(name: String, type: DataType, optional: Bool, repetition: Repetition,
+    /// The `field_id` a field asks to be written with (its ``fieldIDKey`` metadata).
+    private static func fieldID(_ field: Field) -> Int32? {
+        field.metadata.first { $0.0 == fieldIDKey }?.1.intValue.flatMap { Int32(exactly: $0) }
+    }
+
+    private static func writeNode(name: String, type: DataType, optional: Bool, repetition: Repetition, fieldID: Int32? = nil,
                                   path: [String], def: Int, rep: Int,
                                   elements: inout [SchemaElement], leaves: inout [LeafDescriptor]) throws -> SchemaNode {
         let definedAt = def + (optional ? 1 : 0)
@@ -51,6 +56,7 @@ extension ParquetSchema {
         var e = SchemaElement()
         e.name = name
         e.repetition = repetition
+        e.fieldID = fieldID
         switch type {
         case .struct(let fields):
             guard !fields.isEmpty else {
@@ -60,7 +66,7 @@ extension ParquetSchema {
             elements.append(e)
             let children = try fields.map {
                 try writeNode(name: $0.name, type: $0.type, optional: $0.nullable,
-                              repetition: $0.nullable ? .optional : .required, path: path,
+                              repetition: $0.nullable ? .optional : .required, fieldID: Self.fieldID($0), path: path,
                               def: definedAt, rep: rep, elements: &elements, leaves: &leaves)
             }
             return .structure(info, children: children)
