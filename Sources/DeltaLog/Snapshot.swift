@@ -188,3 +188,15 @@ extension Snapshot {
         throw DeltaError(.unsupported, "\(DisplayText.value(file.path)) has a deletion vector (reader feature 'deletionVectors'), which lake does not apply yet")
     }
 }
+
+extension Snapshot {
+    /// This snapshot as a commit changing its metadata and protocol would leave it (the
+    /// schema decoded from `metadata`): what an append that evolves the schema writes with.
+    public func evolved(metadata: Metadata, protocolAction: ProtocolAction) throws -> Snapshot {
+        var snapshot = Snapshot(root: root, storage: storage, version: version, protocolAction: protocolAction, metadata: metadata,
+                                schema: try SchemaJSON.decode(metadata.schemaString), files: files, tombstones: tombstones,
+                                fingerprint: fingerprint, transactions: transactions, domains: domains)
+        snapshot.hasFiles = hasFiles
+        return snapshot
+    }
+}

@@ -159,7 +159,7 @@ final class ColumnBuilder {
             }
             if let extra = members.first(where: { m in !fields.contains { $0.name.lowercased() == m.0.lowercased() } }) {
                 for c in children { c.truncate(to: count) }
-                throw CellError(expected: "an object with the fields \(fields.map(\.name).joined(separator: ", ")) (found '\(extra.0)')")
+                throw CellError(expected: "an object with the fields \(fields.map(\.name).joined(separator: ", ")) (found '\(extra.0)': add it with --merge-schema or lake alter TABLE add-column)")
             }
         case (.array, .array(let items)):
             let child = children[0]

@@ -35,6 +35,7 @@ final class DelimitedReader: BatchReader {
     private var nullable: [Bool] = []
     /// For each input field, the table column it fills (nil: none — only before the header check).
     private var fieldColumns: [Int] = []
+    var providedColumns: Set<Int> { Set(fieldColumns) }
     private var expectedFields = 0
     private var fields: [(start: Int, end: Int, quoted: Bool, escaped: Bool)] = []
     /// Unescaped field text; its own allocation so field pointers stay valid while used.
@@ -130,7 +131,7 @@ final class DelimitedReader: BatchReader {
             let trimmedName = name.trimmingSpaces()
             guard let c = table.fields.firstIndex(where: { $0.name == trimmedName })
                     ?? table.fields.firstIndex(where: { $0.name.lowercased() == trimmedName.lowercased() }) else {
-                throw IngestError(.badInput, "\(input.shownName):1:\(DisplayText.value(trimmedName)): no such column in the table (its columns: \(table.fields.map(\.name).joined(separator: ", ")))", location: FailureLocation(file: input.name, line: 1))
+                throw IngestError(.badInput, "\(input.shownName):1:\(DisplayText.value(trimmedName)): no such column in the table (its columns: \(table.fields.map(\.name).joined(separator: ", "))); add it with --merge-schema or lake alter TABLE add-column", location: FailureLocation(file: input.name, line: 1))
             }
             guard used.insert(c).inserted else {
                 throw IngestError(.badInput, "\(input.shownName):1:\(DisplayText.value(trimmedName)): the column appears twice in the header", location: FailureLocation(file: input.name, line: 1))
@@ -358,4 +359,7 @@ protocol BatchReader: AnyObject {
     func next() throws -> RecordBatch?
     var bytesRead: Int64 { get }
     var totalBytes: Int64? { get }
+    /// The table columns (by index) the input has given values for so far; the others are
+    /// filled with nulls.
+    var providedColumns: Set<Int> { get }
 }

@@ -58,10 +58,12 @@ public enum Ingest {
     }
 
     /// Runs `body` for every batch of every input, reporting progress as bytes (or rows, for
-    /// Parquet) read of the total when known.
+    /// Parquet) read of the total when known. Returns the table columns (by index) no input
+    /// gave a value for: they were filled with nulls.
+    @discardableResult
     public static func read(_ paths: [String], table: Schema, options: IngestOptions, budget: BadRowBudget,
                             progress: ((Int64, Int64?) -> Void)? = nil,
-                            _ body: (RecordBatch) throws -> Void) throws {
+                            _ body: (RecordBatch) throws -> Void) throws -> Set<Int> {
         for path in paths { _ = try format(of: path, options) }
         var total: Int64? = 0
         for path in paths {
@@ -70,6 +72,7 @@ public enum Ingest {
             total = total.flatMap { t in size.map { t + $0 } }
         }
         var done: Int64 = 0
+        var missing = Set(table.fields.indices)
         for path in paths {
             let reader = try open(path, table: table, options: options, budget: budget)
             while let batch = try reader.next() {
@@ -77,6 +80,8 @@ public enum Ingest {
                 progress?(done + reader.bytesRead, total)
             }
             done += reader.bytesRead
+            missing.subtract(reader.providedColumns)
         }
+        return missing
     }
 }

@@ -5,6 +5,7 @@ import LakeCore
 /// table's columns. Keys map to columns by name; absent keys are null; nested objects fill
 /// struct and map columns, arrays fill array columns.
 final class NDJSONReader: BatchReader {
+    private(set) var providedColumns = Set<Int>()
     private let input: InputStream
     private let table: Schema
     private let budget: BadRowBudget
@@ -92,10 +93,11 @@ final class NDJSONReader: BatchReader {
         for (key, value) in members {
             guard let c = columnByName[key] ?? columnByName[key.lowercased()] else {
                 rollback(start)
-                throw IngestError(.badInput, "\(input.shownName):\(line): key \(excerpt(key)) is not a column of the table (its columns: \(table.fields.map(\.name).joined(separator: ", ")))")
+                throw IngestError(.badInput, "\(input.shownName):\(line): key \(excerpt(key)) is not a column of the table (its columns: \(table.fields.map(\.name).joined(separator: ", "))); add it with --merge-schema or lake alter TABLE add-column")
             }
             guard !seen[c] else { continue }
             seen[c] = true
+            providedColumns.insert(c)
             if value == .null && !table.fields[c].nullable {
                 rollback(start)
                 try budget.record(BadRow(file: input.name, line: line, column: table.fields[c].name,

@@ -9,6 +9,7 @@ final class ParquetInput: BatchReader {
     private let name: String
     /// For each table column, the position among `inputColumns` (nil: missing from the file).
     private let sources: [Int?]
+    var providedColumns: Set<Int> { Set(sources.indices.filter { sources[$0] != nil }) }
     private let inputColumns: [String]
     private var group = 0
     private var read: Int64 = 0
@@ -43,7 +44,7 @@ final class ParquetInput: BatchReader {
             }
         }
         if let extra = input.fields.first(where: { !used.contains($0.name) }) {
-            throw IngestError(.badInput, "\(path): column \(excerpt(extra.name)) (\(extra.type)) is not in the table (its columns: \(table.fields.map(\.name).joined(separator: ", ")))")
+            throw IngestError(.badInput, "\(path): column \(excerpt(extra.name)) (\(extra.type)) is not in the table (its columns: \(table.fields.map(\.name).joined(separator: ", "))); add it with --merge-schema or lake alter TABLE add-column")
         }
         if let (column, reason) = reader.schema.unsupportedColumns.first {
             throw IngestError(.badInput, "\(path): column '\(column)': \(reason)")

@@ -126,8 +126,6 @@ struct SchemaChangePlan {
         path.parts.count == 1 && partitionColumns.contains(path.parts[0])
     }
 
-    private func quoted(_ json: JSONValue) -> String { json.serialized() }
-
     // MARK: - The changes
 
     private mutating func addColumn(_ spec: String, after: String?) throws {
@@ -145,25 +143,35 @@ struct SchemaChangePlan {
             }
             needsEmptyTable = true
         }
+        field = try addField(field, to: path.parent, after: after)
+        let position: JSONValue = after.map { .string("AFTER \($0)") } ?? .null
+        parameters = [("columns", JSONValue.array([.object([("column", Self.parameter(field, path: path)), ("position", position)])]).serialized())]
+        summary = "added column \(path) \(field.type)\(field.nullable ? "" : " not null")"
+    }
+
+    /// Adds `field` to the struct at `parent` (with a column mapping id and physical name
+    /// when the table maps columns); returns the field as added.
+    mutating func addField(_ field: Field, to parent: FieldPath, after: String? = nil) throws -> Field {
+        var field = field
         if mapping.mode != .none {
             let maxID = max(Int64(property("delta.columnMapping.maxColumnId") ?? "") ?? 0, ColumnMapping.maxID(schema))
             let (assigned, newMax) = ColumnMapping.assign(Schema([field]), maxID: maxID, keepNames: false)
             field = assigned.fields[0]
             setProperty("delta.columnMapping.maxColumnId", String(newMax))
         }
-        schema = try SchemaEdit.add(field, to: path.parent, after: after, in: schema)
-        let position: JSONValue = after.map { .string("AFTER \($0)") } ?? .null
-        parameters = [("columns", quoted(.array([.object([("column", SchemaJSONField.encode(field, path: path)), ("position", position)])])))]
-        summary = "added column \(path) \(field.type)\(field.nullable ? "" : " not null")"
+        schema = try SchemaEdit.add(field, to: parent, after: after, in: schema)
+        return field
     }
 
     private mutating func renameColumn(_ old: String, to new: String) throws {
         let path = try FieldPath(parsing: old)
         guard SchemaEdit.field(path, in: schema) != nil else { throw DeltaError(.invalidArgument, "no column '\(path)' to rename") }
-        guard !new.isEmpty, !new.contains(".") || new.hasPrefix("`") else {
-            throw DeltaError(.invalidArgument, "the new name '\(DisplayText.value(new))' must be one name (the column keeps its place)")
+        // The new name is one name: the column keeps its place (backticks may quote it).
+        let renamed = try FieldPath(parsing: new)
+        guard renamed.parts.count == 1 else {
+            throw DeltaError(.invalidArgument, "the new name '\(DisplayText.value(new))' must be one name (the column keeps its place; quote a dot with backticks)")
         }
-        let newName = new.hasPrefix("`") && new.hasSuffix("`") && new.count > 2 ? String(new.dropFirst().dropLast()) : new
+        let newName = renamed.leafName
         try enableColumnMapping(for: "renaming a column")
         schema = try SchemaEdit.rename(path, to: newName, in: schema)
         if isPartitionColumn(path) {
@@ -182,7 +190,7 @@ struct SchemaChangePlan {
         }
         try enableColumnMapping(for: "dropping a column")
         schema = try SchemaEdit.drop(path, in: schema)
-        parameters = [("columns", quoted(.array([.string(path.description)])))]
+        parameters = [("columns", JSONValue.array([.string(path.description)]).serialized())]
         summary = "dropped column \(path) (its data stays in the existing files, never read again)"
     }
 
@@ -192,6 +200,15 @@ struct SchemaChangePlan {
         do { target = try DataType(parsing: typeText) } catch let error as SchemaSpecError {
             throw DeltaError(.invalidArgument, "widen-type: '\(DisplayText.value(typeText))' is not a type: \(error.message)")
         }
+        let current = try widen(path, to: target)
+        parameters = [("column", path.description), ("newType", target.description)]
+        summary = "widened \(path) from \(current) to \(target) (existing files are read at their type and widened)"
+    }
+
+    /// Widens the type at `path` to `target` (recording `delta.typeChanges` and turning type
+    /// widening on); returns the type it had.
+    @discardableResult
+    mutating func widen(_ path: FieldPath, to target: DataType) throws -> DataType {
         guard let current = SchemaEdit.type(at: path, in: schema) else { throw DeltaError(.invalidArgument, "no column '\(path)' to widen") }
         if isPartitionColumn(path) {
             throw DeltaError(.invalidArgument, "'\(path)' is a partition column: its values live in the log as text of the old type; widening it is not allowed")
@@ -216,8 +233,7 @@ struct SchemaChangePlan {
             return field
         }
         enableTypeWidening()
-        parameters = [("column", path.description), ("newType", target.description)]
-        summary = "widened \(path) from \(current) to \(target) (existing files are read at their type and widened)"
+        return current
     }
 
     private mutating func setComment(_ column: String, _ text: String) throws {
@@ -248,7 +264,7 @@ struct SchemaChangePlan {
         default:
             setProperty(key, value)
         }
-        parameters = [("properties", quoted(.strings([(key, value)])))]
+        parameters = [("properties", JSONValue.strings([(key, value)]).serialized())]
         summary = "set \(key)=\(value)"
     }
 
@@ -258,7 +274,7 @@ struct SchemaChangePlan {
             throw DeltaError(.invalidArgument, "\(key) cannot be unset: the table's files are named by it")
         }
         configuration.removeAll { $0.0 == key }
-        parameters = [("properties", quoted(.array([.string(key)]))), ("ifExists", "false")]
+        parameters = [("properties", JSONValue.array([.string(key)]).serialized()), ("ifExists", "false")]
         summary = "unset \(key)"
     }
 
@@ -285,6 +301,12 @@ struct SchemaChangePlan {
         }
     }
 
+    /// A field as Spark's `ADD COLUMNS` parameters show it: named by its path.
+    static func parameter(_ field: Field, path: FieldPath) -> JSONValue {
+        .object([("name", .string(path.description)), ("type", SchemaJSON.encode(field.type)),
+                 ("nullable", .bool(field.nullable)), ("metadata", .object(field.metadata))])
+    }
+
     /// `NAME …` of an add-column spec: the (possibly nested, backtick-quoted) path and the rest.
     static func splitPath(_ spec: String) throws -> (FieldPath, String) {
         var quoted = false
@@ -299,13 +321,5 @@ struct SchemaChangePlan {
             throw DeltaError(.invalidArgument, "add-column \"\(DisplayText.value(spec))\": expected \"NAME TYPE [not null] [comment 'TEXT']\"")
         }
         return (try FieldPath(parsing: String(text[..<end])), String(text[end...]))
-    }
-}
-
-/// A field as Spark's `ADD COLUMNS` parameters show it.
-enum SchemaJSONField {
-    static func encode(_ field: Field, path: FieldPath) -> JSONValue {
-        .object([("name", .string(path.description)), ("type", SchemaJSON.encode(field.type)),
-                 ("nullable", .bool(field.nullable)), ("metadata", .object(field.metadata))])
     }
 }

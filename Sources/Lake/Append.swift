@@ -16,6 +16,12 @@ public struct AppendResult: Sendable {
     public var badRows: [SkippedRow]
     /// What the work after the commit could not do (a checkpoint, say); the commit stands.
     public var warnings: [String] = []
+    /// Columns `--merge-schema` added (or widened) in the commit.
+    public var columnsAdded: [String] = []
+    /// The table's columns no input had: their values are null.
+    public var columnsFilledWithNull: [String] = []
+    /// What readers should know about the table's new features (from `--merge-schema`).
+    public var notes: [String] = []
 }
 
 /// What `create --from` did: the table, and the load into it.
@@ -27,7 +33,8 @@ public struct CreateFromResult: Sendable {
 extension Warehouse {
     /// Appends the rows of input files (CSV, TSV, NDJSON, Parquet; `-` for stdin) to a table
     /// in one commit. Columns are matched by name (or position without a header) and values
-    /// parsed or cast exactly. A bad row fails the whole append (after `maxBadRows` skipped
+    /// parsed or cast exactly; with `mergeSchema`, the inputs' new columns (and a Parquet
+    /// input's wider types, where the table allows widening) join the schema in the commit. A bad row fails the whole append (after `maxBadRows` skipped
     /// ones): no commit, and the data files written are removed. Inputs without rows commit
     /// nothing (`version` nil).
     public func append(to name: TableName, files: [String], options: LoadOptions = LoadOptions(),
@@ -35,16 +42,32 @@ extension Warehouse {
         guard !files.isEmpty else { throw LakeError(.invalidArgument, "no input: name one or more files, or - for stdin") }
         // A blind append reads no file list: only the schema, protocol and properties.
         let operation = try WriteOperation(self, name, operation: "WRITE", readsFiles: false)
-        let snapshot = operation.snapshot
-        let budget = BadRowBudget(limit: options.maxBadRows)
+        let base = operation.snapshot
         let ingestOptions = options.ingest
+        // With --merge-schema the inputs' new columns join the schema in this same commit.
+        var evolution: [Action] = []
+        var columnsAdded: [String] = [], notes: [String] = []
+        var snapshot = base
+        if options.mergeSchema {
+            var plan = try SchemaChangePlan(snapshot: base)
+            columnsAdded = try plan.merge(inputs: files, options: ingestOptions)
+            if !columnsAdded.isEmpty {
+                let metadata = base.metadata.replacing(schema: plan.schema, configuration: plan.configuration)
+                snapshot = try base.evolved(metadata: metadata, protocolAction: plan.protocolAction)
+                if plan.protocolAction.raw != base.protocolAction.raw { evolution.append(.protocolAction(plan.protocolAction)) }
+                evolution.append(.metaData(metadata))
+                notes = plan.notes
+            }
+        }
+        let budget = BadRowBudget(limit: options.maxBadRows)
         var rows = 0
         var adds: [AddFile] = []
+        let missing = MissingColumns()
         let committed = try operation.run { op in
-            let writer = try op.writer()
+            let writer = try op.writer(for: snapshot)
             // Parsing runs on its own thread, one batch ahead of encoding.
             let job = ReadJob(files: files, schema: snapshot.schema, options: ingestOptions, budget: budget, progress: progress)
-            let pipeline = BatchPipeline { emit in try job.run(emit) }
+            let pipeline = BatchPipeline { emit in missing.set(try job.run(emit)) }
             defer { pipeline.cancel() }
             while let batch = try pipeline.next() {
                 try writer.write(batch)
@@ -53,9 +76,10 @@ extension Warehouse {
             adds = try writer.close()
             // No rows (a header-only or empty input): a quiet hour, not an error.
             guard rows > 0 else { return nil }
-            var transaction = op.transaction(actions: adds.map(Action.add))
+            var transaction = op.transaction(actions: evolution + adds.map(Action.add))
             transaction.parameters = [("mode", "Append"),
                                       ("partitionBy", JSONValue.array(snapshot.metadata.partitionColumns.map(JSONValue.string)).serialized())]
+            if !evolution.isEmpty { transaction.parameters.append(("mergeSchema", "true")) }
             transaction.metrics = [("numFiles", Int64(adds.count)), ("numOutputRows", Int64(rows)),
                                    ("numOutputBytes", adds.reduce(0) { $0 + $1.size })]
             if budget.skippedCount > 0 { transaction.metrics.append(("numSkippedRows", Int64(budget.skippedCount))) }
@@ -63,7 +87,10 @@ extension Warehouse {
         }
         return AppendResult(name: operation.resolved.displayName, version: committed?.version, rows: rows, files: adds.count,
                             bytes: adds.reduce(0) { $0 + $1.size }, skippedRows: budget.skippedCount,
-                            badRows: budget.skipped.map(SkippedRow.init), warnings: committed?.warnings ?? [])
+                            badRows: budget.skipped.map(SkippedRow.init), warnings: committed?.warnings ?? [],
+                            columnsAdded: committed == nil ? [] : columnsAdded,
+                            columnsFilledWithNull: missing.get().sorted().map { snapshot.schema.fields[$0].name },
+                            notes: committed == nil ? [] : notes)
     }
 
     /// `create --from`: infers the schema from the first input, creates the table and loads
@@ -89,6 +116,15 @@ extension Warehouse {
     }
 }
 
+/// The columns the parsing thread found no input had, handed to the committing thread.
+private final class MissingColumns: @unchecked Sendable {
+    private let lock = Lock()
+    private var columns = Set<Int>()
+
+    func set(_ value: Set<Int>) { lock.withLock { columns = value } }
+    func get() -> Set<Int> { lock.withLock { columns } }
+}
+
 /// What the parsing thread of an append reads; used only there until it is done.
 private struct ReadJob: @unchecked Sendable {
     let files: [String]
@@ -97,7 +133,8 @@ private struct ReadJob: @unchecked Sendable {
     let budget: BadRowBudget
     let progress: ((Int64, Int64?) -> Void)?
 
-    func run(_ emit: (RecordBatch) throws -> Void) throws {
+    /// Reads every input; returns the table columns no input had.
+    func run(_ emit: (RecordBatch) throws -> Void) throws -> Set<Int> {
         try Ingest.read(files, table: schema, options: options, budget: budget, progress: progress, emit)
     }
 }

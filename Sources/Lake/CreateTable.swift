@@ -65,17 +65,31 @@ extension Warehouse {
 
         try checkLocation(location, registering: false, name: catalogName.map { "\($0.0).\($0.1)" })
         let now = SystemClock.nowMillis()
+        var schema = request.schema, properties = request.properties
+        var protocolAction = Self.protocolFor(request)
+        // A table mapped from the start: every field gets an id and a fresh physical name.
+        let mode = properties.first { $0.0 == "delta.columnMapping.mode" }?.1.lowercased()
+        switch mode {
+        case nil, "none": break
+        case "name", "id":
+            let (mapped, maxID) = ColumnMapping.assign(schema, maxID: 0, keepNames: false)
+            schema = mapped
+            properties.removeAll { $0.0 == "delta.columnMapping.maxColumnId" }
+            properties.append(("delta.columnMapping.maxColumnId", String(maxID)))
+            protocolAction = TableFeatures.enabling("columnMapping", readerFeature: true, legacy: (2, 5), in: protocolAction)
+        case let other?:
+            throw LakeError(.invalidArgument, "delta.columnMapping.mode '\(DisplayText.value(other))' is not one of none, name, id")
+        }
         let metadata = Metadata(id: SystemClock.uuid(), name: catalogName?.1, description: request.comment,
-                                schemaString: SchemaJSON.encode(request.schema).serialized(),
-                                partitionColumns: request.partitionBy, configuration: request.properties, createdTime: now)
-        let protocolAction = Self.protocolFor(request)
+                                schemaString: SchemaJSON.encode(schema).serialized(),
+                                partitionColumns: request.partitionBy, configuration: properties, createdTime: now)
         var transaction = Transaction(creating: table, operation: "CREATE TABLE",
                                       actions: [.protocolAction(protocolAction), .metaData(metadata)],
                                       inCommitTimestamps: Self.wantsInCommitTimestamps(request.properties))
         transaction.parameters = [
             ("partitionBy", JSONValue.array(request.partitionBy.map(JSONValue.string)).serialized()),
             ("description", request.comment ?? ""),
-            ("properties", JSONValue.strings(request.properties).serialized()),
+            ("properties", JSONValue.strings(properties).serialized()),
         ]
         do {
             _ = try transaction.commit()

@@ -18,6 +18,8 @@ public struct LoadOptions: Sendable {
     public var maxBadRows = 0
     /// `create --from`: numbers with a fraction become decimals, not doubles.
     public var inferDecimal = false
+    /// `append --merge-schema`: the inputs' columns the table lacks are added to it.
+    public var mergeSchema = false
 
     public init() {}
 

@@ -56,8 +56,12 @@ final class WriteOperation {
     }
 
     /// A writer of new data files for this table; its files are removed if the operation fails.
-    func writer() throws -> TableWriter {
-        let writer = try TableWriter(snapshot: snapshot, storage: resolved.table.storage)
+    func writer() throws -> TableWriter { try writer(for: snapshot) }
+
+    /// A writer for the table as `evolved` describes it (the snapshot with the schema this
+    /// operation's commit sets).
+    func writer(for evolved: Snapshot) throws -> TableWriter {
+        let writer = try TableWriter(snapshot: evolved, storage: resolved.table.storage)
         writers.append(writer)
         return writer
     }

@@ -12,14 +12,19 @@ struct AppendCommand: ParsableCommand {
     @Argument(help: "Input files, or - for stdin.")
     var files: [String] = []
 
+    @Flag(name: .customLong("merge-schema"), help: "Add the inputs' columns the table lacks (nullable, at the end) in the same commit; a Parquet input's wider types widen the table's where it allows type widening.")
+    var mergeSchema = false
+
     @OptionGroup var input: InputOptions
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
         try runReportingErrors(global) {
             let progress = Progress(label: "append", unit: .bytes, quiet: global.quiet)
+            var options = input.loadOptions
+            options.mergeSchema = mergeSchema
             let result = try global.warehouseHandle().append(to: try TableName(parsing: table), files: files,
-                                                             options: input.loadOptions, progress: progress.bytes)
+                                                             options: options, progress: progress.bytes)
             progress.finish()
             emit(global, result, warnings: result.warnings)
         }
@@ -35,6 +40,9 @@ extension AppendResult: CommandOutput {
                 JSON.orderedObject([("file", .string(b.file)), ("line", b.line.map { .int($0) } ?? .null),
                                     ("column", b.column.map { .string($0) } ?? .null), ("message", .string(b.message))])
             })),
+            ("columns_added", .array(columnsAdded.map(JSON.string))),
+            ("columns_filled_with_null", .array(columnsFilledWithNull.map(JSON.string))),
+            ("notes", .array(notes.map(JSON.string))),
         ])
     }
 
@@ -45,6 +53,10 @@ extension AppendResult: CommandOutput {
             text += "skipped \(skippedRows) bad row(s):\n" + badRows.map { "  \($0.description)\n" }.joined()
             if skippedRows > badRows.count { text += "  …\n" }
         }
-        return text
+        if !columnsAdded.isEmpty { text += "added column(s) \(columnsAdded.joined(separator: ", "))\n" }
+        if version != nil && !columnsFilledWithNull.isEmpty {
+            text += "no input had column(s) \(columnsFilledWithNull.joined(separator: ", ")): filled with null\n"
+        }
+        return text + notes.map { "note: \($0)\n" }.joined()
     }
 }
