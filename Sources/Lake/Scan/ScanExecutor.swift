@@ -122,17 +122,26 @@ public final class ScanExecutor: BatchSource {
                             rowCount: Int(reader.metadata.rowGroups[group].numRows))
     }
 
+    /// Each read column's field in the reader's file (by name, or under column mapping by
+    /// physical name or field id), worked out once per file.
+    private func storedFields(_ reader: ParquetReader) -> [Int: Field] {
+        if let cached = storedFieldsCache, cached.reader === reader { return cached.fields }
+        let fields = plan.snapshot.schema.fields, partitionColumns = plan.snapshot.metadata.partitionColumns
+        var stored: [Int: Field] = [:]
+        for c in plan.readColumns where !partitionColumns.contains(fields[c].name) {
+            stored[c] = mapping.fileField(for: fields[c], in: reader.schema.schema.fields)
+        }
+        storedFieldsCache = (reader, stored)
+        return stored
+    }
+
+    private var storedFieldsCache: (reader: ParquetReader, fields: [Int: Field])?
+
     private func read(_ reader: ParquetReader, _ group: Int, _ file: AddFile) throws -> RecordBatch {
         let fields = plan.snapshot.schema.fields
         let partitionColumns = plan.snapshot.metadata.partitionColumns
-        let fileFields = reader.schema.schema.fields
         let readColumns = plan.readColumns
-        // Each column's field in this file: by name, or under column mapping by physical
-        // name or field id.
-        var stored: [Int: Field] = [:]
-        for c in readColumns where !partitionColumns.contains(fields[c].name) {
-            stored[c] = mapping.fileField(for: fields[c], in: fileFields)
-        }
+        let stored = storedFields(reader)
         let fromFile = readColumns.filter { stored[$0] != nil }
         let batch = try reader.readRowGroup(group, columns: fromFile.map { stored[$0]!.name })
         let decoded = Set(fromFile.map { stored[$0]!.name })
