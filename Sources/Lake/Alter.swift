@@ -120,6 +120,15 @@ struct SchemaChangePlan {
         case .unsetProperty(let key): try unsetTableProperty(key)
         case .setComment(let column, let text): try setComment(column, text)
         }
+        requireSchemaFeatures()
+    }
+
+    /// Raises the protocol for what the new schema holds: `timestamp_ntz` columns need the
+    /// `timestampNtz` reader and writer feature (PROTOCOL.md, "Timestamp without timezone").
+    mutating func requireSchemaFeatures() {
+        if schema.fields.contains(where: { Warehouse.containsNTZ($0.type) }) {
+            protocolAction = TableFeatures.enabling("timestampNtz", readerFeature: true, legacy: nil, in: protocolAction)
+        }
     }
 
     private func isPartitionColumn(_ path: FieldPath) -> Bool {

@@ -21,6 +21,7 @@ extension SchemaChangePlan {
             try merge(input.fields, at: FieldPath([]), source: DisplayText.path(file), widens: format == .parquet, added: &added)
         }
         if !added.isEmpty { summary = "added column\(added.count == 1 ? "" : "s") \(added.joined(separator: ", "))" }
+        requireSchemaFeatures()
         return added
     }
 

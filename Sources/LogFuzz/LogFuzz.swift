@@ -2,7 +2,7 @@ import DeltaLog
 import FuzzSupport
 
 /// libFuzzer entry point for the Delta log's readers of untrusted bytes: a commit file's
-/// actions, the schema JSON inside `metaData`, per-file stats (the `numRecords` scan and the
+/// actions, the schema JSON inside `metaData` (and column mapping over it), per-file stats (the `numRecords` scan and the
 /// bounds), partition values, deletion vector descriptors, sidecar paths, Parquet
 /// checkpoints (inputs starting with `PAR1`; V2 JSON checkpoints read as commits) and
 /// `_last_checkpoint`.
@@ -25,15 +25,24 @@ public func fuzzLog(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         switch action {
         case .metaData(let m):
             if let schema = try? SchemaJSON.decode(m.schemaString) {
+                // Column mapping resolution over the schema's own fields (ids, physical names).
+                let mapping = (try? ColumnMapping(m)) ?? ColumnMapping(mode: .id)
                 for field in schema.fields {
                     _ = try? Partitioning.parse(m.id, type: field.type)
+                    _ = mapping.writtenField(field)
+                    _ = mapping.fileType(field.type, stored: mapping.fileField(for: field, in: schema.fields)?.type)
                 }
+                _ = ColumnMapping.assign(schema, maxID: ColumnMapping.maxID(schema), keepNames: true)
+                _ = m.replacing(schema: schema)
             }
         case .add(let add):
             _ = add.numRecords
             _ = add.statistics?.bounds(of: "a", type: .long)
             _ = try? DeltaTable.resolve(add.path, root: "/table")
-            if let descriptor = add[field: "deletionVector"] { _ = try? DeletionVectorFile.path(descriptor, root: "/table") }
+            if let descriptor = add[field: "deletionVector"] {
+                _ = try? DeletionVectorFile.path(descriptor, root: "/table")
+                _ = DeletionVectorFile.uniqueID(descriptor)
+            }
         case .other("sidecar", let body):
             _ = body["path"]?.stringValue.map { try? CheckpointReader.sidecarPath($0, logDirectory: "/table/_delta_log", version: 0) }
         default:
