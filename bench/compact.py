@@ -312,11 +312,13 @@ def report(c: dict, repeats: int, baseline: tuple[float, int]) -> None:
           f"{c['input_bytes'] / 1e6:.1f} MB, zstd), unpartitioned, target {c['target_size'] / 2**20:.0f} MiB; "
           f"median of {repeats}, whole processes")
     print()
-    print(f"{'measurement':<52} {'lake':>10} {'delta-rs':>10} {'lake/d-rs':>10}   target")
+    # The issue sets targets for packing; z-order is measured against delta-rs without one.
+    time_target, rss_target = ("", "") if c["zorder"] else ("   <= 0.70", "   <= 0.50")
+    print(f"{'measurement':<52} {'lake':>10} {'delta-rs':>10} {'lake/d-rs':>10}" + ("" if c["zorder"] else "   target"))
     print("-" * 94)
-    print(f"{'wall time (s)':<52} {c['lake_s']:>10.2f} {c['deltars_s']:>10.2f} {c['time_ratio']:>10.2f}   <= 0.70")
+    print(f"{'wall time (s)':<52} {c['lake_s']:>10.2f} {c['deltars_s']:>10.2f} {c['time_ratio']:>10.2f}{time_target}")
     print(f"{'peak RSS':<52} {mib(c['lake_peak_rss_bytes']):>10} {mib(c['deltars_peak_rss_bytes']):>10} "
-          f"{c['rss_ratio']:>10.2f}   <= 0.50")
+          f"{c['rss_ratio']:>10.2f}{rss_target}")
     print(f"{'wall time, delta-rs in process (open + compact)':<52} {c['lake_s']:>10.2f} "
           f"{c['deltars_in_process_s']:>10.2f} {c['lake_s'] / c['deltars_in_process_s']:>10.2f}")
     print(f"{'live files after (before: ' + format(c['files'], ',') + ')':<52} {c['lake_files_after']:>10,} "

@@ -60,6 +60,7 @@ final class ExternalSort {
     func finish(_ emit: (RecordBatch) throws -> Void) throws {
         if runs.isEmpty {
             let order = sortedHeld()
+            heldKeys = []  // the order is all the keys were for
             var start = 0
             while start < order.count {
                 let end = min(order.count, start + Self.batchRows)
