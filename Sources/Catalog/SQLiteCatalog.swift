@@ -224,7 +224,7 @@ public final class SQLiteCatalog: TableCatalog {
 
     public func releaseLease(_ subject: LeaseSubject, holder: String) throws {
         let row = leaseRow(subject)
-        try database.transaction(wait: true) {
+        _ = try database.transaction(wait: true) {
             try database.execute("DELETE FROM \(row.table) WHERE \(row.column) = ? AND holder = ?", [row.key, .text(holder)])
         }
     }

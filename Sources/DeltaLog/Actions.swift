@@ -250,8 +250,17 @@ public struct AddFile: Sendable {
         extra.first { $0.0 == name }?.1 ?? (Self.typedFields.contains(name) ? raw[name] : nil)
     }
 
-    /// The number of records from the statistics, when present.
+    /// The number of records from the statistics, when present (of the physical file: rows
+    /// a deletion vector removes included).
     public var numRecords: Int64? { statistics?.numRecords }
+
+    /// The rows this file's deletion vector removes (its cardinality); 0 without one.
+    public var deletedRows: Int64 {
+        hasDeletionVector ? (self[field: "deletionVector"]?["cardinality"]?.intValue ?? 0) : 0
+    }
+
+    /// The rows of the logical file: `numRecords` less the deletion vector's.
+    public var liveRecords: Int64? { numRecords.map { $0 - deletedRows } }
 }
 
 public struct RemoveFile: Sendable {

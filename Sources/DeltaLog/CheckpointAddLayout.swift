@@ -20,6 +20,14 @@ extension CheckpointWriter {
         let partitionFields: [Field]
         let boundFields: [Field]
         let countFields: [Field]
+        /// Whether adds and removes carry a `deletionVector` column (the table may have vectors).
+        let deletionVectors: Bool
+
+        /// `deletionVector` as Spark's checkpoints type it.
+        static let deletionVectorType = DataType.struct([
+            Field("storageType", .string), Field("pathOrInlineDv", .string), Field("offset", .int),
+            Field("sizeInBytes", .int), Field("cardinality", .long),
+        ])
 
         init(_ snapshot: Snapshot) {
             statsAsJSON = snapshot.property("delta.checkpoint.writeStatsAsJson")?.lowercased() != "false"
@@ -43,6 +51,19 @@ extension CheckpointWriter {
                 statsParsed = nil
             }
             partitionFields = asStruct ? snapshot.partitionFields.map(mapping.physicalField) : []
+            deletionVectors = (snapshot.protocolAction.readerFeatures ?? []).contains("deletionVectors")
+                || snapshot.files.contains(where: \.hasDeletionVector)
+                || snapshot.tombstones.contains { $0.raw["deletionVector"].map { $0 != .null } ?? false }
+        }
+
+        /// A `deletionVector` descriptor as a checkpoint row value.
+        static func deletionVector(_ json: JSONValue?) -> Value {
+            guard let json, json != .null else { return .null }
+            return .structure([json["storageType"]?.stringValue.map(Value.string) ?? .null,
+                               json["pathOrInlineDv"]?.stringValue.map(Value.string) ?? .null,
+                               json["offset"]?.intValue.map(Value.int) ?? .null,
+                               json["sizeInBytes"]?.intValue.map(Value.int) ?? .null,
+                               json["cardinality"]?.intValue.map(Value.int) ?? .null])
         }
 
         /// The fields of the `add` struct.
@@ -52,6 +73,7 @@ extension CheckpointWriter {
             if statsAsJSON { fields.append(Field("stats", .string)) }
             if let statsParsed { fields.append(Field("stats_parsed", statsParsed)) }
             if !partitionFields.isEmpty { fields.append(Field("partitionValues_parsed", .struct(partitionFields))) }
+            if deletionVectors { fields.append(Field("deletionVector", Self.deletionVectorType)) }
             return fields
         }
 
@@ -68,6 +90,7 @@ extension CheckpointWriter {
                     return (try? Partitioning.parse(text, type: field.type)) ?? .null
                 }))
             }
+            if deletionVectors { members.append(Self.deletionVector(add.hasDeletionVector ? add[field: "deletionVector"] : nil)) }
             return .structure(members)
         }
 

@@ -26,7 +26,7 @@ public enum CheckpointWriter {
             Field("remove", .struct([
                 Field("path", .string), Field("deletionTimestamp", .long), Field("dataChange", .boolean),
                 Field("extendedFileMetadata", .boolean), Field("partitionValues", stringMap), Field("size", .long),
-            ])),
+            ] + (layout.deletionVectors ? [Field("deletionVector", AddLayout.deletionVectorType)] : []))),
             Field("metaData", .struct([
                 Field("id", .string), Field("name", .string), Field("description", .string),
                 Field("format", .struct([Field("provider", .string), Field("options", stringMap)])),
@@ -91,7 +91,7 @@ public enum CheckpointWriter {
             }
             for add in snapshot.files { try emit(1, layout.row(add)) }
             for remove in snapshot.tombstones where retention == .max || (remove.deletionTimestamp ?? 0) > now - retention {
-                try emit(2, removeRow(remove))
+                try emit(2, removeRow(remove, layout))
             }
             try flush()
             try writer.close()
@@ -124,11 +124,12 @@ public enum CheckpointWriter {
         .map(pairs.map { (key: Value.string($0.0), value: $0.1.map(Value.string) ?? .null) })
     }
 
-    static func removeRow(_ remove: RemoveFile) -> Value {
+    static func removeRow(_ remove: RemoveFile, _ layout: AddLayout) -> Value {
         let partitionValues = remove.raw["partitionValues"].map { decodePartitionValues($0) }
         return .structure([.string(remove.path), remove.deletionTimestamp.map(Value.int) ?? .null, .bool(remove.dataChange),
                            remove.raw["extendedFileMetadata"]?.boolValue.map(Value.bool) ?? .null,
-                           partitionValues.map(map) ?? .null, remove.size.map(Value.int) ?? .null])
+                           partitionValues.map(map) ?? .null, remove.size.map(Value.int) ?? .null]
+                          + (layout.deletionVectors ? [AddLayout.deletionVector(remove.raw["deletionVector"])] : []))
     }
 
     static func metadataRow(_ m: Metadata) -> Value {

@@ -82,7 +82,7 @@ public struct Snapshot: Sendable {
     public var statsRowCount: Int64? {
         var total: Int64 = 0
         for f in files {
-            guard let n = f.numRecords else { return nil }
+            guard let n = f.liveRecords else { return nil }
             total += n
         }
         return total
@@ -181,11 +181,15 @@ struct Replay {
 }
 
 extension Snapshot {
-    /// Throws `unsupported` when `file` has a deletion vector: its rows would need masking,
-    /// which lake does not do yet (counting or reading it would bring deleted rows back).
-    public func checkNoDeletionVector(_ file: AddFile) throws {
-        guard file.hasDeletionVector else { return }
-        throw DeltaError(.unsupported, "\(DisplayText.value(file.path)) has a deletion vector (reader feature 'deletionVectors'), which lake does not apply yet")
+    /// The deletion vector of `file` (nil without one), read through the table's storage.
+    public func deletionVector(of file: AddFile, rowCount: Int64) throws -> DeletionVector? {
+        guard file.hasDeletionVector, let descriptor = file[field: "deletionVector"] else { return nil }
+        return try DeletionVector.load(descriptor, root: root, maxRows: rowCount) { path in
+            guard let bytes = try storage.read(path) else {
+                throw DeltaError(.notFound, "the deletion vector \(DisplayText.path(path)) of \(DisplayText.value(file.path)) is missing")
+            }
+            return bytes
+        }
     }
 }
 

@@ -3,8 +3,6 @@ import LakeCore
 /// Features"). A table that needs more is refused with the feature named, never misread.
 public enum TableFeatures {
     /// Reader features lake implements.
-    /// (`deletionVectors`: tables that declare it read while no file read has one; see
-    /// `Snapshot.checkNoDeletionVector`.)
     public static let readable: Set<String> = ["timestampNtz", "vacuumProtocolCheck", "columnMapping", "v2Checkpoint",
                                                "deletionVectors", "typeWidening"]
 
@@ -12,6 +10,8 @@ public enum TableFeatures {
     public static let writable: Set<String> = [
         "appendOnly", "invariants", "checkConstraints", "changeDataFeed", "generatedColumns", "columnMapping",
         "identityColumns", "timestampNtz", "domainMetadata", "inCommitTimestamp", "vacuumProtocolCheck", "typeWidening",
+        // lake writes no vectors yet; its removes carry a file's vector, its checkpoints keep them.
+        "deletionVectors",
     ]
 
     /// Throws `unsupported` naming what lake cannot read.

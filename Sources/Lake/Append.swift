@@ -22,6 +22,8 @@ public struct AppendResult: Sendable {
     public var columnsFilledWithNull: [String] = []
     /// What readers should know about the table's new features (from `--merge-schema`).
     public var notes: [String] = []
+    /// Set when `--txn` found its version already applied: nothing was read or committed.
+    public var skipped: String?
 }
 
 /// What `create --from` did: the table, and the load into it.
@@ -40,8 +42,29 @@ extension Warehouse {
     public func append(to name: TableName, files: [String], options: LoadOptions = LoadOptions(),
                        progress: ((Int64, Int64?) -> Void)? = nil) throws -> AppendResult {
         guard !files.isEmpty else { throw LakeError(.invalidArgument, "no input: name one or more files, or - for stdin") }
-        // A blind append reads no file list: only the schema, protocol and properties.
+        // A blind append reads no file list: only the schema, protocol, properties and txns.
         let operation = try WriteOperation(self, name, operation: "WRITE", readsFiles: false)
+        if let skipped = Self.alreadyApplied(options.transaction, operation.snapshot, operation.resolved) { return skipped }
+        do {
+            return try append(operation, files: files, options: options, progress: progress)
+        } catch let error as DeltaError where error.kind == .conflict && options.transaction != nil {
+            // Another run of the same APP:VERSION may have landed first: then this one is done.
+            let now = try operation.resolved.table.snapshot(files: false)
+            if let skipped = Self.alreadyApplied(options.transaction, now, operation.resolved) { return skipped }
+            throw error
+        }
+    }
+
+    /// The result of an append whose `--txn` the table already records (nil otherwise).
+    private static func alreadyApplied(_ txn: ApplicationTransaction?, _ snapshot: Snapshot, _ resolved: ResolvedTable) -> AppendResult? {
+        guard let txn, let applied = snapshot.transactions[txn.app], applied >= txn.version else { return nil }
+        var result = AppendResult(name: resolved.displayName, version: nil, rows: 0, files: 0, bytes: 0, skippedRows: 0, badRows: [])
+        result.skipped = "\(txn.app):\(txn.version) already applied (the table records \(txn.app):\(applied) at version \(snapshot.version))"
+        return result
+    }
+
+    private func append(_ operation: WriteOperation, files: [String], options: LoadOptions,
+                        progress: ((Int64, Int64?) -> Void)?) throws -> AppendResult {
         let base = operation.snapshot
         let ingestOptions = options.ingest
         // With --merge-schema the inputs' new columns join the schema in this same commit.
@@ -76,7 +99,8 @@ extension Warehouse {
             adds = try writer.close()
             // No rows (a header-only or empty input): a quiet hour, not an error.
             guard rows > 0 else { return nil }
-            var transaction = op.transaction(actions: evolution + adds.map(Action.add))
+            let txn = options.transaction.map { [Action.txn(Txn(appId: $0.app, version: $0.version, lastUpdated: SystemClock.nowMillis()))] } ?? []
+            var transaction = op.transaction(actions: evolution + adds.map(Action.add) + txn)
             transaction.parameters = [("mode", "Append"),
                                       ("partitionBy", JSONValue.array(snapshot.metadata.partitionColumns.map(JSONValue.string)).serialized())]
             if !evolution.isEmpty { transaction.parameters.append(("mergeSchema", "true")) }

@@ -54,7 +54,7 @@ enum CatalogIndex {
         var rows: Int64 = 0, bytes: Int64 = 0, files: Int64 = 0
         for action in committed.transaction.actions {
             guard case .add(let add) = action else { continue }
-            guard let n = add.numRecords else { return false }
+            guard let n = add.liveRecords else { return false }
             rows += n
             bytes += add.size
             files += 1
@@ -83,11 +83,11 @@ enum CatalogIndex {
             case .add(let add):
                 entry.filesAdded += 1
                 entry.bytesAdded += add.size
-                entry.rowsAdded += add.numRecords ?? 0
+                entry.rowsAdded += add.liveRecords ?? 0
             case .remove(let remove):
                 entry.filesRemoved += 1
                 entry.bytesRemoved += remove.size ?? 0
-                entry.rowsRemoved += remove.statistics?.numRecords ?? 0
+                entry.rowsRemoved += (remove.statistics?.numRecords ?? 0) - (remove.raw["deletionVector"]?["cardinality"]?.intValue ?? 0)
             default:
                 break
             }

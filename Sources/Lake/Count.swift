@@ -21,14 +21,13 @@ extension Warehouse {
     /// The number of rows in a snapshot: from the log's statistics when every file has them,
     /// else from the data files' footers (no data pages are read).
     public func count(_ snapshot: Snapshot) throws -> Int64 {
-        for file in snapshot.files { try snapshot.checkNoDeletionVector(file) }
         if let n = snapshot.statsRowCount { return n }
         var total: Int64 = 0
         for file in snapshot.files {
-            if let n = file.numRecords { total += n; continue }
+            if let n = file.liveRecords { total += n; continue }
             let path = try snapshot.readablePath(of: file)
             do {
-                total += Int64(try ParquetReader(path: path).rowCount)
+                total += Int64(try ParquetReader(path: path).rowCount) - file.deletedRows
             } catch let error as ParquetError where error.kind == .notFound {
                 throw snapshot.missingDataFile(path)
             }
@@ -47,12 +46,11 @@ extension Warehouse {
             stats.filesTotal = snapshot.files.count
             let fields = snapshot.schema.fields.filter { partitionColumns.contains($0.name) }
             for file in snapshot.files {
-                try snapshot.checkNoDeletionVector(file)
                 let columns = try fields.map { f in
                     try Partitioning.column(snapshot.partitionValue(file, column: f.name) ?? nil, type: f.type, count: 1)
                 }
                 let row = RecordBatch(schema: Schema(fields), columns: columns)
-                if try !bound.select(row, rowCount: 1).isEmpty { total += file.numRecords! } else { stats.filesPrunedByPartition += 1 }
+                if try !bound.select(row, rowCount: 1).isEmpty { total += file.liveRecords! } else { stats.filesPrunedByPartition += 1 }
             }
             return (total, stats)
         }

@@ -23,6 +23,8 @@ public struct TableDescription: Sendable {
     public var comment: String?
     /// The table's `metaData.id`.
     public var id: String
+    /// The application transactions (`txn`) recorded: each application's latest version.
+    public var transactions: [(app: String, version: Int64)] = []
 }
 
 /// `lake files`: the live data files of one version.
@@ -53,7 +55,8 @@ extension Warehouse {
                                 minReaderVersion: p.minReaderVersion, minWriterVersion: p.minWriterVersion,
                                 readerFeatures: p.readerFeatures, writerFeatures: p.writerFeatures,
                                 files: s.files.count, rows: try? count(s), bytes: s.totalBytes,
-                                comment: s.metadata.description, id: s.metadata.id)
+                                comment: s.metadata.description, id: s.metadata.id,
+                                transactions: s.transactions.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
     }
 
     /// The live data files of `name` at `selector`.

@@ -1,4 +1,5 @@
 import Ingest
+import LakeCore
 
 /// How `append` and `create --from` read their inputs.
 public struct LoadOptions: Sendable {
@@ -20,6 +21,9 @@ public struct LoadOptions: Sendable {
     public var inferDecimal = false
     /// `append --merge-schema`: the inputs' columns the table lacks are added to it.
     public var mergeSchema = false
+    /// `--txn APP:VERSION`: commit with this application transaction, or do nothing when the
+    /// table already records APP at VERSION or later.
+    public var transaction: ApplicationTransaction?
 
     public init() {}
 
@@ -52,5 +56,25 @@ public struct SkippedRow: Sendable, CustomStringConvertible {
         column = row.column
         message = row.message
         description = row.description
+    }
+}
+
+/// `--txn APP:VERSION`: an application's idempotent write (Delta `txn`).
+public struct ApplicationTransaction: Sendable, Equatable {
+    public var app: String
+    public var version: Int64
+
+    public init(app: String, version: Int64) {
+        self.app = app
+        self.version = version
+    }
+
+    /// `APP:VERSION` (the version after the last colon, a whole number ≥ 0).
+    public init(parsing text: String) throws {
+        guard let colon = text.lastIndex(of: ":"), colon != text.startIndex,
+              let version = Int64(text[text.index(after: colon)...]), version >= 0 else {
+            throw LakeError(.invalidArgument, "--txn '\(DisplayText.value(text))' is not APP:VERSION (an application id, a colon, a whole number), like nightly-load:42")
+        }
+        self.init(app: String(text[..<colon]), version: version)
     }
 }

@@ -15,6 +15,9 @@ struct AppendCommand: ParsableCommand {
     @Flag(name: .customLong("merge-schema"), help: "Add the inputs' columns the table lacks (nullable, at the end) in the same commit; a Parquet input's wider types widen the table's where it allows type widening.")
     var mergeSchema = false
 
+    @Option(name: .customLong("txn"), help: "APP:VERSION: commit as this application's VERSION, or do nothing (exit 0) when the table already records APP at VERSION or later.")
+    var txn: String?
+
     @OptionGroup var input: InputOptions
     @OptionGroup var global: GlobalOptions
 
@@ -23,6 +26,7 @@ struct AppendCommand: ParsableCommand {
             let progress = Progress(label: "append", unit: .bytes, quiet: global.quiet)
             var options = input.loadOptions
             options.mergeSchema = mergeSchema
+            options.transaction = try txn.map(ApplicationTransaction.init(parsing:))
             let result = try global.warehouseHandle().append(to: try TableName(parsing: table), files: files,
                                                              options: options, progress: progress.bytes)
             progress.finish()
@@ -43,10 +47,12 @@ extension AppendResult: CommandOutput {
             ("columns_added", .array(columnsAdded.map(JSON.string))),
             ("columns_filled_with_null", .array(columnsFilledWithNull.map(JSON.string))),
             ("notes", .array(notes.map(JSON.string))),
+            ("skipped", .bool(skipped != nil)),
         ])
     }
 
     var text: String {
+        if let skipped { return "skipped: \(skipped)\n" }
         var text = version.map { "appended \(rows) rows in \(files) file(s) (\(bytes) bytes) to \(name): version \($0)\n" }
             ?? "appended 0 rows (nothing to commit)\n"
         if skippedRows > 0 {

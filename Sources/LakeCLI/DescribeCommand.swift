@@ -35,6 +35,7 @@ extension TableDescription: CommandOutput {
             ("files", .int(files)), ("rows", rows.map { .int(Int($0)) } ?? .null), ("bytes", .int(Int(bytes))),
             ("comment", comment.map { .string($0) } ?? .null),
             ("id", .string(id)),
+            ("transactions", .array(transactions.map { JSON.orderedObject([("app", .string($0.app)), ("version", .int(Int($0.version)))]) })),
         ])
     }
 
@@ -44,6 +45,7 @@ extension TableDescription: CommandOutput {
         text += "schema:\n" + schema.fields.map { "  \($0.name) \($0.type)\($0.nullable ? "" : " not null")\n" }.joined()
         if !partitionColumns.isEmpty { text += "partitioned by \(partitionColumns.joined(separator: ", "))\n" }
         for (k, v) in properties { text += "property \(k)=\(v)\n" }
+        for t in transactions { text += "transaction \(t.app) at version \(t.version)\n" }
         text += "protocol reader \(minReaderVersion) writer \(minWriterVersion)"
         if let r = readerFeatures, !r.isEmpty { text += " reader features \(r.joined(separator: ","))" }
         if let w = writerFeatures, !w.isEmpty { text += " writer features \(w.joined(separator: ","))" }

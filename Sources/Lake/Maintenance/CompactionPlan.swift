@@ -34,7 +34,8 @@ public struct Clustering: Sendable, Equatable {
 ///
 /// - Bin-packing: per partition, the files smaller than the target, packed in log order into
 ///   bins of up to the target size; a bin of one file is left alone (rewriting it gains
-///   nothing), and so are clustered files (a clustering run owns them).
+///   nothing) unless it has a deletion vector (rewritten, its deleted rows go), and so are
+///   clustered files (a clustering run owns them).
 /// - Clustering: per partition, all its files in one bin, unless every one of them already
 ///   carries this clustering's tag (nothing new arrived since it ran).
 struct CompactionPlan {
@@ -70,7 +71,8 @@ struct CompactionPlan {
                 byPartition[key, default: []].append(file)
                 continue
             }
-            guard file.size < target, Clustering.tag(of: file) == nil else {
+            // A file with a deletion vector is rewritten whatever its size: without the rows it deletes.
+            guard file.size < target || file.hasDeletionVector, Clustering.tag(of: file) == nil else {
                 plan.filesSkipped += 1
                 continue
             }
@@ -92,7 +94,9 @@ struct CompactionPlan {
         for key in order {
             var bin: [AddFile] = [], binBytes: Int64 = 0
             func close() {
-                if bin.count > 1 { plan.bins.append(Bin(partitionValues: bin[0].partitionValues, files: bin)) }
+                if bin.count > 1 || bin.contains(where: \.hasDeletionVector) {
+                    plan.bins.append(Bin(partitionValues: bin[0].partitionValues, files: bin))
+                }
                 else { plan.filesSkipped += bin.count }
                 bin = []
                 binBytes = 0

@@ -35,6 +35,9 @@ public final class ScanExecutor: BatchSource {
     public private(set) var statistics = ScanStatistics()
 
     private let mapping: ColumnMapping
+    /// The open file's deleted row positions (ascending) and its row groups' first rows.
+    private var deleted: [UInt64] = []
+    private var groupStarts: [UInt64] = []
 
     public init(_ plan: ScanPlan) {
         self.plan = plan
@@ -50,7 +53,7 @@ public final class ScanExecutor: BatchSource {
     public var expectedRows: Int? {
         var total = 0
         for planned in plan.files {
-            guard let n = planned.file.numRecords else { return nil }
+            guard let n = planned.file.liveRecords else { return nil }
             total += Int(n)
         }
         return min(total, plan.limit ?? .max)
@@ -64,13 +67,15 @@ public final class ScanExecutor: BatchSource {
                 guard fileIndex < plan.files.count else { return nil }
                 let file = plan.files[fileIndex].file
                 fileIndex += 1
-                try snapshot.checkNoDeletionVector(file)
                 let path = try snapshot.readablePath(of: file)
                 do {
                     reader = try ParquetReader(path: path)
                 } catch let error as ParquetError where error.kind == .notFound {
                     throw snapshot.missingDataFile(path)
                 }
+                // Rows a deletion vector removed, and where each row group starts.
+                deleted = try snapshot.deletionVector(of: file, rowCount: Int64(reader!.rowCount))?.rows ?? []
+                groupStarts = reader!.metadata.rowGroups.reduce(into: [UInt64(0)]) { $0.append($0.last! + UInt64(max(0, $1.numRows))) }
                 statistics.filesRead += 1
                 readerFile = file
                 rowGroup = 0
@@ -91,6 +96,7 @@ public final class ScanExecutor: BatchSource {
             statistics.rowGroupsRead += 1
             var batch = try read(reader, group, file)
             statistics.rowsRead += batch.rowCount
+            if !deleted.isEmpty { batch = dropDeleted(batch, group: group) }
             if let predicate = plan.predicate {
                 let rows = try predicate.select(batch)
                 if rows.count != batch.rowCount { batch = batch.take(rows) }
@@ -106,6 +112,25 @@ public final class ScanExecutor: BatchSource {
             return batch
         }
         return nil
+    }
+
+    /// `batch` (row group `group` of the open file) without the rows its deletion vector removed.
+    private func dropDeleted(_ batch: RecordBatch, group: Int) -> RecordBatch {
+        let start = groupStarts[group], end = start + UInt64(batch.rowCount)
+        // The vector's positions in this row group (the vector is sorted).
+        var lo = 0, hi = deleted.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if deleted[mid] < start { lo = mid + 1 } else { hi = mid }
+        }
+        guard lo < deleted.count, deleted[lo] < end else { return batch }
+        var keep: [Int] = []
+        keep.reserveCapacity(batch.rowCount)
+        for row in 0..<batch.rowCount {
+            if lo < deleted.count && deleted[lo] == start + UInt64(row) { lo += 1; continue }
+            keep.append(row)
+        }
+        return batch.take(keep)
     }
 
     /// Bounds of a top-level primitive column in a row group, from Parquet statistics.
