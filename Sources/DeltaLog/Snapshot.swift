@@ -204,3 +204,8 @@ extension Snapshot {
         return snapshot
     }
 }
+
+extension AddFile {
+    /// The file's identity in a table's log: its path and its deletion vector's unique id.
+    public var identity: String { Replay.key(path, hasDeletionVector ? self[field: "deletionVector"] : nil) }
+}

@@ -316,9 +316,12 @@ func commitInfo(blindAppend: Bool) -> Action {
     @Test func protocolChangesConflictUnlessLakeCanStillWrite() throws {
         let append = checker(try base(), actions: [.add(addFile("new"))])
         #expect(!conflicts(append, winner([.protocolAction(ProtocolAction(minReaderVersion: 1, minWriterVersion: 4))])))
+        // A writer feature lake does not know (row tracking) makes the append invalid.
+        let unknown = ProtocolAction(minReaderVersion: 1, minWriterVersion: 7, writerFeatures: ["rowTracking"])
+        #expect(conflicts(append, winner([.protocolAction(unknown)])))
         let dv = ProtocolAction(minReaderVersion: 3, minWriterVersion: 7, readerFeatures: ["deletionVectors"],
                                 writerFeatures: ["deletionVectors"])
-        #expect(conflicts(append, winner([.protocolAction(dv)])))
+        #expect(!conflicts(append, winner([.protocolAction(dv)])))
     }
 
     @Test func theSameApplicationTransactionConflicts() throws {

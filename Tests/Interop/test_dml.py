@@ -59,3 +59,64 @@ def test_racing_runs_of_one_txn_land_exactly_once(lk, tmp_path):
     assert lk.count("t") == 3000
     txns = [a["txn"] for v in log_versions(table) for a in read_commit(table, v) if "txn" in a]
     assert sorted(t["version"] for t in txns) == [0, 1, 2]
+
+
+def canon_rows(rows) -> list[str]:
+    return sorted(json.dumps(r, sort_keys=True, default=str) for r in rows)
+
+
+def duck(con, table: Path, version: int) -> list[str]:
+    rel = con.execute(f"SELECT * FROM delta_scan('{table}', version => {version})")
+    names = [d[0] for d in rel.description]
+    return canon_rows(dict(zip(names, row)) for row in rel.fetchall())
+
+
+def lake_rows(lk, table, *args) -> list[str]:
+    out = lk.ok("scan", table, "--format", "jsonl", *args).stdout.splitlines()
+    return canon_rows(json.loads(line) for line in out if line.strip())
+
+
+def test_restore_brings_back_an_old_versions_files_and_schema(lk, tmp_path, duckdb_con):
+    lk.ok("create", "t", "--schema", "id long, region string", "--partition-by", "region")
+    table = Path(lk.doc("describe", "t")["location"])
+    for k in range(3):
+        f = tmp_path / f"in{k}.csv"
+        f.write_text("id,region\n" + "".join(f"{k * 10 + i},{['eu', 'us'][i % 2]}\n" for i in range(4)))
+        lk.ok("append", "t", f)
+    lk.ok("compact", "t")                                          # v4
+    lk.ok("alter", "t", "add-column", "note string")               # v5
+    late = tmp_path / "late.json"
+    late.write_text(json.dumps({"id": 99, "region": "ap", "note": "n"}) + "\n")
+    lk.ok("append", "t", late)                                     # v6
+    before = {p["path"] for v in log_versions(table) for a in read_commit(table, v) if "add" in a for p in [a["add"]]}
+    doc = lk.doc("restore", "t", "--version", "2")
+    assert doc["committed"] and doc["restored_version"] == 2 and doc["version"] == 7, doc
+    assert doc["files_added"] == 4 and doc["rows_inserted"] == 8 and doc["rows_deleted"] == 13, doc
+    assert lake_rows(lk, "t") == duck(duckdb_con, table, 2) == duck(duckdb_con, table, 7)
+    assert [f["name"] for f in lk.doc("describe", "t")["schema"]] == ["id", "region"]
+    assert canon_rows(DeltaTable(str(table)).to_pyarrow_table().to_pylist()) == lake_rows(lk, "t")
+    commit = read_commit(table, 7)
+    info = next(a["commitInfo"] for a in commit if "commitInfo" in a)
+    assert info["operation"] == "RESTORE" and info["operationMetrics"]["numRestoredFiles"] == "4", info
+    # The files brought back are the old ones, by path: nothing was rewritten.
+    assert {a["add"]["path"] for a in commit if "add" in a} <= before
+    # Every version before stays readable, and restoring forward again works too.
+    assert lake_rows(lk, "t", "--version", "6") == duck(duckdb_con, table, 6)
+    assert lk.doc("restore", "t", "--version", "6")["version"] == 8
+    assert lake_rows(lk, "t") == duck(duckdb_con, table, 6)
+    lk.fails(2, "restore", "t", "--version", "8", words=["latest"])
+    lk.fails(2, "restore", "t", words=["--version"])
+    lk.fails(4, "restore", "t", "--version", "99", words=["version"])
+
+
+def test_restore_of_a_vacuumed_version_exits_4_naming_the_files(lk, tmp_path):
+    lk.ok("create", "t", "--schema", "id long")
+    table = Path(lk.doc("describe", "t")["location"])
+    for k in range(3):
+        lk.ok("append", "t", "-", "--format", "csv", input=f"id\n{k}\n")
+    lk.ok("compact", "t")
+    lk.ok("vacuum", "t", "--retain", "0s", "--force")
+    versions = log_versions(table)
+    proc = lk.fails(4, "restore", "t", "--version", "2", words=["vacuum"])
+    assert ".parquet" in proc.stderr
+    assert log_versions(table) == versions
