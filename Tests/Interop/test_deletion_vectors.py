@@ -210,3 +210,21 @@ def test_spark_fixtures_with_deletion_vectors_read_like_duckdb(lk, duckdb_con):
             assert len(ours) == len(duck) and lk.count(path, "--version", version) == len(duck), (name, version)
             if name == "table-with-dv-small":
                 assert ours == duck, (name, version)
+
+
+def test_deleting_from_files_with_vectors_keeps_their_deleted_rows_gone(lk, tmp_path, duckdb_con):
+    table = tmp_path / "dv-delete"
+    table.mkdir()
+    data = vector([0, 1, 2])
+    file, (offset,) = framed_file(data)
+    file_uuid = uuid.uuid4()
+    (table / f"deletion_vector_{file_uuid}.bin").write_bytes(file)
+    write_table(table, {"a.parquet": 100, "b.parquet": 50}, {"a.parquet": {
+        "storageType": "u", "pathOrInlineDv": z85(file_uuid.bytes), "offset": offset, "sizeInBytes": len(data), "cardinality": 3}})
+    doc = lk.doc("delete", table, "--where", "id % 10 = 5")
+    assert doc["rows_deleted"] == 15 and doc["files_removed"] == 2, doc
+    expected = sorted(i for i in range(150) if i > 2 and i % 10 != 5)
+    assert sorted(r[0] for r in duckdb_con.execute(f"SELECT id FROM delta_scan('{table}')").fetchall()) == expected
+    assert lk.count(table) == len(expected)
+    removes = {a["remove"]["path"]: a["remove"].get("deletionVector") for a in read_commit(table, 1) if "remove" in a}
+    assert removes["a.parquet"]["pathOrInlineDv"] == z85(file_uuid.bytes) and removes["b.parquet"] is None

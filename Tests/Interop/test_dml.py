@@ -120,3 +120,102 @@ def test_restore_of_a_vacuumed_version_exits_4_naming_the_files(lk, tmp_path):
     proc = lk.fails(4, "restore", "t", "--version", "2", words=["vacuum"])
     assert ".parquet" in proc.stderr
     assert log_versions(table) == versions
+
+
+# --------------------------------------------------------------------------------------
+# delete
+# --------------------------------------------------------------------------------------
+
+import pytest  # noqa: E402
+
+
+def live_paths(table: Path) -> set[str]:
+    return {p for p in DeltaTable(str(table)).file_uris()}
+
+
+@pytest.mark.parametrize("partitioned", [False, True], ids=["plain", "partitioned"])
+def test_delete_leaves_what_duckdb_sql_leaves(lk, tmp_path, duckdb_con, partitioned):
+    args = ["--partition-by", "region"] if partitioned else []
+    lk.ok("create", "t", "--schema", "id long, region string, v double, s struct<a:int>", *args)
+    table = Path(lk.doc("describe", "t")["location"])
+    for k in range(4):
+        f = tmp_path / f"in{k}.json"
+        f.write_text("".join(json.dumps({"id": k * 100 + i, "region": ["eu", "us", "ap"][i % 3],
+                                          "v": None if i % 7 == 0 else float(k * 100 + i) / 2, "s": {"a": i}}) + "\n"
+                             for i in range(50)))
+        lk.ok("append", "t", f)
+    cases = [
+        ("region = 'ap'", None),        # partitions (whole files when partitioned)
+        ("id >= 300", None),            # statistics prove the whole last file matches
+        ("id % 10 = 3", None),          # every file holds some: copy-on-write
+        ("v > 100", None),              # NULL v keeps the row
+        ("id > 100000", "nothing"),     # no row matches: no commit
+        ("id = 1 OR id = 57", None),
+    ]
+    for where, expect in cases:
+        before_version = log_versions(table)[-1]
+        before_paths = live_paths(table)
+        expected = canon_rows(dict(zip([d[0] for d in rel.description], row)) for rel in [duckdb_con.execute(
+            f"SELECT * FROM delta_scan('{table}', version => {before_version}) WHERE ({where}) IS NOT TRUE")]
+            for row in rel.fetchall())
+        deleted = duckdb_con.execute(
+            f"SELECT count(*) FROM delta_scan('{table}', version => {before_version}) WHERE {where}").fetchone()[0]
+        doc = lk.doc("delete", "t", "--where", where)
+        assert doc["rows_deleted"] == deleted, (where, doc)
+        if expect == "nothing":
+            assert not doc["committed"] and log_versions(table)[-1] == before_version, doc
+            continue
+        version = doc["version"]
+        assert version == before_version + 1
+        assert lake_rows(lk, "t") == expected == duck(duckdb_con, table, version), where
+        assert canon_rows(DeltaTable(str(table)).to_pyarrow_table().to_pylist()) == expected, where
+        # Files without a deleted row keep their paths.
+        removed = {a["remove"]["path"] for a in read_commit(table, version) if "remove" in a}
+        after_paths = live_paths(table)
+        assert all(any(p.endswith(r) for p in before_paths) for r in removed)
+        kept = {p for p in before_paths if not any(p.endswith(r) for r in removed)}
+        assert kept <= after_paths, where
+        info = next(a["commitInfo"] for a in read_commit(table, version) if "commitInfo" in a)
+        assert info["operation"] == "DELETE" and json.loads(info["operationParameters"]["predicate"]) == [where], info
+    if partitioned:
+        first = [a for a in read_commit(table, 5) if "remove" in a or "add" in a]
+        assert all("remove" in a for a in first)  # region = 'ap': whole files, nothing rewritten
+    # Refusals change nothing.
+    versions = log_versions(table)
+    lk.fails(2, "delete", "t", "--where", "nope = 1", words=["nope"])
+    lk.fails(2, "delete", "t", words=["--where"])
+    assert log_versions(table) == versions
+
+
+def test_delete_with_txn_runs_once(lk, tmp_path):
+    lk.ok("create", "t", "--schema", "id long")
+    lk.ok("append", "t", "-", "--format", "csv", input="id\n1\n2\n3\n")
+    assert lk.doc("delete", "t", "--where", "id = 2", "--txn", "gdpr:7")["rows_deleted"] == 1
+    assert lk.doc("delete", "t", "--where", "id = 3", "--txn", "gdpr:7")["skipped"] is True
+    assert lk.count("t") == 2
+
+
+def test_deletes_racing_appenders_lose_no_appended_row(lk, tmp_path, duckdb_con):
+    import threading
+
+    lk.ok("create", "t", "--schema", "id long, kind string")
+    table = Path(lk.doc("describe", "t")["location"])
+    lk.ok("append", "t", "-", "--format", "csv", input="id,kind\n" + "".join(f"{i},old\n" for i in range(200)))
+    errors: list[str] = []
+
+    def appender():
+        for k in range(8):
+            proc = lk.run("append", "t", "-", "--format", "csv",
+                          input="id,kind\n" + "".join(f"{10_000 + k * 10 + i},new\n" for i in range(10)))
+            if proc.returncode != 0:
+                errors.append(proc.stderr)
+
+    thread = threading.Thread(target=appender)
+    thread.start()
+    for k in range(4):
+        proc = lk.run("delete", "t", "--where", f"kind = 'old' AND id % 4 = {k}")
+        assert proc.returncode == 0, proc.stderr
+    thread.join()
+    assert not errors, errors
+    ids = sorted(r[0] for r in duckdb_con.execute(f"SELECT id FROM delta_scan('{table}')").fetchall())
+    assert ids == [10_000 + i for i in range(80)]

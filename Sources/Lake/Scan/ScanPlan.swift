@@ -46,6 +46,16 @@ public struct ScanPlan: Sendable {
                         files: files.map { PlannedFile(file: $0, reason: .noPredicate) }, filesPrunedByPartition: 0,
                         filesSkippedByStats: 0, columns: all, readColumns: all)
     }
+
+    /// The rows of `file` where `predicate` is TRUE, read for the predicate's columns only:
+    /// how a delete finds whether (and how many) rows of a file match.
+    static func matching(_ predicate: Predicate, in file: AddFile, of snapshot: Snapshot) -> ScanPlan {
+        let fields = snapshot.schema.fields
+        let read = predicate.columns.isEmpty ? [0] : fields.indices.filter { predicate.columns.contains(fields[$0].name) }
+        return ScanPlan(snapshot: snapshot, schema: Schema(read.map { fields[$0] }), predicate: predicate, limit: nil,
+                        files: [PlannedFile(file: file, reason: .statsMightMatch)], filesPrunedByPartition: 0,
+                        filesSkippedByStats: 0, columns: read, readColumns: read)
+    }
 }
 
 /// Builds a ``ScanPlan``: `ScanBuilder(snapshot).columns(…).predicate(…).limit(…).build()`.
