@@ -57,9 +57,9 @@ extension Warehouse {
 
     /// The result of an append whose `--txn` the table already records (nil otherwise).
     private static func alreadyApplied(_ txn: ApplicationTransaction?, _ snapshot: Snapshot, _ resolved: ResolvedTable) -> AppendResult? {
-        guard let txn, let applied = snapshot.transactions[txn.app], applied >= txn.version else { return nil }
+        guard let skipped = ApplicationTransaction.skipped(txn, snapshot) else { return nil }
         var result = AppendResult(name: resolved.displayName, version: nil, rows: 0, files: 0, bytes: 0, skippedRows: 0, badRows: [])
-        result.skipped = "\(txn.app):\(txn.version) already applied (the table records \(txn.app):\(applied) at version \(snapshot.version))"
+        result.skipped = skipped
         return result
     }
 
@@ -99,7 +99,7 @@ extension Warehouse {
             adds = try writer.close()
             // No rows (a header-only or empty input): a quiet hour, not an error.
             guard rows > 0 else { return nil }
-            let txn = options.transaction.map { [Action.txn(Txn(appId: $0.app, version: $0.version, lastUpdated: SystemClock.nowMillis()))] } ?? []
+            let txn = options.transaction.map { [$0.action(at: SystemClock.nowMillis())] } ?? []
             var transaction = op.transaction(actions: evolution + adds.map(Action.add) + txn)
             transaction.parameters = [("mode", "Append"),
                                       ("partitionBy", JSONValue.array(snapshot.metadata.partitionColumns.map(JSONValue.string)).serialized())]

@@ -4,13 +4,15 @@ import DeltaLog
 import LakeCore
 import Query
 
-/// What a row-changing command (`delete`, `restore`, …) did, as the contract prints it.
+/// What a row-changing command (`delete`, `overwrite`) did, as the contract prints it.
 public struct DeleteResult: Sendable {
     public var table: String
     /// The version committed; the table's version when nothing was deleted.
     public var version: Int64
     public var committed: Bool
     public var rowsDeleted: Int64 = 0
+    /// Rows written from the input (`overwrite`).
+    public var rowsInserted: Int64 = 0
     public var filesRemoved = 0, filesAdded = 0
     /// Files removed whole (by partition values or statistics), without reading them.
     public var filesRemovedWhole = 0
@@ -48,78 +50,110 @@ extension Warehouse {
         let operation = try WriteOperation(self, name, operation: "DELETE")
         let snapshot = operation.snapshot
         var result = DeleteResult(table: operation.resolved.displayName, version: snapshot.version, committed: false)
-        if let txn, let applied = snapshot.transactions[txn.app], applied >= txn.version {
-            result.skipped = "\(txn.app):\(txn.version) already applied (the table records \(txn.app):\(applied) at version \(snapshot.version))"
+        if let skipped = ApplicationTransaction.skipped(txn, snapshot) {
+            result.skipped = skipped
             return result
         }
         let predicate = try Predicate(parsing: predicateText, schema: snapshot.schema)
-        // Rows where the predicate is not TRUE: NOT p, or p NULL (some column it reads null).
-        let inverse = try Predicate(parsing: "NOT (\(predicateText))", schema: snapshot.schema)
-        let bounds = FileBounds(snapshot: snapshot)
-        let columns = predicate.columns.sorted()
-        var wholeFiles: [AddFile] = [], candidates: [AddFile] = []
-        for file in snapshot.files {
-            let of: (String) -> ColumnBounds? = { bounds.partition(file, $0) ?? bounds.stats(file, $0) }
-            guard predicate.mightMatch(of) else { continue }
-            // Every row matches when no row can fail the predicate and no column it reads is null.
-            let noNulls = columns.allSatisfy { column in
-                guard let b = of(column), let nulls = b.nullCount else { return false }
-                return nulls == 0
-            }
-            if noNulls && !inverse.mightMatch(of) { wholeFiles.append(file) } else { candidates.append(file) }
-        }
-        var removed = wholeFiles, adds: [AddFile] = []
+        var removal = RowRemoval()
+        var adds: [AddFile] = []
         let committed = try operation.run { op in
-            let writer = try op.writer()
-            // One output file per rewritten file: the layout stays as it was.
-            writer.targetFileSize = .max
-            for file in candidates {
-                // First the predicate's columns alone: a file without a match is not rewritten.
-                let probe = ScanExecutor(ScanPlan.matching(predicate, in: file, of: snapshot))
-                var matches: Int64 = 0
-                while let batch = try probe.next() { matches += Int64(batch.rowCount) }
-                guard matches > 0 else { continue }
-                removed.append(file)
-                result.rowsDeleted += matches
-                let rows = RowStream(ScanExecutor(ScanPlan.reading([file], of: snapshot)))
-                while let batch = try rows.next() {
-                    let deleted = Set(try predicate.select(batch))
-                    guard deleted.count < batch.rowCount else { continue }
-                    let kept = deleted.isEmpty ? batch : batch.take((0..<batch.rowCount).filter { !deleted.contains($0) })
-                    result.rowsCopied += Int64(kept.rowCount)
-                    try writer.write(kept)
-                }
-                try writer.finishOpenFiles()
-            }
-            adds = try writer.close()
-            for file in wholeFiles { result.rowsDeleted += file.liveRecords ?? 0 }
-            guard !removed.isEmpty else { return nil }
+            removal = try RowRemoval.run(predicateText, predicate, in: snapshot, writer: try op.writer())
+            adds = removal.adds
+            guard !removal.removed.isEmpty else { return nil }
             let now = SystemClock.nowMillis()
-            var actions = removed.map { Action.remove(RemoveFile(removing: $0, at: now, dataChange: true)) } + adds.map(Action.add)
-            if let txn { actions.append(.txn(Txn(appId: txn.app, version: txn.version, lastUpdated: now))) }
-            var transaction = op.transaction(actions: actions)
-            // What this delete read: the files it removed or looked into, and the predicate
-            // (a concurrent rewrite adding matching rows conflicts; blind appends do not).
-            let read = Set((removed + candidates).map { DeltaTable.normalizedKey($0.path) })
-            let check = predicate
-            transaction.read = ReadSet(files: read, predicate: { add in
-                check.mightMatch { bounds.partition(add, $0) ?? bounds.stats(add, $0) }
-            })
+            var transaction = op.transaction(actions: removal.actions(at: now) + (txn.map { [$0.action(at: now)] } ?? []))
+            transaction.read = removal.readSet(predicate, snapshot)
             transaction.parameters = [("predicate", JSONValue.array([.string(predicateText)]).serialized())]
-            transaction.metrics = [
-                ("numRemovedFiles", Int64(removed.count)), ("numAddedFiles", Int64(adds.count)),
-                ("numDeletedRows", result.rowsDeleted), ("numCopiedRows", result.rowsCopied),
-                ("numRemovedBytes", removed.reduce(0) { $0 + $1.size }), ("numAddedBytes", adds.reduce(0) { $0 + $1.size }),
-            ]
+            transaction.metrics = removal.metrics
             return transaction
         }
         guard let committed else { return result }  // no row matched
         result.committed = true
         result.version = committed.version
-        result.filesRemoved = removed.count
+        result.rowsDeleted = removal.rowsDeleted
+        result.rowsCopied = removal.rowsCopied
+        result.filesRemoved = removal.removed.count
         result.filesAdded = adds.count
-        result.filesRemovedWhole = wholeFiles.count
+        result.filesRemovedWhole = removal.wholeFiles
         result.warnings = committed.warnings
         return result
+    }
+}
+
+/// The rows of a snapshot where a predicate is TRUE, taken out of their files (what `delete`
+/// and `overwrite --where` do): a file whose partition values or statistics prove every row
+/// matches goes whole; one whose statistics rule the predicate out stays; any other is read
+/// for the predicate's columns and, when some row matches, rewritten (one file for one) with
+/// the rows where the predicate is not TRUE.
+struct RowRemoval {
+    /// The files taken out (whole or rewritten), and those read to decide.
+    var removed: [AddFile] = [], examined: [AddFile] = []
+    /// The rewritten files' adds.
+    var adds: [AddFile] = []
+    var wholeFiles = 0
+    var rowsDeleted: Int64 = 0, rowsCopied: Int64 = 0
+
+    static func run(_ text: String, _ predicate: Predicate, in snapshot: Snapshot, writer: TableWriter) throws -> RowRemoval {
+        var removal = RowRemoval()
+        // Rows where the predicate is not TRUE: NOT p, or p NULL (some column it reads null).
+        let inverse = try Predicate(parsing: "NOT (\(text))", schema: snapshot.schema)
+        let bounds = FileBounds(snapshot: snapshot)
+        let columns = predicate.columns
+        for file in snapshot.files {
+            let of: (String) -> ColumnBounds? = { bounds.partition(file, $0) ?? bounds.stats(file, $0) }
+            guard predicate.mightMatch(of) else { continue }
+            // Every row matches when no row can fail the predicate and no column it reads is null.
+            let noNulls = columns.allSatisfy { of($0)?.nullCount == 0 }
+            if noNulls && !inverse.mightMatch(of) {
+                removal.removed.append(file)
+                removal.wholeFiles += 1
+                removal.rowsDeleted += file.liveRecords ?? 0
+            } else {
+                removal.examined.append(file)
+            }
+        }
+        // One output file per rewritten file: the layout stays as it was.
+        writer.targetFileSize = .max
+        for file in removal.examined {
+            // First the predicate's columns alone: a file without a match is not rewritten.
+            let probe = ScanExecutor(ScanPlan.matching(predicate, in: file, of: snapshot))
+            var matches: Int64 = 0
+            while let batch = try probe.next() { matches += Int64(batch.rowCount) }
+            guard matches > 0 else { continue }
+            removal.removed.append(file)
+            removal.rowsDeleted += matches
+            let rows = RowStream(ScanExecutor(ScanPlan.reading([file], of: snapshot)))
+            while let batch = try rows.next() {
+                let deleted = Set(try predicate.select(batch))
+                guard deleted.count < batch.rowCount else { continue }
+                let kept = deleted.isEmpty ? batch : batch.take((0..<batch.rowCount).filter { !deleted.contains($0) })
+                removal.rowsCopied += Int64(kept.rowCount)
+                try writer.write(kept)
+            }
+            try writer.finishOpenFiles()
+        }
+        removal.adds = try writer.close()
+        return removal
+    }
+
+    /// The commit's `remove`s and `add`s.
+    func actions(at now: Int64) -> [Action] {
+        removed.map { .remove(RemoveFile(removing: $0, at: now, dataChange: true)) } + adds.map(Action.add)
+    }
+
+    /// What the removal read: the files it removed or looked into, and the predicate (a
+    /// concurrent rewrite adding matching rows conflicts; blind appends do not).
+    func readSet(_ predicate: Predicate, _ snapshot: Snapshot) -> ReadSet {
+        let bounds = FileBounds(snapshot: snapshot)
+        return ReadSet(files: Set((removed + examined).map { DeltaTable.normalizedKey($0.path) }), predicate: { add in
+            predicate.mightMatch { bounds.partition(add, $0) ?? bounds.stats(add, $0) }
+        })
+    }
+
+    var metrics: [(String, Int64)] {
+        [("numRemovedFiles", Int64(removed.count)), ("numAddedFiles", Int64(adds.count)),
+         ("numDeletedRows", rowsDeleted), ("numCopiedRows", rowsCopied),
+         ("numRemovedBytes", removed.reduce(0) { $0 + $1.size }), ("numAddedBytes", adds.reduce(0) { $0 + $1.size })]
     }
 }

@@ -1,3 +1,4 @@
+import DeltaLog
 import Ingest
 import LakeCore
 
@@ -76,5 +77,17 @@ public struct ApplicationTransaction: Sendable, Equatable {
             throw LakeError(.invalidArgument, "--txn '\(DisplayText.value(text))' is not APP:VERSION (an application id, a colon, a whole number), like nightly-load:42")
         }
         self.init(app: String(text[..<colon]), version: version)
+    }
+
+    /// What a command prints instead of running when `snapshot` already records this
+    /// application at this version or later; nil when it does not.
+    static func skipped(_ txn: ApplicationTransaction?, _ snapshot: Snapshot) -> String? {
+        guard let txn, let applied = snapshot.transactions[txn.app], applied >= txn.version else { return nil }
+        return "\(txn.app):\(txn.version) already applied (the table records \(txn.app):\(applied) at version \(snapshot.version))"
+    }
+
+    /// The `txn` action recording it.
+    func action(at now: Int64) -> Action {
+        .txn(Txn(appId: app, version: version, lastUpdated: now))
     }
 }

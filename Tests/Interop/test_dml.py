@@ -219,3 +219,45 @@ def test_deletes_racing_appenders_lose_no_appended_row(lk, tmp_path, duckdb_con)
     assert not errors, errors
     ids = sorted(r[0] for r in duckdb_con.execute(f"SELECT id FROM delta_scan('{table}')").fetchall())
     assert ids == [10_000 + i for i in range(80)]
+
+
+# --------------------------------------------------------------------------------------
+# overwrite
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("partitioned", [False, True], ids=["plain", "partitioned"])
+def test_overwrite_replaces_all_or_the_selected_rows(lk, tmp_path, duckdb_con, partitioned):
+    args = ["--partition-by", "day"] if partitioned else []
+    lk.ok("create", "t", "--schema", "id long, day string, v double", *args)
+    table = Path(lk.doc("describe", "t")["location"])
+    for d in ("2026-11-01", "2026-11-02", "2026-11-03"):
+        lk.ok("append", "t", "-", "--format", "csv", input="id,day,v\n" + "".join(f"{i},{d},{i / 4}\n" for i in range(20)))
+    # Replace one day: the other days' rows (and, partitioned, their files) stay.
+    before = log_versions(table)[-1]
+    new_day = "id,day,v\n" + "".join(f"{100 + i},2026-11-02,{i}\n" for i in range(5))
+    doc = lk.doc("overwrite", "t", "-", "--format", "csv", "--where", "day = '2026-11-02'", input=new_day)
+    assert doc["rows_deleted"] == 20 and doc["rows_inserted"] == 5, doc
+    expected = duckdb_con.execute(
+        f"SELECT count(*) FROM delta_scan('{table}', version => {before}) WHERE day <> '2026-11-02'").fetchone()[0] + 5
+    assert lk.count("t") == expected == len(duck(duckdb_con, table, doc["version"]))
+    assert lake_rows(lk, "t") == duck(duckdb_con, table, doc["version"])
+    assert canon_rows(DeltaTable(str(table)).to_pyarrow_table().to_pylist()) == lake_rows(lk, "t")
+    if partitioned:
+        removed = [a["remove"]["path"] for a in read_commit(table, doc["version"]) if "remove" in a]
+        assert removed and all("day=2026-11-02" in p for p in removed)
+        assert doc["files_removed_whole"] == len(removed)
+    # A new row outside the predicate: exit 1 naming it, nothing committed.
+    versions = log_versions(table)
+    proc = lk.fails(1, "overwrite", "t", "-", "--format", "csv", "--where", "day = '2026-11-02'",
+                    input="id,day,v\n1,2026-11-02,1\n2,2026-11-09,2\n", words=["does not match"])
+    assert "input row 2" in proc.stderr and "2026-11-09" in proc.stderr
+    assert log_versions(table) == versions
+    # Everything: the table holds exactly the input; --txn makes it run once.
+    doc = lk.doc("overwrite", "t", "-", "--format", "csv", "--txn", "reload:1", input="id,day,v\n7,2026-12-01,0.5\n")
+    assert doc["rows_inserted"] == 1 and lake_rows(lk, "t") == canon_rows([{"id": 7, "day": "2026-12-01", "v": 0.5}])
+    assert lake_rows(lk, "t") == duck(duckdb_con, table, doc["version"])
+    assert lk.doc("overwrite", "t", "-", "--format", "csv", "--txn", "reload:1", input="id,day,v\n8,x,1\n")["skipped"] is True
+    assert lk.count("t") == 1
+    info = next(a["commitInfo"] for a in read_commit(table, doc["version"]) if "commitInfo" in a)
+    assert info["operation"] == "WRITE" and info["operationParameters"]["mode"] == "Overwrite"
