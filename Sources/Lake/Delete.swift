@@ -125,9 +125,16 @@ struct RowRemoval {
             removal.rowsDeleted += matches
             let rows = RowStream(ScanExecutor(ScanPlan.reading([file], of: snapshot)))
             while let batch = try rows.next() {
-                let deleted = Set(try predicate.select(batch))
+                // The rows selected come in ascending order: the others are the gaps between them.
+                let deleted = try predicate.select(batch)
                 guard deleted.count < batch.rowCount else { continue }
-                let kept = deleted.isEmpty ? batch : batch.take((0..<batch.rowCount).filter { !deleted.contains($0) })
+                var keep: [Int] = []
+                keep.reserveCapacity(batch.rowCount - deleted.count)
+                var next = 0
+                for row in 0..<batch.rowCount {
+                    if next < deleted.count && deleted[next] == row { next += 1 } else { keep.append(row) }
+                }
+                let kept = deleted.isEmpty ? batch : batch.take(keep)
                 removal.rowsCopied += Int64(kept.rowCount)
                 try writer.write(kept)
             }

@@ -3,7 +3,8 @@
 /// allocated on its own.
 ///
 /// Building stops (returns nil) as soon as the dictionary's PLAIN size passes `limit`, which is
-/// the signal to fall back to PLAIN encoding for the chunk.
+/// the signal to fall back to PLAIN encoding for the chunk, or early when the first values are
+/// all distinct and the chunk holds more values than the limit allows.
 enum DictionaryBuilder {
     struct Result {
         var dictionary: LeafValues
@@ -33,6 +34,11 @@ enum DictionaryBuilder {
         }
     }
 
+    /// After this many values, a chunk whose values were all distinct and that holds more
+    /// values than the dictionary may is given up on (8,192 draws without a repeat mean far
+    /// more distinct values than draws).
+    static let probeValues = 8192
+
     @inline(__always)
     private static func mix(_ x: UInt64) -> UInt64 {
         var h = x &* 0x9E37_79B9_7F4A_7C15
@@ -58,6 +64,9 @@ enum DictionaryBuilder {
                 keys.withUnsafeMutableBufferPointer { keys in
                     indices.withUnsafeMutableBufferPointer { indices in
                         for i in 0..<n {
+                            // Values all distinct so far, more of them than the dictionary can hold:
+                            // it would overflow, so the work stops now, not at the limit.
+                            if i == Self.probeValues && entries == i && n > maxEntries { return false }
                             let k = key(v[i])
                             var slot = Int(truncatingIfNeeded: mix(k)) & mask
                             while true {
@@ -116,6 +125,8 @@ enum DictionaryBuilder {
         let ok: Bool = bytes.withUnsafeBytes { src -> Bool in
             let base = src.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!
             for i in 0..<n {
+                // Distinct so far, and bound past the limit at that rate: PLAIN it is.
+                if i == Self.probeValues && hashes.count == i && plainSize / i * n > 2 * limit { return false }
                 let lo = offsets[i], len = offsets[i + 1] - lo
                 let h = hashBytes(base + lo, len)
                 var slot = Int(truncatingIfNeeded: h) & mask
