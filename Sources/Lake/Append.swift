@@ -149,8 +149,8 @@ private final class MissingColumns: @unchecked Sendable {
     func get() -> Set<Int> { lock.withLock { columns } }
 }
 
-/// What the parsing thread of an append reads; used only there until it is done.
-private struct ReadJob: @unchecked Sendable {
+/// What the parsing thread of an append (or overwrite) reads; used only there until it is done.
+struct ReadJob: @unchecked Sendable {
     let files: [String]
     let schema: Schema
     let options: IngestOptions

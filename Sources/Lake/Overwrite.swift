@@ -28,8 +28,8 @@ extension Warehouse {
             // The new rows first: a row outside the predicate stops everything before any rewrite.
             let writer = try op.writer()
             let budget = BadRowBudget(limit: options.maxBadRows)
-            let job = OverwriteRead(files: files, schema: snapshot.schema, options: options.ingest, budget: budget, progress: progress)
-            let pipeline = BatchPipeline { emit in try job.run(emit) }
+            let job = ReadJob(files: files, schema: snapshot.schema, options: options.ingest, budget: budget, progress: progress)
+            let pipeline = BatchPipeline { emit in _ = try job.run(emit) }
             defer { pipeline.cancel() }
             while let batch = try pipeline.next() {
                 if let predicate, let predicateText {
@@ -86,18 +86,5 @@ extension Warehouse {
         result.filesAdded = inserted.count + removal.adds.count
         result.warnings = committed.warnings
         return result
-    }
-}
-
-/// What the parsing thread of an overwrite reads; used only there until it is done.
-private struct OverwriteRead: @unchecked Sendable {
-    let files: [String]
-    let schema: Schema
-    let options: IngestOptions
-    let budget: BadRowBudget
-    let progress: ((Int64, Int64?) -> Void)?
-
-    func run(_ emit: (RecordBatch) throws -> Void) throws {
-        try Ingest.read(files, table: schema, options: options, budget: budget, progress: progress, emit)
     }
 }
