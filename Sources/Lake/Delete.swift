@@ -4,7 +4,7 @@ import DeltaLog
 import LakeCore
 import Query
 
-/// What a row-changing command (`delete`, `overwrite`) did, as the contract prints it.
+/// What a row-changing command (`delete`, `overwrite`, `update`) did, as the contract prints it.
 public struct DeleteResult: Sendable {
     public var table: String
     /// The version committed; the table's version when nothing was deleted.
@@ -13,6 +13,8 @@ public struct DeleteResult: Sendable {
     public var rowsDeleted: Int64 = 0
     /// Rows written from the input (`overwrite`).
     public var rowsInserted: Int64 = 0
+    /// Rows given new values (`update`).
+    public var rowsUpdated: Int64 = 0
     public var filesRemoved = 0, filesAdded = 0
     /// Files removed whole (by partition values or statistics), without reading them.
     public var filesRemovedWhole = 0
@@ -113,35 +115,47 @@ struct RowRemoval {
                 removal.examined.append(file)
             }
         }
-        // One output file per rewritten file: the layout stays as it was.
+        try removal.rewrite(removal.examined, where: predicate, in: snapshot, writer: writer) { batch, selected in
+            // The rows selected come in ascending order: the others are the gaps between them.
+            guard selected.count < batch.rowCount else { return nil }
+            var keep: [Int] = []
+            keep.reserveCapacity(batch.rowCount - selected.count)
+            var next = 0
+            for row in 0..<batch.rowCount {
+                if next < selected.count && selected[next] == row { next += 1 } else { keep.append(row) }
+            }
+            return selected.isEmpty ? batch : batch.take(keep)
+        }
+        return removal
+    }
+
+    /// Rewrites each of `files` that holds a row where `predicate` is TRUE (every file when
+    /// it is nil), one new file for one old: `transform` turns each batch and its selected
+    /// rows into the rows to write (nil: none). Files without a selected row stay as they are.
+    /// `rowsDeleted` counts the rows selected, `rowsCopied` the rows written.
+    mutating func rewrite(_ files: [AddFile], where predicate: Predicate?, in snapshot: Snapshot, writer: TableWriter,
+                          _ transform: (RecordBatch, [Int]) throws -> RecordBatch?) throws {
         writer.targetFileSize = .max
-        for file in removal.examined {
-            // First the predicate's columns alone: a file without a match is not rewritten.
-            let probe = ScanExecutor(ScanPlan.matching(predicate, in: file, of: snapshot))
-            var matches: Int64 = 0
-            while let batch = try probe.next() { matches += Int64(batch.rowCount) }
-            guard matches > 0 else { continue }
-            removal.removed.append(file)
-            removal.rowsDeleted += matches
+        for file in files {
+            if let predicate {
+                // First the predicate's columns alone: a file without a match is not rewritten.
+                let probe = ScanExecutor(ScanPlan.matching(predicate, in: file, of: snapshot))
+                var matches = false
+                while !matches, let batch = try probe.next() { matches = batch.rowCount > 0 }
+                guard matches else { continue }
+            }
+            removed.append(file)
             let rows = RowStream(ScanExecutor(ScanPlan.reading([file], of: snapshot)))
             while let batch = try rows.next() {
-                // The rows selected come in ascending order: the others are the gaps between them.
-                let deleted = try predicate.select(batch)
-                guard deleted.count < batch.rowCount else { continue }
-                var keep: [Int] = []
-                keep.reserveCapacity(batch.rowCount - deleted.count)
-                var next = 0
-                for row in 0..<batch.rowCount {
-                    if next < deleted.count && deleted[next] == row { next += 1 } else { keep.append(row) }
-                }
-                let kept = deleted.isEmpty ? batch : batch.take(keep)
-                removal.rowsCopied += Int64(kept.rowCount)
-                try writer.write(kept)
+                let selected = try predicate?.select(batch) ?? Array(0..<batch.rowCount)
+                rowsDeleted += Int64(selected.count)
+                guard let out = try transform(batch, selected), out.rowCount > 0 else { continue }
+                rowsCopied += Int64(out.rowCount)
+                try writer.write(out)
             }
             try writer.finishOpenFiles()
         }
-        removal.adds = try writer.close()
-        return removal
+        adds = try writer.close()
     }
 
     /// The commit's `remove`s and `add`s.

@@ -37,7 +37,7 @@ extension DeleteResult: CommandOutput {
     var json: JSON {
         .orderedObject([
             ("table", .string(table)), ("version", .int(Int(version))), ("committed", .bool(committed)),
-            ("rows_deleted", .int(Int(rowsDeleted))), ("rows_inserted", .int(Int(rowsInserted))), ("rows_updated", .int(0)),
+            ("rows_deleted", .int(Int(rowsDeleted))), ("rows_inserted", .int(Int(rowsInserted))), ("rows_updated", .int(Int(rowsUpdated))),
             ("files_removed", .int(filesRemoved)), ("files_added", .int(filesAdded)),
             ("files_removed_whole", .int(filesRemovedWhole)), ("rows_copied", .int(Int(rowsCopied))),
             ("skipped", .bool(skipped != nil)),
@@ -46,7 +46,10 @@ extension DeleteResult: CommandOutput {
 
     var text: String {
         if let skipped { return "skipped: \(skipped)\n" }
-        guard committed else { return "no row of \(table) matches: nothing deleted (version \(version))\n" }
+        guard committed else { return "no row of \(table) matches: nothing changed (version \(version))\n" }
+        if rowsUpdated > 0 {
+            return "updated \(rowsUpdated) row(s) of \(table): \(filesRemoved) file(s) rewritten with the \(rowsCopied) other row(s): version \(version)\n"
+        }
         if rowsInserted > 0 || filesRemoved > 0 && filesRemovedWhole == filesRemoved && rowsCopied == 0 && filesAdded > 0 {
             return "replaced \(rowsDeleted) row(s) of \(table) with \(rowsInserted): \(filesRemoved) file(s) removed, \(filesAdded) written: version \(version)\n"
         }

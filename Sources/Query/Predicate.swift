@@ -43,6 +43,15 @@ public struct Predicate: Sendable {
         }
     }
 
+    /// `expression` bound without requiring a condition (a value expression evaluates
+    /// through the same code).
+    init(value expression: Expression, schema: Schema) throws {
+        self.schema = schema
+        let bound = try Self.castLiterals(try Self.resolve(expression, schema), schema)
+        _ = try Self.kind(of: bound, schema)
+        self.expression = bound
+    }
+
     /// Parses and binds `text`.
     public init(parsing text: String, schema: Schema) throws {
         do {

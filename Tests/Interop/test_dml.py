@@ -62,7 +62,9 @@ def test_racing_runs_of_one_txn_land_exactly_once(lk, tmp_path):
 
 
 def canon_rows(rows) -> list[str]:
-    return sorted(json.dumps(r, sort_keys=True, default=str) for r in rows)
+    from decimal import Decimal
+
+    return sorted(json.dumps(r, sort_keys=True, default=lambda v: float(v) if isinstance(v, Decimal) else str(v)) for r in rows)
 
 
 def duck(con, table: Path, version: int) -> list[str]:
@@ -261,3 +263,58 @@ def test_overwrite_replaces_all_or_the_selected_rows(lk, tmp_path, duckdb_con, p
     assert lk.count("t") == 1
     info = next(a["commitInfo"] for a in read_commit(table, doc["version"]) if "commitInfo" in a)
     assert info["operation"] == "WRITE" and info["operationParameters"]["mode"] == "Overwrite"
+
+
+# --------------------------------------------------------------------------------------
+# update
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("partitioned", [False, True], ids=["plain", "partitioned"])
+def test_update_sets_what_duckdb_sql_sets(lk, tmp_path, duckdb_con, partitioned):
+    args = ["--partition-by", "region"] if partitioned else []
+    lk.ok("create", "t", "--schema", "id long not null, region string, amount decimal(10,2), qty int, note string", *args)
+    table = Path(lk.doc("describe", "t")["location"])
+    for k in range(3):
+        lk.ok("append", "t", "-", "--format", "csv", input="id,region,amount,qty,note\n" + "".join(
+            f"{k * 20 + i},{['eu', 'us'][i % 2]},{i}.25,{i if i % 5 else ''},n{i}\n" for i in range(20)))
+    cases = [
+        ("amount = amount * 2", "region = 'eu'", {"amount": "amount * 2"}),
+        ("qty = qty + 1, note = 'x'", "id % 3 = 0", {"qty": "qty + 1", "note": "'x'"}),
+        ("region = 'zz'", "id < 5", {"region": "'zz'"}),
+        ("note = NULL", None, {"note": "NULL"}),
+        ("qty = 7", "id > 1000", None),
+    ]
+    columns = ["id", "region", "amount", "qty", "note"]
+    for assignments, where, sql in cases:
+        before = log_versions(table)[-1]
+        cond = f"({where}) IS TRUE" if where else "TRUE"
+        select = ", ".join(f"CASE WHEN {cond} THEN CAST({sql[c]} AS {duck_type(c)}) ELSE {c} END AS {c}" if sql and c in sql else c
+                           for c in columns)
+        expected = canon_rows(dict(zip(columns, row)) for row in duckdb_con.execute(
+            f"SELECT {select} FROM delta_scan('{table}', version => {before})").fetchall())
+        matching = duckdb_con.execute(
+            f"SELECT count(*) FROM delta_scan('{table}', version => {before}) WHERE {cond}").fetchone()[0]
+        doc = lk.doc("update", "t", "--set", assignments, *(["--where", where] if where else []))
+        assert doc["rows_updated"] == matching, (assignments, doc)
+        if sql is None:
+            assert not doc["committed"] and log_versions(table)[-1] == before
+            continue
+        assert lake_rows(lk, "t") == expected == duck(duckdb_con, table, doc["version"]), assignments
+        assert canon_rows(DeltaTable(str(table)).to_pyarrow_table().to_pylist()) == expected, assignments
+        info = next(a["commitInfo"] for a in read_commit(table, doc["version"]) if "commitInfo" in a)
+        assert info["operation"] == "UPDATE" and info["operationMetrics"]["numUpdatedRows"] == str(matching)
+    if partitioned:
+        assert any("region=zz" in p for p in DeltaTable(str(table)).file_uris())
+    # A value that does not fit, or a NULL into a not null column: exit 1, nothing changed.
+    versions = log_versions(table)
+    lk.fails(1, "update", "t", "--set", "qty = qty * 100000000000", "--where", "qty > 2", words=["qty", "does not fit"])
+    lk.fails(1, "update", "t", "--set", "id = NULL", words=["id", "null"])
+    lk.fails(1, "update", "t", "--set", "amount = amount * 100000000000", words=["amount"])
+    lk.fails(2, "update", "t", "--set", "nope = 1", words=["nope"])
+    lk.fails(2, "update", "t", "--set", "qty", words=["COL = EXPR"])
+    assert log_versions(table) == versions
+
+
+def duck_type(column: str) -> str:
+    return {"id": "BIGINT", "region": "VARCHAR", "amount": "DECIMAL(10,2)", "qty": "INTEGER", "note": "VARCHAR"}[column]
