@@ -47,6 +47,10 @@ extension DeleteResult: CommandOutput {
     var text: String {
         if let skipped { return "skipped: \(skipped)\n" }
         guard committed else { return "no row of \(table) matches: nothing changed (version \(version))\n" }
+        if rowsUpdated > 0 && (rowsInserted > 0 || rowsDeleted > 0) || rowsInserted > 0 && rowsDeleted > 0 {
+            return "merged into \(table): \(rowsUpdated) updated, \(rowsInserted) inserted, \(rowsDeleted) deleted; "
+                + "\(filesRemoved) file(s) rewritten or removed, \(filesAdded) written: version \(version)\n"
+        }
         if rowsUpdated > 0 {
             return "updated \(rowsUpdated) row(s) of \(table): \(filesRemoved) file(s) rewritten with the \(rowsCopied) other row(s): version \(version)\n"
         }

@@ -13,7 +13,7 @@ struct LakeCommand: ParsableCommand {
         abstract: "A lakehouse in one command: Delta Lake tables on a directory, Parquet files you can inspect and scan.",
         subcommands: [InitCommand.self, CreateCommand.self, AppendCommand.self, ScanCommand.self, CountCommand.self,
                       HistoryCommand.self, DescribeCommand.self, FilesCommand.self, ListCommand.self, DropCommand.self,
-                      RenameCommand.self, RegisterCommand.self, AlterCommand.self, RestoreCommand.self, DeleteCommand.self, OverwriteCommand.self, UpdateCommand.self, CheckpointCommand.self, CompactCommand.self, VacuumCommand.self, MaintainCommand.self, CatalogCommand.self, InspectCommand.self,
+                      RenameCommand.self, RegisterCommand.self, AlterCommand.self, RestoreCommand.self, DeleteCommand.self, OverwriteCommand.self, UpdateCommand.self, MergeCommand.self, CheckpointCommand.self, CompactCommand.self, VacuumCommand.self, MaintainCommand.self, CatalogCommand.self, InspectCommand.self,
                       VersionCommand.self]
     )
 

@@ -318,3 +318,94 @@ def test_update_sets_what_duckdb_sql_sets(lk, tmp_path, duckdb_con, partitioned)
 
 def duck_type(column: str) -> str:
     return {"id": "BIGINT", "region": "VARCHAR", "amount": "DECIMAL(10,2)", "qty": "INTEGER", "note": "VARCHAR"}[column]
+
+
+# --------------------------------------------------------------------------------------
+# merge
+# --------------------------------------------------------------------------------------
+
+import pyarrow as pa  # noqa: E402
+import pyarrow.parquet as pq  # noqa: E402
+
+MERGE_SCHEMA = pa.schema([("day", pa.string()), ("id", pa.int64()), ("v", pa.string()), ("amount", pa.float64())])
+
+
+def source_file(tmp: Path, name: str, rows: list[tuple]) -> Path:
+    path = tmp / f"{name}.parquet"
+    pq.write_table(pa.Table.from_pylist([dict(zip(MERGE_SCHEMA.names, r)) for r in rows], schema=MERGE_SCHEMA), path)
+    return path
+
+
+@pytest.mark.parametrize("partitioned", [False, True], ids=["plain", "partitioned"])
+def test_merge_does_what_duckdb_sql_does(lk, tmp_path, duckdb_con, partitioned):
+    args = ["--partition-by", "day"] if partitioned else []
+    lk.ok("create", "t", "--schema", "day string, id long, v string, amount double", *args)
+    table = Path(lk.doc("describe", "t")["location"])
+    for k, day in enumerate(("d1", "d2", "d3")):
+        lk.ok("append", "t", source_file(tmp_path, f"base{k}", [(day, k * 100 + i, f"v{i}", float(i)) for i in range(50)]))
+    key = "t.day = s.day AND t.id = s.id"
+    cases = [
+        # (source rows, merge options, DuckDB SQL of the result from target t and source s)
+        ([("d2", 105, "new", 1.5), ("d2", 999, "ins", 2.5), ("d9", 1, "ins", None)], [],
+         f"SELECT * FROM t WHERE NOT EXISTS (SELECT 1 FROM s WHERE {key}) UNION ALL SELECT * FROM s"),
+        ([("d1", 3, "gone", 0.0), ("d1", 4, "gone", 0.0), ("d1", 5000, "never", 0.0)],
+         ["--when-matched", "delete", "--when-not-matched", "ignore"],
+         f"SELECT * FROM t WHERE NOT EXISTS (SELECT 1 FROM s WHERE {key})"),
+        ([("d3", 210, "keep", 9.0), (None, 1, "nullkey", 1.0)], ["--when-matched", "ignore"],
+         f"SELECT * FROM t UNION ALL SELECT * FROM s WHERE NOT EXISTS (SELECT 1 FROM t WHERE {key})"),
+        ([("d2", 101, "only", 7.0), ("d3", 201, "only", 8.0)], ["--when-not-matched-by-source", "delete"],
+         f"SELECT * FROM s"),
+    ]
+    for k, (rows, options, sql) in enumerate(cases):
+        before = log_versions(table)[-1]
+        src = source_file(tmp_path, f"src{k}", rows)
+        duckdb_con.execute(f"CREATE OR REPLACE TEMP VIEW t AS SELECT day, id, v, amount FROM delta_scan('{table}', version => {before})")
+        duckdb_con.execute(f"CREATE OR REPLACE TEMP VIEW s AS SELECT day, id, v, amount FROM read_parquet('{src}')")
+        expected = canon_rows(dict(zip(MERGE_SCHEMA.names, r)) for r in duckdb_con.execute(sql).fetchall())
+        paths_before = live_paths(table)
+        doc = lk.doc("merge", "t", src, "--on", "day,id", *options)
+        assert doc["committed"], doc
+        assert lake_rows(lk, "t") == expected == duck(duckdb_con, table, doc["version"]), (k, rows)
+        assert canon_rows(DeltaTable(str(table)).to_pyarrow_table().to_pylist()) == expected
+        info = next(a["commitInfo"] for a in read_commit(table, doc["version"]) if "commitInfo" in a)
+        assert info["operation"] == "MERGE", info
+        if k == 0:
+            # Only the file holding d2's keys was read and rewritten: the others keep their paths.
+            removed = [a["remove"]["path"] for a in read_commit(table, doc["version"]) if "remove" in a]
+            assert len(removed) == 1 and doc["rows_updated"] == 1 and doc["rows_inserted"] == 2, doc
+            assert len(paths_before - live_paths(table)) == 1
+    # A key twice in the source: exit 1 naming it, nothing committed.
+    versions = log_versions(table)
+    dup = source_file(tmp_path, "dup", [("d2", 7, "a", 1.0), ("d2", 7, "b", 2.0)])
+    lk.fails(1, "merge", "t", dup, "--on", "day,id", words=["id=7", "more than once"])
+    lk.fails(2, "merge", "t", dup, "--on", "nope", words=["nope"])
+    lk.fails(2, "merge", "t", dup, "--on", "id", "--when-matched", "explode", words=["when-matched"])
+    assert log_versions(table) == versions
+
+
+def test_merge_with_txn_and_racing_appenders(lk, tmp_path, duckdb_con):
+    import threading
+
+    lk.ok("create", "t", "--schema", "day string, id long, v string, amount double")
+    table = Path(lk.doc("describe", "t")["location"])
+    lk.ok("append", "t", source_file(tmp_path, "base", [("d", i, "old", 0.0) for i in range(100)]))
+    errors: list[str] = []
+
+    def appender():
+        for k in range(6):
+            proc = lk.run("append", "t", source_file(tmp_path, f"app{k}", [("n", 10_000 + k * 10 + i, "app", 1.0) for i in range(10)]))
+            if proc.returncode != 0:
+                errors.append(proc.stderr)
+
+    thread = threading.Thread(target=appender)
+    thread.start()
+    for k in range(3):
+        src = source_file(tmp_path, f"m{k}", [("d", k * 10 + i, f"m{k}", 2.0) for i in range(10)] + [("m", 500 + k, "ins", 3.0)])
+        proc = lk.run("merge", "t", src, "--on", "id", "--txn", f"cdc:{k}")
+        assert proc.returncode == 0, proc.stderr
+    thread.join()
+    assert not errors, errors
+    ids = sorted(r[0] for r in duckdb_con.execute(f"SELECT id FROM delta_scan('{table}')").fetchall())
+    assert ids == sorted(list(range(100)) + [500, 501, 502] + [10_000 + i for i in range(60)])
+    assert lk.doc("merge", "t", source_file(tmp_path, "again", [("d", 1, "x", 0.0)]), "--on", "id", "--txn", "cdc:2")["skipped"]
+    assert lk.count("t", "--where", "v = 'm2'") == 10

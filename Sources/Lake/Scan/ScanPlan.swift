@@ -39,12 +39,13 @@ public struct ScanPlan: Sendable {
 
     public var filesTotal: Int { snapshot.files.count }
 
-    /// Every row of `files` (of `snapshot`), all columns, in file order: what a rewrite reads.
-    static func reading(_ files: [AddFile], of snapshot: Snapshot) -> ScanPlan {
-        let all = Array(snapshot.schema.fields.indices)
-        return ScanPlan(snapshot: snapshot, schema: snapshot.schema, predicate: nil, limit: nil,
+    /// Every row of `files` (of `snapshot`), in file order, all columns (or those at
+    /// `columns`, in that order): what a rewrite reads.
+    static func reading(_ files: [AddFile], of snapshot: Snapshot, columns: [Int]? = nil) -> ScanPlan {
+        let read = columns ?? Array(snapshot.schema.fields.indices)
+        return ScanPlan(snapshot: snapshot, schema: Schema(read.map { snapshot.schema.fields[$0] }), predicate: nil, limit: nil,
                         files: files.map { PlannedFile(file: $0, reason: .noPredicate) }, filesPrunedByPartition: 0,
-                        filesSkippedByStats: 0, columns: all, readColumns: all)
+                        filesSkippedByStats: 0, columns: read, readColumns: read)
     }
 
     /// The rows of `file` where `predicate` is TRUE, read for the predicate's columns only:

@@ -1,0 +1,248 @@
+import Columnar
+import DeltaLog
+import Glibc
+import Ingest
+import LakeCore
+import Query
+
+/// What `lake merge` does with each kind of row.
+public struct MergeRequest: Sendable {
+    public enum Matched: String, Sendable, CaseIterable { case update, delete, ignore }
+    public enum NotMatched: String, Sendable, CaseIterable { case insert, ignore }
+    public enum NotMatchedBySource: String, Sendable, CaseIterable { case delete, ignore }
+
+    /// The key columns: a target row matches the source row with equal (non-null) keys.
+    public var on: [String]
+    public var whenMatched: Matched = .update
+    public var whenNotMatched: NotMatched = .insert
+    public var whenNotMatchedBySource: NotMatchedBySource = .ignore
+
+    public init(on: [String]) { self.on = on }
+}
+
+extension Warehouse {
+    /// Merges the rows of input files into a table by key, in one `MERGE` commit (an upsert,
+    /// or a CDC apply): matched target rows are replaced by their source row (or deleted, or
+    /// left), source rows without a match are inserted (or not), and with
+    /// `whenNotMatchedBySource = .delete` target rows no source row matches are deleted.
+    ///
+    /// The source is held in memory (keyed), the table is read a file at a time: only files
+    /// whose partition values and key statistics may hold a source key are read (all of them
+    /// when unmatched target rows are deleted), and only those with a row to change are
+    /// rewritten (copy-on-write). A key twice in the source ends the command naming it.
+    public func merge(_ name: TableName, files: [String], _ request: MergeRequest, options: LoadOptions = LoadOptions(),
+                      progress: ((Int64, Int64?) -> Void)? = nil) throws -> DeleteResult {
+        guard !files.isEmpty else { throw LakeError(.invalidArgument, "no input: name one or more files, or - for stdin") }
+        var attempt = 0
+        while true {
+            do {
+                return try mergeOnce(name, files, request, options, progress)
+            } catch let error as DeltaError where error.kind == .conflict && attempt < 2 && !files.contains("-") {
+                attempt += 1
+                usleep(UInt32(50_000 * attempt + Int.random(in: 0..<50_000)))
+            }
+        }
+    }
+
+    private func mergeOnce(_ name: TableName, _ files: [String], _ request: MergeRequest, _ options: LoadOptions,
+                           _ progress: ((Int64, Int64?) -> Void)?) throws -> DeleteResult {
+        let operation = try WriteOperation(self, name, operation: "MERGE")
+        let snapshot = operation.snapshot
+        var result = DeleteResult(table: operation.resolved.displayName, version: snapshot.version, committed: false)
+        if let skipped = ApplicationTransaction.skipped(options.transaction, snapshot) {
+            result.skipped = skipped
+            return result
+        }
+        let keyColumns = try request.on.map { key -> Int in
+            guard let index = snapshot.schema.index(of: key) ?? snapshot.schema.fields.firstIndex(where: { $0.name.lowercased() == key.lowercased() }) else {
+                throw LakeError(.invalidArgument, "--on: the table has no column '\(DisplayText.value(key))' (its columns: \(snapshot.schema.fields.map(\.name).joined(separator: ", ")))")
+            }
+            guard snapshot.schema.fields[index].type.isPrimitive else {
+                throw LakeError(.invalidArgument, "--on: '\(key)' is a \(snapshot.schema.fields[index].type) column; keys must be of primitive types")
+            }
+            return index
+        }
+        let source = try MergeSource(files: files, snapshot: snapshot, keys: keyColumns, options: options, progress: progress)
+        let pruning = source.rangePredicate(snapshot)
+        let bounds = FileBounds(snapshot: snapshot)
+        let deletesUnmatched = request.whenNotMatchedBySource == .delete
+        let candidates = snapshot.files.filter { file in
+            deletesUnmatched || (pruning?.mightMatch { bounds.partition(file, $0) ?? bounds.stats(file, $0) } ?? true)
+        }
+        var rewrite = RowRemoval()
+        var matchedSource = Set<RowRef>()
+        var updated: Int64 = 0, deleted: Int64 = 0, inserted: Int64 = 0, insertedFiles: [AddFile] = []
+        let committed = try operation.run { op in
+            let writer = try op.writer()
+            writer.targetFileSize = .max
+            for file in candidates {
+                // First the keys alone: a file with no row to change is not rewritten (its
+                // matches still count: those source rows are not inserted).
+                let probe = ScanExecutor(ScanPlan.reading([file], of: snapshot, columns: keyColumns))
+                var changes = false
+                while let batch = try probe.next() {
+                    for key in MergeSource.keys(batch, columns: Array(0..<keyColumns.count)) {
+                        if let key, let match = source.index[key] {
+                            matchedSource.insert(match)
+                            if request.whenMatched != .ignore { changes = true }
+                        } else if deletesUnmatched {
+                            changes = true
+                        }
+                    }
+                }
+                guard changes else { continue }
+                rewrite.removed.append(file)
+                let rows = RowStream(ScanExecutor(ScanPlan.reading([file], of: snapshot)))
+                while let batch = try rows.next() {
+                    let keys = MergeSource.keys(batch, columns: keyColumns)
+                    var picks: [RowRef] = []
+                    picks.reserveCapacity(batch.rowCount)
+                    for row in 0..<batch.rowCount {
+                        if let key = keys[row], let match = source.index[key] {
+                            matchedSource.insert(match)
+                            switch request.whenMatched {
+                            case .update: picks.append(RowRef(source: Int(match.source) + 1, row: Int(match.row))); updated += 1
+                            case .delete: deleted += 1
+                            case .ignore: picks.append(RowRef(source: 0, row: row))
+                            }
+                        } else if deletesUnmatched {
+                            deleted += 1
+                        } else {
+                            picks.append(RowRef(source: 0, row: row))
+                        }
+                    }
+                    guard !picks.isEmpty else { continue }
+                    rewrite.rowsCopied += Int64(picks.count)
+                    try writer.write(RecordBatch.gather([batch] + source.batches, picks))
+                }
+                try writer.finishOpenFiles()
+            }
+            rewrite.adds = try writer.close()
+            if request.whenNotMatched == .insert {
+                let inserts = try op.writer()
+                for (b, batch) in source.batches.enumerated() {
+                    let rows = (0..<batch.rowCount).filter { !matchedSource.contains(RowRef(source: b, row: $0)) }
+                    guard !rows.isEmpty else { continue }
+                    inserted += Int64(rows.count)
+                    try inserts.write(rows.count == batch.rowCount ? batch : batch.take(rows))
+                }
+                insertedFiles = try inserts.close()
+            }
+            guard !rewrite.removed.isEmpty || !insertedFiles.isEmpty else { return nil }
+            let now = SystemClock.nowMillis()
+            var actions = rewrite.actions(at: now) + insertedFiles.map(Action.add)
+            if let txn = options.transaction { actions.append(txn.action(at: now)) }
+            var transaction = op.transaction(actions: actions)
+            // What the merge read: the files it looked into, and the source keys' range.
+            transaction.read = pruning.map { rewrite.readSet($0, snapshot) }
+                ?? ReadSet(files: Set(rewrite.removed.map { DeltaTable.normalizedKey($0.path) }), predicate: { _ in true })
+            if deletesUnmatched {
+                transaction.read = ReadSet(files: Set(candidates.map { DeltaTable.normalizedKey($0.path) }), predicate: { _ in true })
+            }
+            transaction.parameters = [
+                ("predicate", JSONValue.array([.string(request.on.map { "target.\($0) = source.\($0)" }.joined(separator: " AND "))]).serialized()),
+                ("matchedPredicates", "[{\"actionType\":\"\(request.whenMatched.rawValue)\"}]"),
+                ("notMatchedPredicates", "[{\"actionType\":\"\(request.whenNotMatched.rawValue)\"}]"),
+                ("notMatchedBySourcePredicates", "[{\"actionType\":\"\(request.whenNotMatchedBySource.rawValue)\"}]"),
+            ]
+            transaction.metrics = [
+                ("numSourceRows", Int64(source.rows)), ("numTargetRowsUpdated", updated), ("numTargetRowsDeleted", deleted),
+                ("numTargetRowsInserted", inserted), ("numTargetRowsCopied", rewrite.rowsCopied - updated),
+                ("numTargetFilesRemoved", Int64(rewrite.removed.count)),
+                ("numTargetFilesAdded", Int64(rewrite.adds.count + insertedFiles.count)),
+            ]
+            return transaction
+        }
+        guard let committed else { return result }
+        result.committed = true
+        result.version = committed.version
+        result.rowsUpdated = updated
+        result.rowsDeleted = deleted
+        result.rowsInserted = inserted
+        result.rowsCopied = rewrite.rowsCopied - updated
+        result.filesRemoved = rewrite.removed.count
+        result.filesAdded = rewrite.adds.count + insertedFiles.count
+        result.warnings = committed.warnings
+        return result
+    }
+}
+
+/// A merge's source rows in memory, indexed by key.
+private struct MergeSource {
+    var batches: [RecordBatch] = []
+    /// Each non-null key's row.
+    var index: [[UInt8]: RowRef] = [:]
+    var rows = 0
+    let keyColumns: [Int]
+
+    init(files: [String], snapshot: Snapshot, keys: [Int], options: LoadOptions,
+         progress: ((Int64, Int64?) -> Void)?) throws {
+        keyColumns = keys
+        var collected: [RecordBatch] = []
+        try Ingest.read(files, table: snapshot.schema, options: options.ingest, budget: BadRowBudget(limit: options.maxBadRows),
+                        progress: progress) { collected.append($0) }
+        batches = collected
+        for (b, batch) in batches.enumerated() {
+            rows += batch.rowCount
+            for (row, key) in Self.keys(batch, columns: keys).enumerated() {
+                guard let key else { continue }  // a NULL key matches nothing
+                if index.updateValue(RowRef(source: b, row: row), forKey: key) != nil {
+                    let shown = keys.map { c -> String in
+                        var text: [UInt8] = []
+                        ColumnText.appendJSON(batch.columns[c], row, to: &text)
+                        return "\(snapshot.schema.fields[c].name)=\(DisplayText.value(String(decoding: text, as: UTF8.self)))"
+                    }
+                    throw LakeError(.badInput, "the source holds the key \(shown.joined(separator: ", ")) more than once; a merge needs one source row per key")
+                }
+            }
+        }
+    }
+
+    /// Each row's key bytes (nil when a key column is null).
+    static func keys(_ batch: RecordBatch, columns: [Int]) -> [[UInt8]?] {
+        let keyed = SortKeyEncoder.lexicographic(columns).keys(batch)
+        guard case .bytes(let offsets, let bytes) = keyed.storage else { return [] }
+        return (0..<batch.rowCount).map { row in
+            columns.contains { batch.columns[$0].isNull(row) } ? nil : Array(bytes[offsets[row]..<offsets[row + 1]])
+        }
+    }
+
+    /// `k BETWEEN min AND max` for every key column (nil when the source has no key): target
+    /// files outside it hold no source key.
+    func rangePredicate(_ snapshot: Snapshot) -> Predicate? {
+        var conditions: [Expression] = []
+        for column in keyColumns {
+            let field = snapshot.schema.fields[column]
+            var low: (key: [UInt8], literal: Literal)?, high: (key: [UInt8], literal: Literal)?
+            for batch in batches {
+                let keys = Self.keys(batch, columns: [column])
+                for row in 0..<batch.rowCount {
+                    guard let key = keys[row] else { continue }
+                    if low == nil || key.lexicographicallyPrecedes(low!.key), let l = Self.literal(batch.columns[column], row, field.type) { low = (key, l) }
+                    if high == nil || high!.key.lexicographicallyPrecedes(key), let l = Self.literal(batch.columns[column], row, field.type) { high = (key, l) }
+                }
+            }
+            guard let low, let high else { return nil }
+            conditions.append(.between(.column(field.name), .literal(low.literal), .literal(high.literal), negated: false))
+        }
+        guard var condition = conditions.first else { return nil }
+        for next in conditions.dropFirst() { condition = .and(condition, next) }
+        return try? Predicate(condition, schema: snapshot.schema)
+    }
+
+    /// A key value as a literal the predicate compares with its column.
+    static func literal(_ column: Column, _ row: Int, _ type: DataType) -> Literal? {
+        switch (column.value(at: row), type) {
+        case (.int(let v), .date): return .date(v)
+        case (.int(let v), .timestamp): return .timestamp(v, hasZone: true)
+        case (.int(let v), .timestampNTZ): return .timestamp(v, hasZone: false)
+        case (.int(let v), _): return .integer(v)
+        case (.decimal(let v), .decimal(_, let s)): return .decimal(v, scale: s)
+        case (.double(let d), _): return .double(d)
+        case (.float(let f), _): return .double(Double(f))
+        case (.string(let s), _): return .string(s)
+        case (.bool(let b), _): return .boolean(b)
+        default: return nil
+        }
+    }
+}
