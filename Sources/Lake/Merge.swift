@@ -81,8 +81,8 @@ extension Warehouse {
                 let probe = ScanExecutor(ScanPlan.reading([file], of: snapshot, columns: keyColumns))
                 var changes = false
                 while let batch = try probe.next() {
-                    for key in MergeSource.keys(batch, columns: Array(0..<keyColumns.count)) {
-                        if let key, let match = source.index[key] {
+                    for match in source.matches(batch, columns: Array(0..<keyColumns.count)) {
+                        if let match {
                             matchedSource.insert(match)
                             if request.whenMatched != .ignore { changes = true }
                         } else if deletesUnmatched {
@@ -94,11 +94,11 @@ extension Warehouse {
                 rewrite.removed.append(file)
                 let rows = RowStream(ScanExecutor(ScanPlan.reading([file], of: snapshot)))
                 while let batch = try rows.next() {
-                    let keys = MergeSource.keys(batch, columns: keyColumns)
+                    let matches = source.matches(batch, columns: keyColumns)
                     var picks: [RowRef] = []
                     picks.reserveCapacity(batch.rowCount)
                     for row in 0..<batch.rowCount {
-                        if let key = keys[row], let match = source.index[key] {
+                        if let match = matches[row] {
                             matchedSource.insert(match)
                             switch request.whenMatched {
                             case .update: picks.append(RowRef(source: Int(match.source) + 1, row: Int(match.row))); updated += 1
@@ -167,13 +167,35 @@ extension Warehouse {
     }
 }
 
-/// A merge's source rows in memory, indexed by key.
+/// A merge's source rows in memory, indexed by key: by the integer itself for one integer
+/// key column (the common case, no allocation per row), else by the key's bytes.
 private struct MergeSource {
     var batches: [RecordBatch] = []
     /// Each non-null key's row.
     var index: [[UInt8]: RowRef] = [:]
+    var integers: [Int64: RowRef]?
     var rows = 0
     let keyColumns: [Int]
+
+    /// The source row each row of `batch` matches (nil: none, or a null key), its keys at `columns`.
+    func matches(_ batch: RecordBatch, columns: [Int]) -> [RowRef?] {
+        if let integers, let values = Self.integerKeys(batch.columns[columns[0]]) {
+            let column = batch.columns[columns[0]]
+            return (0..<batch.rowCount).map { column.isNull($0) ? nil : integers[values[$0]] }
+        }
+        return Self.keys(batch, columns: columns).map { $0.flatMap { index[$0] } }
+    }
+
+    /// An integer column's values as Int64 (nil for other types).
+    static func integerKeys(_ column: Column) -> [Int64]? {
+        switch column.storage {
+        case .int8(let v): return v.map(Int64.init)
+        case .int16(let v): return v.map(Int64.init)
+        case .int32(let v): return v.map(Int64.init)
+        case .int64(let v): return v
+        default: return nil
+        }
+    }
 
     init(files: [String], snapshot: Snapshot, keys: [Int], options: LoadOptions,
          progress: ((Int64, Int64?) -> Void)?) throws {
@@ -182,11 +204,21 @@ private struct MergeSource {
         try Ingest.read(files, table: snapshot.schema, options: options.ingest, budget: BadRowBudget(limit: options.maxBadRows),
                         progress: progress) { collected.append($0) }
         batches = collected
+        if keys.count == 1, batches.allSatisfy({ Self.integerKeys($0.columns[keys[0]]) != nil }) { integers = [:] }
         for (b, batch) in batches.enumerated() {
             rows += batch.rowCount
-            for (row, key) in Self.keys(batch, columns: keys).enumerated() {
-                guard let key else { continue }  // a NULL key matches nothing
-                if index.updateValue(RowRef(source: b, row: row), forKey: key) != nil {
+            let integerKeys = integers == nil ? nil : Self.integerKeys(batch.columns[keys[0]])
+            let byteKeys = integerKeys == nil ? Self.keys(batch, columns: keys) : []
+            for row in 0..<batch.rowCount {
+                let ref = RowRef(source: b, row: row), duplicate: Bool
+                if let integerKeys {
+                    guard !batch.columns[keys[0]].isNull(row) else { continue }  // a NULL key matches nothing
+                    duplicate = integers!.updateValue(ref, forKey: integerKeys[row]) != nil
+                } else {
+                    guard let key = byteKeys[row] else { continue }
+                    duplicate = index.updateValue(ref, forKey: key) != nil
+                }
+                if duplicate {
                     let shown = keys.map { c -> String in
                         var text: [UInt8] = []
                         ColumnText.appendJSON(batch.columns[c], row, to: &text)
