@@ -245,6 +245,19 @@ public struct AddFile: Sendable {
         self.extra = extra
     }
 
+    /// The same file with the deletion vector `descriptor` (rows deleted since it was added):
+    /// statistics marked wide (`tightBounds` false, as PROTOCOL.md asks once rows are gone),
+    /// every other field kept.
+    public func deleting(with descriptor: JSONValue) -> AddFile {
+        var stats = self.stats
+        if let text = stats, case .object(var members)? = try? JSONValue.parse(text) {
+            if let i = members.firstIndex(where: { $0.0 == "tightBounds" }) { members[i].1 = .bool(false) } else { members.append(("tightBounds", .bool(false))) }
+            stats = JSONValue.object(members).serialized()
+        }
+        return AddFile(path: path, partitionValues: partitionValues, size: size, modificationTime: modificationTime,
+                       dataChange: true, stats: stats, extra: extra.filter { $0.0 != "deletionVector" } + [("deletionVector", descriptor)])
+    }
+
     /// A field of the action (typed or not) by name.
     public subscript(field name: String) -> JSONValue? {
         extra.first { $0.0 == name }?.1 ?? (Self.typedFields.contains(name) ? raw[name] : nil)

@@ -218,3 +218,92 @@ enum CRC32 {
         return crc ^ 0xFFFF_FFFF
     }
 }
+
+extension DeletionVector {
+    /// The vector's bytes: the magic number and the portable 64-bit Roaring bitmap, each
+    /// 16-bit chunk an array container (bitmap when it holds more than 4,096 rows).
+    public func serialized() -> [UInt8] {
+        var out: [UInt8] = []
+        func u16(_ v: Int) { out += [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF)] }
+        func u32(_ v: UInt32) { for i in 0..<4 { out.append(UInt8(truncatingIfNeeded: v >> (8 * UInt32(i)))) } }
+        u32(Self.magic)
+        // Buckets by the high 32 bits, containers by the next 16.
+        var buckets: [(high: UInt32, rows: [UInt32])] = []
+        for row in rows {
+            let high = UInt32(truncatingIfNeeded: row >> 32)
+            if buckets.last?.high != high { buckets.append((high, [])) }
+            buckets[buckets.count - 1].rows.append(UInt32(truncatingIfNeeded: row))
+        }
+        for i in 0..<8 { out.append(UInt8(truncatingIfNeeded: UInt64(buckets.count) >> (8 * UInt64(i)))) }
+        for bucket in buckets {
+            u32(bucket.high)
+            var containers: [(key: Int, values: [Int])] = []
+            for v in bucket.rows {
+                let key = Int(v >> 16)
+                if containers.last?.key != key { containers.append((key, [])) }
+                containers[containers.count - 1].values.append(Int(v & 0xFFFF))
+            }
+            // No run containers: the cookie without them, the count, keys and cardinalities,
+            // then each container's offset from the cookie.
+            let bitmapStart = out.count
+            u32(12346)
+            u32(UInt32(containers.count))
+            for c in containers { u16(c.key); u16(c.values.count - 1) }
+            var position = out.count + 4 * containers.count - bitmapStart
+            for c in containers {
+                u32(UInt32(position))
+                position += c.values.count > 4096 ? 8192 : 2 * c.values.count
+            }
+            for c in containers {
+                if c.values.count > 4096 {
+                    var words = [UInt64](repeating: 0, count: 1024)
+                    for v in c.values { words[v >> 6] |= 1 << UInt64(v & 63) }
+                    for w in words { for i in 0..<8 { out.append(UInt8(truncatingIfNeeded: w >> (8 * UInt64(i)))) } }
+                } else {
+                    for v in c.values { u16(v) }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Writes `rows` as a new deletion vector file (`deletion_vector_<uuid>.bin`, storage
+    /// type `u`) in the table at `root`, framed as PROTOCOL.md asks; returns its descriptor.
+    public static func write(_ rows: [UInt64], root: String, storage: any Storage) throws -> JSONValue {
+        let data = DeletionVector(rows: rows).serialized()
+        var bytes: [UInt8] = [1]
+        func big32(_ v: UInt32) { bytes += [UInt8(v >> 24), UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)] }
+        big32(UInt32(data.count))
+        bytes += data
+        big32(CRC32.checksum(data))
+        var uuid = (0..<16).map { _ in UInt8.random(in: 0...255) }
+        uuid[6] = (uuid[6] & 0x0F) | 0x40
+        uuid[8] = (uuid[8] & 0x3F) | 0x80
+        let encoded = Z85.encode(uuid)
+        guard let path = try DeletionVectorFile.path(.object([("storageType", .string("u")), ("pathOrInlineDv", .string(encoded))]), root: root) else {
+            throw DeltaError(.corrupt, "a new deletion vector has no path")
+        }
+        try storage.writeNew(path, bytes)
+        return .object([("storageType", .string("u")), ("pathOrInlineDv", .string(encoded)), ("offset", .int(1)),
+                        ("sizeInBytes", .int(data.count)), ("cardinality", .int(rows.count))])
+    }
+}
+
+extension Z85 {
+    /// Z85 text of `bytes` (a multiple of 4 bytes).
+    static func encode(_ bytes: [UInt8]) -> String {
+        var out: [UInt8] = []
+        var i = 0
+        while i + 4 <= bytes.count {
+            var value = UInt32(bytes[i]) << 24 | UInt32(bytes[i + 1]) << 16 | UInt32(bytes[i + 2]) << 8 | UInt32(bytes[i + 3])
+            var chunk = [UInt8](repeating: 0, count: 5)
+            for k in stride(from: 4, through: 0, by: -1) {
+                chunk[k] = DeletionVectorFile.alphabet[Int(value % 85)]
+                value /= 85
+            }
+            out += chunk
+            i += 4
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

@@ -181,6 +181,14 @@ struct Replay {
 }
 
 extension Snapshot {
+    /// Whether deletes mark rows in deletion vectors instead of rewriting files: the table
+    /// sets `delta.enableDeletionVectors` and its protocol has the `deletionVectors` feature.
+    public var writesDeletionVectors: Bool {
+        property("delta.enableDeletionVectors")?.lowercased() == "true"
+            && (protocolAction.writerFeatures ?? []).contains("deletionVectors")
+            && (protocolAction.readerFeatures ?? []).contains("deletionVectors")
+    }
+
     /// The deletion vector of `file` (nil without one), read through the table's storage.
     public func deletionVector(of file: AddFile, rowCount: Int64) throws -> DeletionVector? {
         guard file.hasDeletionVector, let descriptor = file[field: "deletionVector"] else { return nil }

@@ -270,6 +270,10 @@ struct SchemaChangePlan {
             throw DeltaError(.invalidArgument, "delta.columnMapping.maxColumnId is kept by lake as columns are added")
         case "delta.enableTypeWidening" where value.lowercased() == "true":
             enableTypeWidening()
+        case "delta.enableDeletionVectors" where value.lowercased() == "true":
+            setProperty(key, value)
+            protocolAction = TableFeatures.enabling("deletionVectors", readerFeature: true, legacy: nil, in: protocolAction)
+            notes.append("deletes now write deletion vectors (reader and writer feature 'deletionVectors'): readers must support them (DuckDB and Spark do; delta-rs reads them through QueryBuilder)")
         default:
             setProperty(key, value)
         }

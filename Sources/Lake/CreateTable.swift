@@ -80,6 +80,9 @@ extension Warehouse {
         case let other?:
             throw LakeError(.invalidArgument, "delta.columnMapping.mode '\(DisplayText.value(other))' is not one of none, name, id")
         }
+        if properties.contains(where: { $0.0 == "delta.enableDeletionVectors" && $0.1.lowercased() == "true" }) {
+            protocolAction = TableFeatures.enabling("deletionVectors", readerFeature: true, legacy: nil, in: protocolAction)
+        }
         let metadata = Metadata(id: SystemClock.uuid(), name: catalogName?.1, description: request.comment,
                                 schemaString: SchemaJSON.encode(schema).serialized(),
                                 partitionColumns: request.partitionBy, configuration: properties, createdTime: now)

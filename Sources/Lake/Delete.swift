@@ -20,6 +20,8 @@ public struct DeleteResult: Sendable {
     public var filesRemovedWhole = 0
     /// Rows copied into the rewritten files.
     public var rowsCopied: Int64 = 0
+    /// Files that got a (new) deletion vector instead of being rewritten.
+    public var deletionVectorsWritten = 0
     /// Set when `--txn` found its version already applied.
     public var skipped: String?
     public var warnings: [String] = []
@@ -78,6 +80,7 @@ extension Warehouse {
         result.filesRemoved = removal.removed.count
         result.filesAdded = adds.count
         result.filesRemovedWhole = removal.wholeFiles
+        result.deletionVectorsWritten = removal.vectorsWritten
         result.warnings = committed.warnings
         return result
     }
@@ -91,8 +94,9 @@ extension Warehouse {
 struct RowRemoval {
     /// The files taken out (whole or rewritten), and those read to decide.
     var removed: [AddFile] = [], examined: [AddFile] = []
-    /// The rewritten files' adds.
+    /// The rewritten files' adds (and the re-adds with new deletion vectors).
     var adds: [AddFile] = []
+    var vectorsWritten = 0
     var wholeFiles = 0
     var rowsDeleted: Int64 = 0, rowsCopied: Int64 = 0
 
@@ -115,6 +119,11 @@ struct RowRemoval {
                 removal.examined.append(file)
             }
         }
+        if snapshot.writesDeletionVectors {
+            try removal.markDeleted(removal.examined, where: predicate, in: snapshot)
+            removal.adds += try writer.close()
+            return removal
+        }
         try removal.rewrite(removal.examined, where: predicate, in: snapshot, writer: writer) { batch, selected in
             // The rows selected come in ascending order: the others are the gaps between them.
             guard selected.count < batch.rowCount else { return nil }
@@ -127,6 +136,25 @@ struct RowRemoval {
             return selected.isEmpty ? batch : batch.take(keep)
         }
         return removal
+    }
+
+    /// For each of `files` holding a row where `predicate` is TRUE, a new deletion vector
+    /// (the rows of its old vector and these): the file is re-added with it, not rewritten.
+    mutating func markDeleted(_ files: [AddFile], where predicate: Predicate, in snapshot: Snapshot) throws {
+        for file in files {
+            let scan = ScanExecutor(ScanPlan.matching(predicate, in: file, of: snapshot))
+            scan.tracksPositions = true
+            var rows: [UInt64] = []
+            while try scan.next() != nil { rows += scan.positions }
+            guard !rows.isEmpty else { continue }
+            let old = try snapshot.deletionVector(of: file, rowCount: file.numRecords ?? Int64.max)?.rows ?? []
+            let union = Array(Set(old).union(rows)).sorted()
+            let descriptor = try DeletionVector.write(union, root: snapshot.root, storage: snapshot.storage)
+            removed.append(file)
+            adds.append(file.deleting(with: descriptor))
+            rowsDeleted += Int64(rows.count)
+            vectorsWritten += 1
+        }
     }
 
     /// Rewrites each of `files` that holds a row where `predicate` is TRUE (every file when

@@ -40,6 +40,7 @@ extension DeleteResult: CommandOutput {
             ("rows_deleted", .int(Int(rowsDeleted))), ("rows_inserted", .int(Int(rowsInserted))), ("rows_updated", .int(Int(rowsUpdated))),
             ("files_removed", .int(filesRemoved)), ("files_added", .int(filesAdded)),
             ("files_removed_whole", .int(filesRemovedWhole)), ("rows_copied", .int(Int(rowsCopied))),
+            ("deletion_vectors_written", .int(deletionVectorsWritten)),
             ("skipped", .bool(skipped != nil)),
         ])
     }
@@ -56,6 +57,10 @@ extension DeleteResult: CommandOutput {
         }
         if rowsInserted > 0 || filesRemoved > 0 && filesRemovedWhole == filesRemoved && rowsCopied == 0 && filesAdded > 0 {
             return "replaced \(rowsDeleted) row(s) of \(table) with \(rowsInserted): \(filesRemoved) file(s) removed, \(filesAdded) written: version \(version)\n"
+        }
+        if deletionVectorsWritten > 0 {
+            return "deleted \(rowsDeleted) row(s) from \(table): \(deletionVectorsWritten) file(s) marked with deletion vectors, "
+                + "\(filesRemovedWhole) removed whole: version \(version)\n"
         }
         return "deleted \(rowsDeleted) row(s) from \(table): \(filesRemoved) file(s) removed (\(filesRemovedWhole) whole), "
             + "\(filesAdded) written with the \(rowsCopied) other row(s): version \(version)\n"

@@ -228,3 +228,41 @@ def test_deleting_from_files_with_vectors_keeps_their_deleted_rows_gone(lk, tmp_
     assert lk.count(table) == len(expected)
     removes = {a["remove"]["path"]: a["remove"].get("deletionVector") for a in read_commit(table, 1) if "remove" in a}
     assert removes["a.parquet"]["pathOrInlineDv"] == z85(file_uuid.bytes) and removes["b.parquet"] is None
+
+
+def test_deletes_on_a_table_with_deletion_vectors_write_vectors_peers_read(lk, tmp_path, duckdb_con):
+    from deltalake import DeltaTable, QueryBuilder
+
+    lk.ok("create", "t", "--schema", "id long, r string", "--property", "delta.enableDeletionVectors=true")
+    table = Path(lk.doc("describe", "t")["location"])
+    proto = [a["protocol"] for a in read_commit(table, 0) if "protocol" in a][0]
+    assert "deletionVectors" in proto["readerFeatures"] and "deletionVectors" in proto["writerFeatures"]
+    for k in range(2):
+        rows = "".join(f"{k * 100_000 + i},r{i % 7}\n" for i in range(70_000))
+        lk.ok("append", "t", "-", "--format", "csv", input="id,r\n" + rows)
+    paths = {a["add"]["path"] for v in (1, 2) for a in read_commit(table, v) if "add" in a}
+    expected = set(range(70_000)) | set(range(100_000, 170_000))
+    for where, gone in (("id % 10 = 3", {i for i in expected if i % 10 == 3}),
+                        ("r = 'r5' AND id < 100000", {i for i in expected if i < 100_000 and i % 7 == 5}),
+                        ("id BETWEEN 100000 AND 100100", set(range(100_000, 100_101)))):
+        doc = lk.doc("delete", "t", "--where", where)
+        assert doc["deletion_vectors_written"] >= 1 and doc["rows_copied"] == 0, doc
+        expected -= gone
+        version = doc["version"]
+        adds = [a["add"] for a in read_commit(table, version) if "add" in a]
+        # The same files, re-added with vectors (the union of every delete so far).
+        assert {a["path"] for a in adds} <= paths and all(a["deletionVector"]["storageType"] == "u" for a in adds)
+        assert all(json.loads(a["stats"])["tightBounds"] is False for a in adds)
+        ours = sorted(json.loads(line)["id"] for line in lk.ok("scan", "t", "--format", "jsonl", "--columns", "id").stdout.splitlines())
+        assert ours == sorted(expected)
+        assert lk.count("t") == len(expected)
+        duck = sorted(r[0] for r in duckdb_con.execute(f"SELECT id FROM delta_scan('{table}')").fetchall())
+        assert duck == sorted(expected), where
+        theirs = QueryBuilder().register("t", DeltaTable(str(table))).execute("SELECT id FROM t").read_all()
+        assert sorted(theirs.column("id").to_pylist()) == sorted(expected), where
+    # Vacuum keeps the live vectors; compaction rewrites the files without their deleted rows.
+    lk.ok("vacuum", "t", "--retain", "0s", "--force")
+    assert lk.count("t") == len(expected)
+    compacted = lk.doc("compact", "t")["version"]
+    assert not any(a["add"].get("deletionVector") for a in read_commit(table, compacted) if "add" in a)
+    assert sorted(r[0] for r in duckdb_con.execute(f"SELECT id FROM delta_scan('{table}')").fetchall()) == sorted(expected)

@@ -33,6 +33,10 @@ public final class ScanExecutor: BatchSource {
     private var rowGroup = 0
     public private(set) var rowsDelivered = 0
     public private(set) var statistics = ScanStatistics()
+    /// With `tracksPositions`, each row's position in its file (counting rows a deletion
+    /// vector removed) for the batch `next()` returned last: what a new vector names.
+    public var tracksPositions = false
+    public private(set) var positions: [UInt64] = []
 
     private let mapping: ColumnMapping
     /// The open file's deleted row positions (ascending) and its row groups' first rows.
@@ -96,16 +100,26 @@ public final class ScanExecutor: BatchSource {
             statistics.rowGroupsRead += 1
             var batch = try read(reader, group, file)
             statistics.rowsRead += batch.rowCount
-            if !deleted.isEmpty { batch = dropDeleted(batch, group: group) }
+            if tracksPositions { positions = (0..<UInt64(batch.rowCount)).map { groupStarts[group] + $0 } }
+            if !deleted.isEmpty, let keep = survivors(batch.rowCount, group: group) {
+                batch = batch.take(keep)
+                if tracksPositions { positions = keep.map { positions[$0] } }
+            }
             if let predicate = plan.predicate {
                 let rows = try predicate.select(batch)
-                if rows.count != batch.rowCount { batch = batch.take(rows) }
+                if rows.count != batch.rowCount {
+                    batch = batch.take(rows)
+                    if tracksPositions { positions = rows.map { positions[$0] } }
+                }
             }
             if plan.readColumns.count != plan.columns.count {
                 batch = RecordBatch(schema: schema, columns: Array(batch.columns.prefix(plan.columns.count)))
             }
             if batch.rowCount == 0 { continue }
-            if batch.rowCount > remaining { batch = batch.slice(0..<remaining) }
+            if batch.rowCount > remaining {
+                batch = batch.slice(0..<remaining)
+                if tracksPositions { positions = Array(positions.prefix(remaining)) }
+            }
             remaining -= batch.rowCount
             rowsDelivered += batch.rowCount
             statistics.rowsReturned = rowsDelivered
@@ -114,23 +128,24 @@ public final class ScanExecutor: BatchSource {
         return nil
     }
 
-    /// `batch` (row group `group` of the open file) without the rows its deletion vector removed.
-    private func dropDeleted(_ batch: RecordBatch, group: Int) -> RecordBatch {
-        let start = groupStarts[group], end = start + UInt64(batch.rowCount)
+    /// The rows of row group `group` (of `count` rows) of the open file that its deletion
+    /// vector keeps; nil when it removes none of them.
+    private func survivors(_ count: Int, group: Int) -> [Int]? {
+        let start = groupStarts[group], end = start + UInt64(count)
         // The vector's positions in this row group (the vector is sorted).
         var lo = 0, hi = deleted.count
         while lo < hi {
             let mid = (lo + hi) / 2
             if deleted[mid] < start { lo = mid + 1 } else { hi = mid }
         }
-        guard lo < deleted.count, deleted[lo] < end else { return batch }
+        guard lo < deleted.count, deleted[lo] < end else { return nil }
         var keep: [Int] = []
-        keep.reserveCapacity(batch.rowCount)
-        for row in 0..<batch.rowCount {
+        keep.reserveCapacity(count)
+        for row in 0..<count {
             if lo < deleted.count && deleted[lo] == start + UInt64(row) { lo += 1; continue }
             keep.append(row)
         }
-        return batch.take(keep)
+        return keep
     }
 
     /// Bounds of a top-level primitive column in a row group, from Parquet statistics.
