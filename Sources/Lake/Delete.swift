@@ -140,21 +140,37 @@ struct RowRemoval {
 
     /// For each of `files` holding a row where `predicate` is TRUE, a new deletion vector
     /// (the rows of its old vector and these): the file is re-added with it, not rewritten.
-    mutating func markDeleted(_ files: [AddFile], where predicate: Predicate, in snapshot: Snapshot) throws {
+    ///
+    /// With `replacing`, the rows (every column) also go through it to `writer`, as new rows
+    /// in new files: how an update changes rows without rewriting the files that held them.
+    mutating func markDeleted(_ files: [AddFile], where predicate: Predicate?, in snapshot: Snapshot,
+                              replacing: ((RecordBatch) throws -> RecordBatch)? = nil, writer: TableWriter? = nil) throws {
         for file in files {
-            let scan = ScanExecutor(ScanPlan.matching(predicate, in: file, of: snapshot))
+            let scan = ScanExecutor(ScanPlan.matching(predicate, in: file, of: snapshot, allColumns: replacing != nil))
             scan.tracksPositions = true
             var rows: [UInt64] = []
-            while try scan.next() != nil { rows += scan.positions }
-            guard !rows.isEmpty else { continue }
-            let old = try snapshot.deletionVector(of: file, rowCount: file.numRecords ?? Int64.max)?.rows ?? []
-            let union = Array(Set(old).union(rows)).sorted()
-            let descriptor = try DeletionVector.write(union, root: snapshot.root, storage: snapshot.storage)
-            removed.append(file)
-            adds.append(file.deleting(with: descriptor))
-            rowsDeleted += Int64(rows.count)
-            vectorsWritten += 1
+            while let batch = try scan.next() {
+                rows += scan.positions
+                if let replacing, let writer {
+                    let replaced = try replacing(batch)
+                    rowsCopied += Int64(replaced.rowCount)
+                    try writer.write(replaced)
+                }
+            }
+            try mark(file, rows, in: snapshot)
         }
+    }
+
+    /// Re-adds `file` with a deletion vector holding its old vector's rows and `rows`.
+    mutating func mark(_ file: AddFile, _ rows: [UInt64], in snapshot: Snapshot) throws {
+        guard !rows.isEmpty else { return }
+        let old = try snapshot.deletionVector(of: file, rowCount: file.numRecords ?? Int64.max)?.rows ?? []
+        let union = Array(Set(old).union(rows)).sorted()
+        let descriptor = try DeletionVector.write(union, root: snapshot.root, storage: snapshot.storage)
+        removed.append(file)
+        adds.append(file.deleting(with: descriptor))
+        rowsDeleted += Int64(rows.count)
+        vectorsWritten += 1
     }
 
     /// Rewrites each of `files` that holds a row where `predicate` is TRUE (every file when

@@ -74,7 +74,8 @@ extension Warehouse {
         var updated: Int64 = 0, deleted: Int64 = 0, inserted: Int64 = 0, insertedFiles: [AddFile] = []
         let committed = try operation.run { op in
             let writer = try op.writer()
-            writer.targetFileSize = .max
+            // Copy-on-write keeps one file for one; with vectors this writer holds the updates.
+            if !snapshot.writesDeletionVectors { writer.targetFileSize = .max }
             for file in candidates {
                 // First the keys alone: a file with no row to change is not rewritten (its
                 // matches still count: those source rows are not inserted).
@@ -91,6 +92,29 @@ extension Warehouse {
                     }
                 }
                 guard changes else { continue }
+                if snapshot.writesDeletionVectors {
+                    // The changed rows marked deleted in a vector; updates written as new rows.
+                    let scan = ScanExecutor(ScanPlan.reading([file], of: snapshot, columns: keyColumns))
+                    scan.tracksPositions = true
+                    var marked: [UInt64] = [], replacements: [RowRef] = []
+                    while let batch = try scan.next() {
+                        for (row, match) in source.matches(batch, columns: Array(0..<keyColumns.count)).enumerated() {
+                            if let match {
+                                guard request.whenMatched != .ignore else { continue }
+                                marked.append(scan.positions[row])
+                                if request.whenMatched == .update { replacements.append(match); updated += 1 } else { deleted += 1 }
+                            } else if deletesUnmatched {
+                                marked.append(scan.positions[row])
+                                deleted += 1
+                            }
+                        }
+                    }
+                    if !replacements.isEmpty { try writer.write(RecordBatch.gather(source.batches, replacements)) }
+                    let before = rewrite.rowsDeleted
+                    try rewrite.mark(file, marked, in: snapshot)
+                    rewrite.rowsDeleted = before
+                    continue
+                }
                 rewrite.removed.append(file)
                 let rows = RowStream(ScanExecutor(ScanPlan.reading([file], of: snapshot)))
                 while let batch = try rows.next() {
@@ -117,7 +141,7 @@ extension Warehouse {
                 }
                 try writer.finishOpenFiles()
             }
-            rewrite.adds = try writer.close()
+            rewrite.adds += try writer.close()
             if request.whenNotMatched == .insert {
                 let inserts = try op.writer()
                 for (b, batch) in source.batches.enumerated() {
@@ -147,7 +171,7 @@ extension Warehouse {
             ]
             transaction.metrics = [
                 ("numSourceRows", Int64(source.rows)), ("numTargetRowsUpdated", updated), ("numTargetRowsDeleted", deleted),
-                ("numTargetRowsInserted", inserted), ("numTargetRowsCopied", rewrite.rowsCopied - updated),
+                ("numTargetRowsInserted", inserted), ("numTargetRowsCopied", snapshot.writesDeletionVectors ? 0 : rewrite.rowsCopied - updated),
                 ("numTargetFilesRemoved", Int64(rewrite.removed.count)),
                 ("numTargetFilesAdded", Int64(rewrite.adds.count + insertedFiles.count)),
             ]
@@ -159,9 +183,10 @@ extension Warehouse {
         result.rowsUpdated = updated
         result.rowsDeleted = deleted
         result.rowsInserted = inserted
-        result.rowsCopied = rewrite.rowsCopied - updated
+        result.rowsCopied = snapshot.writesDeletionVectors ? 0 : rewrite.rowsCopied - updated
         result.filesRemoved = rewrite.removed.count
         result.filesAdded = rewrite.adds.count + insertedFiles.count
+        result.deletionVectorsWritten = rewrite.vectorsWritten
         result.warnings = committed.warnings
         return result
     }

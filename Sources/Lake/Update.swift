@@ -41,25 +41,17 @@ extension Warehouse {
         }
         var rewrite = RowRemoval()
         let committed = try operation.run { op in
-            try rewrite.rewrite(candidates, where: predicate, in: snapshot, writer: try op.writer()) { batch, selected in
-                guard !selected.isEmpty else { return batch }
-                let rows = selected.count == batch.rowCount ? batch : batch.take(selected)
-                var sources = batch.columns.map { [$0] }
-                for (column, expression) in sets {
-                    let field = snapshot.schema.fields[column]
-                    do {
-                        sources[column].append(try expression.column(rows, as: field.type, nullable: field.nullable))
-                    } catch let error as QueryError {
-                        throw LakeError(.badInput, "cannot set column '\(field.name)': \(error.message); nothing was changed")
-                    }
+            let writer = try op.writer()
+            if snapshot.writesDeletionVectors {
+                // The old rows marked deleted in vectors, the new ones written to new files.
+                try rewrite.markDeleted(candidates, where: predicate, in: snapshot, replacing: { batch in
+                    try Self.assign(sets, to: batch, selected: Array(0..<batch.rowCount), snapshot)
+                }, writer: writer)
+                rewrite.adds += try writer.close()
+            } else {
+                try rewrite.rewrite(candidates, where: predicate, in: snapshot, writer: writer) { batch, selected in
+                    selected.isEmpty ? batch : try Self.assign(sets, to: batch, selected: selected, snapshot)
                 }
-                // Selected rows take the new values, the others keep theirs.
-                var isSelected = [Int](repeating: -1, count: batch.rowCount)
-                for (j, row) in selected.enumerated() { isSelected[row] = j }
-                let picks = (0..<batch.rowCount).map { row in
-                    isSelected[row] >= 0 ? RowRef(source: 1, row: isSelected[row]) : RowRef(source: 0, row: row)
-                }
-                return RecordBatch(schema: batch.schema, columns: sources.map { $0.count == 1 ? $0[0] : Column.gather($0, picks) })
             }
             guard !rewrite.removed.isEmpty, rewrite.rowsDeleted > 0 else { return nil }
             let now = SystemClock.nowMillis()
@@ -79,8 +71,30 @@ extension Warehouse {
         result.rowsCopied = rewrite.rowsCopied - rewrite.rowsDeleted
         result.filesRemoved = rewrite.removed.count
         result.filesAdded = rewrite.adds.count
+        result.deletionVectorsWritten = rewrite.vectorsWritten
         result.warnings = committed.warnings
         return result
+    }
+
+    /// `batch` with the `selected` rows given the assignments' values.
+    static func assign(_ sets: [(Int, ValueExpression)], to batch: RecordBatch, selected: [Int], _ snapshot: Snapshot) throws -> RecordBatch {
+        let rows = selected.count == batch.rowCount ? batch : batch.take(selected)
+        var sources = batch.columns.map { [$0] }
+        for (column, expression) in sets {
+            let field = snapshot.schema.fields[column]
+            do {
+                sources[column].append(try expression.column(rows, as: field.type, nullable: field.nullable))
+            } catch let error as QueryError {
+                throw LakeError(.badInput, "cannot set column '\(field.name)': \(error.message); nothing was changed")
+            }
+        }
+        // Selected rows take the new values, the others keep theirs.
+        var isSelected = [Int](repeating: -1, count: batch.rowCount)
+        for (j, row) in selected.enumerated() { isSelected[row] = j }
+        let picks = (0..<batch.rowCount).map { row in
+            isSelected[row] >= 0 ? RowRef(source: 1, row: isSelected[row]) : RowRef(source: 0, row: row)
+        }
+        return RecordBatch(schema: batch.schema, columns: sources.map { $0.count == 1 ? $0[0] : Column.gather($0, picks) })
     }
 
     /// `COL = EXPR[, COL = EXPR…]`: each column's index and its bound expression. Commas

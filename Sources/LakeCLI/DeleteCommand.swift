@@ -52,6 +52,10 @@ extension DeleteResult: CommandOutput {
             return "merged into \(table): \(rowsUpdated) updated, \(rowsInserted) inserted, \(rowsDeleted) deleted; "
                 + "\(filesRemoved) file(s) rewritten or removed, \(filesAdded) written: version \(version)\n"
         }
+        if rowsUpdated > 0 && deletionVectorsWritten > 0 {
+            return "updated \(rowsUpdated) row(s) of \(table): the old rows marked in \(deletionVectorsWritten) deletion vector(s), "
+                + "the new in \(filesAdded - deletionVectorsWritten) file(s): version \(version)\n"
+        }
         if rowsUpdated > 0 {
             return "updated \(rowsUpdated) row(s) of \(table): \(filesRemoved) file(s) rewritten with the \(rowsCopied) other row(s): version \(version)\n"
         }

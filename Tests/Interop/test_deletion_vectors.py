@@ -266,3 +266,41 @@ def test_deletes_on_a_table_with_deletion_vectors_write_vectors_peers_read(lk, t
     compacted = lk.doc("compact", "t")["version"]
     assert not any(a["add"].get("deletionVector") for a in read_commit(table, compacted) if "add" in a)
     assert sorted(r[0] for r in duckdb_con.execute(f"SELECT id FROM delta_scan('{table}')").fetchall()) == sorted(expected)
+
+
+def test_updates_and_merges_on_a_table_with_deletion_vectors_mark_rows_instead_of_rewriting(lk, tmp_path, duckdb_con):
+    from deltalake import DeltaTable, QueryBuilder
+
+    lk.ok("create", "t", "--schema", "id long, v string", "--property", "delta.enableDeletionVectors=true")
+    table = Path(lk.doc("describe", "t")["location"])
+    lk.ok("append", "t", "-", "--format", "csv", input="id,v\n" + "".join(f"{i},old\n" for i in range(1000)))
+    original = {a["add"]["path"] for a in read_commit(table, 1) if "add" in a}
+    expected = {i: "old" for i in range(1000)}
+
+    def check(doc):
+        commit = read_commit(table, doc["version"])
+        # The old file stays, re-added with a vector; new rows go to new files.
+        assert original <= {a["add"]["path"] for a in commit if "add" in a}, commit
+        assert all(a["add"].get("deletionVector") for a in commit if "add" in a and a["add"]["path"] in original)
+        want = sorted(expected.items())
+        assert sorted((r["id"], r["v"]) for r in (json.loads(l) for l in lk.ok("scan", "t", "--format", "jsonl").stdout.splitlines())) == want
+        assert sorted(duckdb_con.execute(f"SELECT id, v FROM delta_scan('{table}')").fetchall()) == want
+        got = QueryBuilder().register("t", DeltaTable(str(table))).execute("SELECT id, v FROM t").read_all()
+        assert sorted(zip(got.column("id").to_pylist(), got.column("v").to_pylist())) == want
+        assert lk.count("t") == len(expected)
+
+    doc = lk.doc("update", "t", "--set", "v = 'upd'", "--where", "id % 100 = 1")
+    assert doc["rows_updated"] == 10 and doc["deletion_vectors_written"] == 1 and doc["rows_copied"] == 0, doc
+    expected.update({i: "upd" for i in range(1, 1000, 100)})
+    check(doc)
+    src = tmp_path / "src.csv"
+    src.write_text("id,v\n5,merged\n6,merged\n5000,new\n")
+    doc = lk.doc("merge", "t", src, "--on", "id", "--format", "csv")
+    assert doc["rows_updated"] == 2 and doc["rows_inserted"] == 1 and doc["deletion_vectors_written"] == 1, doc
+    expected.update({5: "merged", 6: "merged", 5000: "new"})
+    check(doc)
+    src.write_text("id,v\n7,gone\n")
+    doc = lk.doc("merge", "t", src, "--on", "id", "--format", "csv", "--when-matched", "delete", "--when-not-matched", "ignore")
+    assert doc["rows_deleted"] == 1, doc
+    del expected[7]
+    check(doc)

@@ -48,11 +48,13 @@ public struct ScanPlan: Sendable {
                         filesSkippedByStats: 0, columns: read, readColumns: read)
     }
 
-    /// The rows of `file` where `predicate` is TRUE, read for the predicate's columns only:
-    /// how a delete finds whether (and how many) rows of a file match.
-    static func matching(_ predicate: Predicate, in file: AddFile, of snapshot: Snapshot) -> ScanPlan {
+    /// The rows of `file` where `predicate` is TRUE (every row without one), read for the
+    /// predicate's columns only: how a delete finds whether (and which) rows of a file match.
+    /// With `allColumns`, every column of those rows (what an update rewrites).
+    static func matching(_ predicate: Predicate?, in file: AddFile, of snapshot: Snapshot, allColumns: Bool = false) -> ScanPlan {
         let fields = snapshot.schema.fields
-        let read = predicate.columns.isEmpty ? [0] : fields.indices.filter { predicate.columns.contains(fields[$0].name) }
+        let columns = predicate?.columns ?? []
+        let read = allColumns ? Array(fields.indices) : columns.isEmpty ? [0] : fields.indices.filter { columns.contains(fields[$0].name) }
         return ScanPlan(snapshot: snapshot, schema: Schema(read.map { fields[$0] }), predicate: predicate, limit: nil,
                         files: [PlannedFile(file: file, reason: .statsMightMatch)], filesPrunedByPartition: 0,
                         filesSkippedByStats: 0, columns: read, readColumns: read)
