@@ -47,11 +47,23 @@ extension Warehouse {
     private func mergeOnce(_ name: TableName, _ files: [String], _ request: MergeRequest, _ options: LoadOptions,
                            _ progress: ((Int64, Int64?) -> Void)?) throws -> DeleteResult {
         let operation = try WriteOperation(self, name, operation: "MERGE")
-        let snapshot = operation.snapshot
-        var result = DeleteResult(table: operation.resolved.displayName, version: snapshot.version, committed: false)
-        if let skipped = ApplicationTransaction.skipped(options.transaction, snapshot) {
+        let base = operation.snapshot
+        var result = DeleteResult(table: operation.resolved.displayName, version: base.version, committed: false)
+        if let skipped = ApplicationTransaction.skipped(options.transaction, base) {
             result.skipped = skipped
             return result
+        }
+        // With --merge-schema the source's new columns join the schema in this commit; the
+        // table is then read and written as that schema (old files give nulls for them).
+        var snapshot = base, evolution: [Action] = []
+        if options.mergeSchema {
+            var plan = try SchemaChangePlan(snapshot: base)
+            if try !plan.merge(inputs: files, options: options.ingest).isEmpty {
+                let metadata = base.metadata.replacing(schema: plan.schema, configuration: plan.configuration)
+                snapshot = try base.evolved(metadata: metadata, protocolAction: plan.protocolAction)
+                if plan.protocolAction.raw != base.protocolAction.raw { evolution.append(.protocolAction(plan.protocolAction)) }
+                evolution.append(.metaData(metadata))
+            }
         }
         let keyColumns = try request.on.map { key -> Int in
             guard let index = snapshot.schema.index(of: key) ?? snapshot.schema.fields.firstIndex(where: { $0.name.lowercased() == key.lowercased() }) else {
@@ -73,7 +85,7 @@ extension Warehouse {
         var matchedSource = Set<RowRef>()
         var updated: Int64 = 0, deleted: Int64 = 0, inserted: Int64 = 0, insertedFiles: [AddFile] = []
         let committed = try operation.run { op in
-            let writer = try op.writer()
+            let writer = try op.writer(for: snapshot)
             // Copy-on-write keeps one file for one; with vectors this writer holds the updates.
             if !snapshot.writesDeletionVectors { writer.targetFileSize = .max }
             for file in candidates {
@@ -143,7 +155,7 @@ extension Warehouse {
             }
             rewrite.adds += try writer.close()
             if request.whenNotMatched == .insert {
-                let inserts = try op.writer()
+                let inserts = try op.writer(for: snapshot)
                 for (b, batch) in source.batches.enumerated() {
                     let rows = (0..<batch.rowCount).filter { !matchedSource.contains(RowRef(source: b, row: $0)) }
                     guard !rows.isEmpty else { continue }
@@ -153,8 +165,9 @@ extension Warehouse {
                 insertedFiles = try inserts.close()
             }
             guard !rewrite.removed.isEmpty || !insertedFiles.isEmpty else { return nil }
+            // (A schema change alone, with no row merged, is not committed.)
             let now = SystemClock.nowMillis()
-            var actions = rewrite.actions(at: now) + insertedFiles.map(Action.add)
+            var actions = evolution + rewrite.actions(at: now) + insertedFiles.map(Action.add)
             if let txn = options.transaction { actions.append(txn.action(at: now)) }
             var transaction = op.transaction(actions: actions)
             // What the merge read: the files it looked into, and the source keys' range.

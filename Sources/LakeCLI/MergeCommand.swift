@@ -35,6 +35,9 @@ struct MergeCommand: ParsableCommand {
     @Option(name: .customLong("txn"), help: "APP:VERSION: commit as this application's VERSION, or do nothing when the table already records it.")
     var txn: String?
 
+    @Flag(name: .customLong("merge-schema"), help: "Add the source's columns the table lacks (nullable) in the same commit, as append --merge-schema does.")
+    var mergeSchema = false
+
     @OptionGroup var input: InputOptions
     @OptionGroup var global: GlobalOptions
 
@@ -58,6 +61,7 @@ struct MergeCommand: ParsableCommand {
             request.whenNotMatchedBySource = MergeRequest.NotMatchedBySource(rawValue: whenNotMatchedBySource)!
             var options = input.loadOptions
             options.transaction = try txn.map(ApplicationTransaction.init(parsing:))
+            options.mergeSchema = mergeSchema
             let progress = Progress(label: "merge", unit: .bytes, quiet: global.quiet)
             let result = try global.warehouseHandle().merge(try TableName(parsing: table), files: files, request,
                                                             options: options, progress: progress.bytes)

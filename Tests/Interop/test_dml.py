@@ -409,3 +409,21 @@ def test_merge_with_txn_and_racing_appenders(lk, tmp_path, duckdb_con):
     assert ids == sorted(list(range(100)) + [500, 501, 502] + [10_000 + i for i in range(60)])
     assert lk.doc("merge", "t", source_file(tmp_path, "again", [("d", 1, "x", 0.0)]), "--on", "id", "--txn", "cdc:2")["skipped"]
     assert lk.count("t", "--where", "v = 'm2'") == 10
+
+
+def test_merge_schema_adds_the_sources_new_columns(lk, tmp_path, duckdb_con):
+    lk.ok("create", "t", "--schema", "id long, v string")
+    table = Path(lk.doc("describe", "t")["location"])
+    lk.ok("append", "t", "-", "--format", "csv", input="id,v\n1,a\n2,b\n")
+    src = tmp_path / "src.json"
+    src.write_text(json.dumps({"id": 2, "v": "B", "score": 1.5}) + "\n" + json.dumps({"id": 3, "v": "c", "score": 2.5}) + "\n")
+    proc = lk.fails(1, "merge", "t", src, "--on", "id", words=["score"])
+    assert "--merge-schema" in proc.stderr
+    doc = lk.doc("merge", "t", src, "--on", "id", "--merge-schema")
+    assert doc["rows_updated"] == 1 and doc["rows_inserted"] == 1, doc
+    commit = read_commit(table, doc["version"])
+    assert any("metaData" in a for a in commit)
+    want = [(1, "a", None), (2, "B", 1.5), (3, "c", 2.5)]
+    assert sorted(duckdb_con.execute(f"SELECT id, v, score FROM delta_scan('{table}')").fetchall()) == want
+    rows = [json.loads(line) for line in lk.ok("scan", "t", "--format", "jsonl").stdout.splitlines()]
+    assert sorted((r["id"], r["v"], r["score"]) for r in rows) == want
