@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A short tour of lake: a Parquet file inspected and scanned, then a table's life in a demo
 # warehouse (demo-warehouse/, recreated on every run): create, append, scan, history, time
-# travel, predicates with pruning, and a table created from a CSV file.
+# travel, predicates with pruning, a table created from a CSV file, then clustering, a schema
+# change, a delete, an update and a restore.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 lake="$PWD/.build/release/lake"
@@ -37,3 +38,11 @@ $lake scan trips --format csv > "$LAKE_WAREHOUSE/trips.csv"
 step $lake create trips_csv --from "$LAKE_WAREHOUSE/trips.csv"
 step $lake describe trips_csv
 step $lake list
+# Keeping it healthy and re-running loads: clustering, schema changes, row edits, rollback.
+step $lake compact trips --zorder-by fare,distance_km --target-size 64KB
+step $lake alter trips add-column "note string comment 'set by the demo'"
+step $lake delete trips --where "fare < 5"
+step $lake update trips --set "note = 'short'" --where "distance_km < 2"
+step $lake count trips --where "note = 'short'"
+step $lake restore trips --version 2
+step $lake history trips --limit 6
