@@ -25,6 +25,17 @@ public struct DeleteResult: Sendable {
     /// Set when `--txn` found its version already applied.
     public var skipped: String?
     public var warnings: [String] = []
+
+    /// Nothing done yet to the table `operation` writes.
+    init(_ operation: WriteOperation) {
+        self.init(table: operation.resolved.displayName, version: operation.snapshot.version, committed: false)
+    }
+
+    init(table: String, version: Int64, committed: Bool) {
+        self.table = table
+        self.version = version
+        self.committed = committed
+    }
 }
 
 extension Warehouse {
@@ -39,13 +50,19 @@ extension Warehouse {
     /// A concurrent commit that removes a file this delete read makes it re-plan and try
     /// again (up to three times, then exit 3); appends landing meanwhile never conflict.
     public func delete(_ name: TableName, where predicateText: String, transaction txn: ApplicationTransaction? = nil) throws -> DeleteResult {
-        var attempt = 0
+        try replanningOnConflict { try deleteOnce(name, predicateText, txn) }
+    }
+
+    /// Runs `attempt` again, after a short random backoff, when a concurrent commit made it a
+    /// conflict: three tries in all, then the conflict is the caller's (exit 3).
+    func replanningOnConflict<T>(_ attempt: () throws -> T) throws -> T {
+        var tries = 1
         while true {
             do {
-                return try deleteOnce(name, predicateText, txn)
-            } catch let error as DeltaError where error.kind == .conflict && attempt < 2 {
-                attempt += 1
-                usleep(UInt32(50_000 * attempt + Int.random(in: 0..<50_000)))
+                return try attempt()
+            } catch let error as DeltaError where error.kind == .conflict && tries < 3 {
+                usleep(UInt32(50_000 * tries + Int.random(in: 0..<50_000)))
+                tries += 1
             }
         }
     }
@@ -53,7 +70,7 @@ extension Warehouse {
     private func deleteOnce(_ name: TableName, _ predicateText: String, _ txn: ApplicationTransaction?) throws -> DeleteResult {
         let operation = try WriteOperation(self, name, operation: "DELETE")
         let snapshot = operation.snapshot
-        var result = DeleteResult(table: operation.resolved.displayName, version: snapshot.version, committed: false)
+        var result = DeleteResult(operation)
         if let skipped = ApplicationTransaction.skipped(txn, snapshot) {
             result.skipped = skipped
             return result

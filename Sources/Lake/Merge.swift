@@ -1,6 +1,5 @@
 import Columnar
 import DeltaLog
-import Glibc
 import Ingest
 import LakeCore
 import Query
@@ -33,22 +32,16 @@ extension Warehouse {
     public func merge(_ name: TableName, files: [String], _ request: MergeRequest, options: LoadOptions = LoadOptions(),
                       progress: ((Int64, Int64?) -> Void)? = nil) throws -> DeleteResult {
         guard !files.isEmpty else { throw LakeError(.invalidArgument, "no input: name one or more files, or - for stdin") }
-        var attempt = 0
-        while true {
-            do {
-                return try mergeOnce(name, files, request, options, progress)
-            } catch let error as DeltaError where error.kind == .conflict && attempt < 2 && !files.contains("-") {
-                attempt += 1
-                usleep(UInt32(50_000 * attempt + Int.random(in: 0..<50_000)))
-            }
-        }
+        // Stdin cannot be read again: a merge from it is not re-planned.
+        guard !files.contains("-") else { return try mergeOnce(name, files, request, options, progress) }
+        return try replanningOnConflict { try mergeOnce(name, files, request, options, progress) }
     }
 
     private func mergeOnce(_ name: TableName, _ files: [String], _ request: MergeRequest, _ options: LoadOptions,
                            _ progress: ((Int64, Int64?) -> Void)?) throws -> DeleteResult {
         let operation = try WriteOperation(self, name, operation: "MERGE")
         let base = operation.snapshot
-        var result = DeleteResult(table: operation.resolved.displayName, version: base.version, committed: false)
+        var result = DeleteResult(operation)
         if let skipped = ApplicationTransaction.skipped(options.transaction, base) {
             result.skipped = skipped
             return result

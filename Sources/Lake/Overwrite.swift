@@ -15,7 +15,7 @@ extension Warehouse {
         guard !files.isEmpty else { throw LakeError(.invalidArgument, "no input: name one or more files, or - for stdin") }
         let operation = try WriteOperation(self, name, operation: "WRITE")
         let snapshot = operation.snapshot
-        var result = DeleteResult(table: operation.resolved.displayName, version: snapshot.version, committed: false)
+        var result = DeleteResult(operation)
         if let skipped = ApplicationTransaction.skipped(options.transaction, snapshot) {
             result.skipped = skipped
             return result

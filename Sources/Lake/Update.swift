@@ -1,6 +1,5 @@
 import Columnar
 import DeltaLog
-import Glibc
 import LakeCore
 import Query
 
@@ -13,22 +12,14 @@ extension Warehouse {
     /// partition column moves the rows to their new partition. Conflicts re-plan as `delete`.
     public func update(_ name: TableName, set assignments: String, where predicateText: String?,
                        transaction txn: ApplicationTransaction? = nil) throws -> DeleteResult {
-        var attempt = 0
-        while true {
-            do {
-                return try updateOnce(name, assignments, predicateText, txn)
-            } catch let error as DeltaError where error.kind == .conflict && attempt < 2 {
-                attempt += 1
-                usleep(UInt32(50_000 * attempt + Int.random(in: 0..<50_000)))
-            }
-        }
+        try replanningOnConflict { try updateOnce(name, assignments, predicateText, txn) }
     }
 
     private func updateOnce(_ name: TableName, _ assignments: String, _ predicateText: String?,
                             _ txn: ApplicationTransaction?) throws -> DeleteResult {
         let operation = try WriteOperation(self, name, operation: "UPDATE")
         let snapshot = operation.snapshot
-        var result = DeleteResult(table: operation.resolved.displayName, version: snapshot.version, committed: false)
+        var result = DeleteResult(operation)
         if let skipped = ApplicationTransaction.skipped(txn, snapshot) {
             result.skipped = skipped
             return result

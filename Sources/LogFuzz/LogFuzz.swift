@@ -3,7 +3,7 @@ import FuzzSupport
 
 /// libFuzzer entry point for the Delta log's readers of untrusted bytes: a commit file's
 /// actions, the schema JSON inside `metaData` (and column mapping over it), per-file stats (the `numRecords` scan and the
-/// bounds), partition values, deletion vector descriptors, sidecar paths, Parquet
+/// bounds), partition values, deletion vector descriptors and vectors, sidecar paths, Parquet
 /// checkpoints (inputs starting with `PAR1`; V2 JSON checkpoints read as commits) and
 /// `_last_checkpoint`.
 /// Build with `make fuzz` (see README); without `-DFUZZING` it replays files.
@@ -11,6 +11,10 @@ import FuzzSupport
 public func fuzzLog(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
     _ = try? LastCheckpoint.parse(bytes)
+    // The same bytes as a deletion vector, inline and as a vector file.
+    _ = try? DeletionVector.parse(bytes[...], what: "fuzz", maxRows: 1 << 20)
+    _ = try? DeletionVector.load(.object([("storageType", .string("p")), ("pathOrInlineDv", .string("/table/dv.bin")),
+                                          ("offset", .int(1))]), root: "/table", maxRows: 1 << 20) { _ in bytes }
     let actions: [Action]
     if bytes.starts(with: Array("PAR1".utf8)) {
         guard let read = try? UnsafeRawBufferPointer(start: data, count: size).withMemoryRebound(to: UInt8.self, {
