@@ -120,11 +120,4 @@ extension Snapshot {
         let key = mapping.mode == .none ? column : schema.fields.first { $0.name == column }.map(mapping.physicalName) ?? column
         return file.partitionValues.first { $0.0 == key }.map(\.1)
     }
-
-    /// The name statistics use for the top-level (logical) column `column`.
-    public func statisticsName(_ column: String) -> String {
-        let mapping = columnMapping
-        guard mapping.mode != .none else { return column }
-        return schema.fields.first { $0.name == column }.map(mapping.physicalName) ?? column
-    }
 }

@@ -39,6 +39,7 @@ public final class ScanExecutor: BatchSource {
     public private(set) var positions: [UInt64] = []
 
     private let mapping: ColumnMapping
+    private let bounds: FileBounds
     /// The open file's deleted row positions (ascending) and its row groups' first rows.
     private var deleted: [UInt64] = []
     private var groupStarts: [UInt64] = []
@@ -46,6 +47,7 @@ public final class ScanExecutor: BatchSource {
     public init(_ plan: ScanPlan) {
         self.plan = plan
         mapping = plan.snapshot.columnMapping
+        bounds = FileBounds(snapshot: plan.snapshot)
         remaining = plan.limit ?? .max
         statistics.filesTotal = plan.filesTotal
         statistics.filesPrunedByPartition = plan.filesPrunedByPartition
@@ -91,7 +93,6 @@ public final class ScanExecutor: BatchSource {
             }
             let group = rowGroup
             rowGroup += 1
-            let bounds = FileBounds(snapshot: snapshot)
             if let predicate = plan.predicate,
                !predicate.mightMatch({ bounds.partition(file, $0) ?? self.rowGroupBounds(reader, group, $0) }) {
                 statistics.rowGroupsSkipped += 1

@@ -148,13 +148,23 @@ public struct ScanBuilder: Sendable {
 /// file's statistics in the log.
 struct FileBounds {
     let snapshot: Snapshot
+    /// Each column's field and the name the log keys its partition values and statistics by
+    /// (its physical name under column mapping), worked out once.
+    private let columns: [String: (field: Field, key: String)]
+    private let partitionColumns: Set<String>
+
+    init(snapshot: Snapshot) {
+        self.snapshot = snapshot
+        let mapping = snapshot.columnMapping
+        columns = Dictionary(snapshot.schema.fields.map { ($0.name, ($0, mapping.physicalName($0))) }, uniquingKeysWith: { a, _ in a })
+        partitionColumns = Set(snapshot.metadata.partitionColumns)
+    }
 
     /// Bounds of a partition column in a file (its one value); nil for data columns.
     func partition(_ file: AddFile, _ column: String) -> ColumnBounds? {
-        guard snapshot.metadata.partitionColumns.contains(column),
-              let field = snapshot.schema.fields.first(where: { $0.name == column }) else { return nil }
+        guard partitionColumns.contains(column), let (field, key) = columns[column] else { return nil }
         let rows = file.numRecords.map(Int.init) ?? 1
-        guard let text = snapshot.partitionValue(file, column: column) ?? nil else {
+        guard let text = file.partitionValues.first(where: { $0.0 == key })?.1 ?? nil else {
             return ColumnBounds(min: nil, max: nil, nullCount: rows, rowCount: rows)
         }
         guard let value = try? Partitioning.parse(text, type: field.type) else { return nil }
@@ -163,10 +173,8 @@ struct FileBounds {
 
     /// Bounds of a data column from the file's statistics in the log.
     func stats(_ file: AddFile, _ column: String) -> ColumnBounds? {
-        guard let statistics = file.statistics, let field = snapshot.schema.fields.first(where: { $0.name == column }) else {
-            return nil
-        }
-        let b = statistics.bounds(of: snapshot.statisticsName(column), type: field.type)
+        guard let statistics = file.statistics, let (field, key) = columns[column] else { return nil }
+        let b = statistics.bounds(of: key, type: field.type)
         return ColumnBounds(min: b.min, max: b.max, nullCount: b.nullCount.map(Int.init),
                             rowCount: statistics.numRecords.map(Int.init))
     }
