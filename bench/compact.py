@@ -64,7 +64,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from processes import deltalake_baseline, measure, medians, mib, print_footer, run
+from processes import print_comparison, deltalake_baseline, measure, medians, mib, print_footer, run
 
 COMMIT_FILE = re.compile(r"^(\d{20})\.json$")
 FIRST_NAMES = ["Ada", "Alan", "Barbara", "Dennis", "Donald", "Edsger", "Frances", "Grace", "John", "Ken",
@@ -313,14 +313,9 @@ def report(c: dict, repeats: int, baseline: tuple[float, int]) -> None:
           f"median of {repeats}, whole processes")
     print()
     # The issue sets targets for packing; z-order is measured against delta-rs without one.
-    time_target, rss_target = ("", "") if c["zorder"] else ("   <= 0.70", "   <= 0.50")
-    print(f"{'measurement':<52} {'lake':>10} {'delta-rs':>10} {'lake/d-rs':>10}" + ("" if c["zorder"] else "   target"))
-    print("-" * 94)
-    print(f"{'wall time (s)':<52} {c['lake_s']:>10.2f} {c['deltars_s']:>10.2f} {c['time_ratio']:>10.2f}{time_target}")
-    print(f"{'peak RSS':<52} {mib(c['lake_peak_rss_bytes']):>10} {mib(c['deltars_peak_rss_bytes']):>10} "
-          f"{c['rss_ratio']:>10.2f}{rss_target}")
-    print(f"{'wall time, delta-rs in process (open + compact)':<52} {c['lake_s']:>10.2f} "
-          f"{c['deltars_in_process_s']:>10.2f} {c['lake_s'] / c['deltars_in_process_s']:>10.2f}")
+    packing = not c["zorder"]
+    print_comparison(c, "open + " + ("z-order" if c["zorder"] else "compact"),
+                     time_target="<= 0.70" if packing else None, rss_target="<= 0.50" if packing else None)
     print(f"{'live files after (before: ' + format(c['files'], ',') + ')':<52} {c['lake_files_after']:>10,} "
           f"{c['deltars_files_after']:>10,}")
     print(f"{'bytes after (MB; codec ' + c['lake_codec'] + ' / ' + c['deltars_codec'] + ')':<52} "

@@ -38,7 +38,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from processes import deltalake_baseline, measure, medians, mib, print_footer, run
+from processes import print_comparison, deltalake_baseline, measure, medians, mib, print_footer, run
 
 PREDICATE = "event_id % 100 = 0"
 DELTARS_MERGE = """import sys, time
@@ -131,7 +131,7 @@ def bench(args, lake: Path, warehouse: Path, workdir: Path) -> tuple[list[dict],
     same_rows(tables, original.filter(pc.not_equal(pc.modulo(original["event_id"], 100), 0)).sort_by("event_id"),
               problems, "delete")
     result = medians(samples)
-    result.update(what=f"Delete of {args.rows // 100:,} of {args.rows:,} rows ({PREDICATE!r}, rows in every one of {args.files} files)")
+    result.update(operation="delete", what=f"Delete of {args.rows // 100:,} of {args.rows:,} rows ({PREDICATE!r}, rows in every one of {args.files} files)")
     results.append(result)
 
     print("merge:", flush=True)
@@ -155,7 +155,7 @@ def bench(args, lake: Path, warehouse: Path, workdir: Path) -> tuple[list[dict],
     kept = original.filter(pc.invert(pc.is_in(original["event_id"], source["event_id"])))
     same_rows(tables, pa.concat_tables([kept, source.cast(kept.schema)]).sort_by("event_id"), problems, "merge")
     result = medians(samples)
-    result.update(what=f"Merge of a {args.source:,}-row source ({half:,} updates, {args.source - half:,} inserts) "
+    result.update(operation="merge", what=f"Merge of a {args.source:,}-row source ({half:,} updates, {args.source - half:,} inserts) "
                        f"into {args.rows:,} rows on event_id")
     results.append(result)
     shutil.rmtree(template)
@@ -183,13 +183,7 @@ def main(argv: list[str] | None = None) -> int:
             print()
             print(f"{c['what']}; median of {args.repeats}, whole processes")
             print()
-            print(f"{'measurement':<52} {'lake':>10} {'delta-rs':>10} {'lake/d-rs':>10}   target")
-            print("-" * 94)
-            print(f"{'wall time (s)':<52} {c['lake_s']:>10.2f} {c['deltars_s']:>10.2f} {c['time_ratio']:>10.2f}   <= 0.70")
-            print(f"{'peak RSS':<52} {mib(c['lake_peak_rss_bytes']):>10} {mib(c['deltars_peak_rss_bytes']):>10} "
-                  f"{c['rss_ratio']:>10.2f}   <= 0.50")
-            print(f"{'wall time, delta-rs in process':<52} {c['lake_s']:>10.2f} {c['deltars_in_process_s']:>10.2f} "
-                  f"{c['lake_s'] / c['deltars_in_process_s']:>10.2f}")
+            print_comparison(c, "open + " + c["operation"], time_target="<= 0.70", rss_target="<= 0.50")
         print()
         print_footer(baseline)
         print("checks passed: both tools' outputs verified" if not problems else "PROBLEMS:\n  " + "\n  ".join(problems))

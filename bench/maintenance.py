@@ -58,7 +58,7 @@ import time
 import uuid
 from pathlib import Path
 
-from processes import deltalake_baseline, measure, medians, mib, print_footer, run
+from processes import print_comparison, deltalake_baseline, measure, medians, mib, print_footer, run
 
 COMMIT_FILE = re.compile(r"^\d{20}\.json$")
 DAY_MS = 86_400_000
@@ -345,26 +345,14 @@ def report(r: dict, repeats: int, baseline: tuple[float, int]) -> None:
         print(f"Checkpoint: {c['files']:,} live files in {c['commits'] + 1} JSON commits "
               f"({c['log_bytes'] / 1e6:.0f} MB); median of {repeats}, whole processes")
         print()
-        print(f"{'measurement':<52} {'lake':>10} {'delta-rs':>10} {'lake/d-rs':>10}")
-        print("-" * 85)
-        print(f"{'wall time (s)':<52} {c['lake_s']:>10.2f} {c['deltars_s']:>10.2f} {c['time_ratio']:>10.2f}")
-        print(f"{'peak RSS':<52} {mib(c['lake_peak_rss_bytes']):>10} {mib(c['deltars_peak_rss_bytes']):>10} "
-              f"{c['rss_ratio']:>10.2f}")
-        print(f"{'wall time, delta-rs in process (open + checkpoint)':<52} {c['lake_s']:>10.2f} "
-              f"{c['deltars_in_process_s']:>10.2f} {c['lake_s'] / c['deltars_in_process_s']:>10.2f}")
+        print_comparison(c, "open + checkpoint")
         print()
     if "vacuum" in r:
         v = r["vacuum"]
         print(f"Vacuum: {v['tombstones']:,} tombstoned files (removed 30 days ago) + 1 live; "
               f"median of {repeats}, whole processes")
         print()
-        print(f"{'measurement':<52} {'lake':>10} {'delta-rs':>10} {'lake/d-rs':>10}   target")
-        print("-" * 94)
-        print(f"{'wall time (s)':<52} {v['lake_s']:>10.3f} {v['deltars_s']:>10.3f} {v['time_ratio']:>10.2f}   <= 0.70")
-        print(f"{'peak RSS':<52} {mib(v['lake_peak_rss_bytes']):>10} {mib(v['deltars_peak_rss_bytes']):>10} "
-              f"{v['rss_ratio']:>10.2f}")
-        print(f"{'wall time, delta-rs in process (open + vacuum)':<52} {v['lake_s']:>10.3f} "
-              f"{v['deltars_in_process_s']:>10.3f} {v['lake_s'] / v['deltars_in_process_s']:>10.2f}")
+        print_comparison(v, "open + vacuum", time_target="<= 0.70", digits=3)
         print()
     print_footer(baseline)
 

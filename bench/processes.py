@@ -76,6 +76,22 @@ def deltalake_baseline(python: str) -> tuple[float, int]:
     return statistics.median(b[0] for b in base), statistics.median(b[1] for b in base)
 
 
+def print_comparison(c: dict, in_process: str, time_target: str | None = None, rss_target: str | None = None,
+                     digits: int = 2) -> None:
+    """The lake-versus-delta-rs table of a result from `medians`: wall time, peak RSS and
+    delta-rs's in-process time (`in_process` names what it covers), with the ratios and,
+    where the issue sets them, the targets (like "<= 0.70")."""
+    targeted = time_target is not None or rss_target is not None
+    print(f"{'measurement':<52} {'lake':>10} {'delta-rs':>10} {'lake/d-rs':>10}" + ("   target" if targeted else ""))
+    print("-" * (94 if targeted else 85))
+    print(f"{'wall time (s)':<52} {c['lake_s']:>10.{digits}f} {c['deltars_s']:>10.{digits}f} {c['time_ratio']:>10.2f}"
+          + (f"   {time_target}" if time_target else ""))
+    print(f"{'peak RSS':<52} {mib(c['lake_peak_rss_bytes']):>10} {mib(c['deltars_peak_rss_bytes']):>10} "
+          f"{c['rss_ratio']:>10.2f}" + (f"   {rss_target}" if rss_target else ""))
+    print(f"{'wall time, delta-rs in process (' + in_process + ')':<52} {c['lake_s']:>10.{digits}f} "
+          f"{c['deltars_in_process_s']:>10.{digits}f} {c['lake_s'] / c['deltars_in_process_s']:>10.2f}")
+
+
 def print_footer(baseline: tuple[float, int]) -> None:
     """The lines under every results table: delta-rs's fixed cost and how to read the ratios."""
     print(f"for reference, python -c 'import deltalake' (delta-rs's fixed cost): "

@@ -268,8 +268,9 @@ extension DeletionVector {
     }
 
     /// Writes `rows` as a new deletion vector file (`deletion_vector_<uuid>.bin`, storage
-    /// type `u`) in the table at `root`, framed as PROTOCOL.md asks; returns its descriptor.
-    public static func write(_ rows: [UInt64], root: String, storage: any Storage) throws -> JSONValue {
+    /// type `u`) in the table at `root`, framed as PROTOCOL.md asks, through `writeNew`
+    /// (path, bytes); returns its descriptor.
+    public static func write(_ rows: [UInt64], root: String, writeNew: (String, [UInt8]) throws -> Void) throws -> JSONValue {
         let data = DeletionVector(rows: rows).serialized()
         var bytes: [UInt8] = [1]
         func big32(_ v: UInt32) { bytes += [UInt8(v >> 24), UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)] }
@@ -283,7 +284,7 @@ extension DeletionVector {
         guard let path = try DeletionVectorFile.path(.object([("storageType", .string("u")), ("pathOrInlineDv", .string(encoded))]), root: root) else {
             throw DeltaError(.corrupt, "a new deletion vector has no path")
         }
-        try storage.writeNew(path, bytes)
+        try writeNew(path, bytes)
         return .object([("storageType", .string("u")), ("pathOrInlineDv", .string(encoded)), ("offset", .int(1)),
                         ("sizeInBytes", .int(data.count)), ("cardinality", .int(rows.count))])
     }

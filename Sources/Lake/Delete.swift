@@ -26,15 +26,13 @@ public struct DeleteResult: Sendable {
     public var skipped: String?
     public var warnings: [String] = []
 
-    /// Nothing done yet to the table `operation` writes.
-    init(_ operation: WriteOperation) {
-        self.init(table: operation.resolved.displayName, version: operation.snapshot.version, committed: false)
-    }
-
-    init(table: String, version: Int64, committed: Bool) {
-        self.table = table
-        self.version = version
-        self.committed = committed
+    /// Nothing done yet to the table `operation` writes; `skipped` set when `txn` is
+    /// already applied there (the command then returns this at once).
+    init(_ operation: WriteOperation, txn: ApplicationTransaction?) {
+        table = operation.resolved.displayName
+        version = operation.snapshot.version
+        committed = false
+        skipped = ApplicationTransaction.skipped(txn, operation.snapshot)
     }
 }
 
@@ -70,16 +68,13 @@ extension Warehouse {
     private func deleteOnce(_ name: TableName, _ predicateText: String, _ txn: ApplicationTransaction?) throws -> DeleteResult {
         let operation = try WriteOperation(self, name, operation: "DELETE")
         let snapshot = operation.snapshot
-        var result = DeleteResult(operation)
-        if let skipped = ApplicationTransaction.skipped(txn, snapshot) {
-            result.skipped = skipped
-            return result
-        }
+        var result = DeleteResult(operation, txn: txn)
+        if result.skipped != nil { return result }
         let predicate = try Predicate(parsing: predicateText, schema: snapshot.schema)
         var removal = RowRemoval()
         var adds: [AddFile] = []
         let committed = try operation.run { op in
-            removal = try RowRemoval.run(predicateText, predicate, in: snapshot, writer: try op.writer())
+            removal = try RowRemoval.run(predicateText, predicate, in: snapshot, op: op)
             adds = removal.adds
             guard !removal.removed.isEmpty else { return nil }
             let now = SystemClock.nowMillis()
@@ -117,8 +112,9 @@ struct RowRemoval {
     var wholeFiles = 0
     var rowsDeleted: Int64 = 0, rowsCopied: Int64 = 0
 
-    static func run(_ text: String, _ predicate: Predicate, in snapshot: Snapshot, writer: TableWriter) throws -> RowRemoval {
+    static func run(_ text: String, _ predicate: Predicate, in snapshot: Snapshot, op: WriteOperation) throws -> RowRemoval {
         var removal = RowRemoval()
+        let writer = try op.writer()
         // Rows where the predicate is not TRUE: NOT p, or p NULL (some column it reads null).
         let inverse = try Predicate(parsing: "NOT (\(text))", schema: snapshot.schema)
         let bounds = FileBounds(snapshot: snapshot)
@@ -137,7 +133,7 @@ struct RowRemoval {
             }
         }
         if snapshot.writesDeletionVectors {
-            try removal.markDeleted(removal.examined, where: predicate, in: snapshot)
+            try removal.markDeleted(removal.examined, where: predicate, in: snapshot, op: op)
             removal.adds += try writer.close()
             return removal
         }
@@ -160,7 +156,7 @@ struct RowRemoval {
     ///
     /// With `replacing`, the rows (every column) also go through it to `writer`, as new rows
     /// in new files: how an update changes rows without rewriting the files that held them.
-    mutating func markDeleted(_ files: [AddFile], where predicate: Predicate?, in snapshot: Snapshot,
+    mutating func markDeleted(_ files: [AddFile], where predicate: Predicate?, in snapshot: Snapshot, op: WriteOperation,
                               replacing: ((RecordBatch) throws -> RecordBatch)? = nil, writer: TableWriter? = nil) throws {
         for file in files {
             let scan = ScanExecutor(ScanPlan.matching(predicate, in: file, of: snapshot, allColumns: replacing != nil))
@@ -174,16 +170,16 @@ struct RowRemoval {
                     try writer.write(replaced)
                 }
             }
-            try mark(file, rows, in: snapshot)
+            try mark(file, rows, in: snapshot, op: op)
         }
     }
 
     /// Re-adds `file` with a deletion vector holding its old vector's rows and `rows`.
-    mutating func mark(_ file: AddFile, _ rows: [UInt64], in snapshot: Snapshot) throws {
+    mutating func mark(_ file: AddFile, _ rows: [UInt64], in snapshot: Snapshot, op: WriteOperation) throws {
         guard !rows.isEmpty else { return }
         let old = try snapshot.deletionVector(of: file, rowCount: file.numRecords ?? Int64.max)?.rows ?? []
         let union = Array(Set(old).union(rows)).sorted()
-        let descriptor = try DeletionVector.write(union, root: snapshot.root, storage: snapshot.storage)
+        let descriptor = try DeletionVector.write(union, root: snapshot.root, writeNew: op.writeNew)
         removed.append(file)
         adds.append(file.deleting(with: descriptor))
         rowsDeleted += Int64(rows.count)

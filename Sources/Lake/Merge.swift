@@ -41,11 +41,8 @@ extension Warehouse {
                            _ progress: ((Int64, Int64?) -> Void)?) throws -> DeleteResult {
         let operation = try WriteOperation(self, name, operation: "MERGE")
         let base = operation.snapshot
-        var result = DeleteResult(operation)
-        if let skipped = ApplicationTransaction.skipped(options.transaction, base) {
-            result.skipped = skipped
-            return result
-        }
+        var result = DeleteResult(operation, txn: options.transaction)
+        if result.skipped != nil { return result }
         // With --merge-schema the source's new columns join the schema in this commit; the
         // table is then read and written as that schema (old files give nulls for them).
         var snapshot = base, evolution: [Action] = []
@@ -115,9 +112,7 @@ extension Warehouse {
                         }
                     }
                     if !replacements.isEmpty { try writer.write(RecordBatch.gather(source.batches, replacements)) }
-                    let before = rewrite.rowsDeleted
-                    try rewrite.mark(file, marked, in: snapshot)
-                    rewrite.rowsDeleted = before
+                    try rewrite.mark(file, marked, in: snapshot, op: op)
                     continue
                 }
                 rewrite.removed.append(file)

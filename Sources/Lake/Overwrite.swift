@@ -15,11 +15,8 @@ extension Warehouse {
         guard !files.isEmpty else { throw LakeError(.invalidArgument, "no input: name one or more files, or - for stdin") }
         let operation = try WriteOperation(self, name, operation: "WRITE")
         let snapshot = operation.snapshot
-        var result = DeleteResult(operation)
-        if let skipped = ApplicationTransaction.skipped(options.transaction, snapshot) {
-            result.skipped = skipped
-            return result
-        }
+        var result = DeleteResult(operation, txn: options.transaction)
+        if result.skipped != nil { return result }
         let predicate = try predicateText.map { try Predicate(parsing: $0, schema: snapshot.schema) }
         var removal = RowRemoval()
         var inserted: [AddFile] = []
@@ -49,7 +46,7 @@ extension Warehouse {
             }
             inserted = try writer.close()
             if let predicate, let predicateText {
-                removal = try RowRemoval.run(predicateText, predicate, in: snapshot, writer: try op.writer())
+                removal = try RowRemoval.run(predicateText, predicate, in: snapshot, op: op)
             } else {
                 removal.removed = snapshot.files
                 removal.wholeFiles = snapshot.files.count

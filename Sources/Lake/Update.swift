@@ -19,11 +19,8 @@ extension Warehouse {
                             _ txn: ApplicationTransaction?) throws -> DeleteResult {
         let operation = try WriteOperation(self, name, operation: "UPDATE")
         let snapshot = operation.snapshot
-        var result = DeleteResult(operation)
-        if let skipped = ApplicationTransaction.skipped(txn, snapshot) {
-            result.skipped = skipped
-            return result
-        }
+        var result = DeleteResult(operation, txn: txn)
+        if result.skipped != nil { return result }
         let sets = try Self.assignments(assignments, snapshot.schema)
         let predicate = try predicateText.map { try Predicate(parsing: $0, schema: snapshot.schema) }
         let bounds = FileBounds(snapshot: snapshot)
@@ -35,7 +32,7 @@ extension Warehouse {
             let writer = try op.writer()
             if snapshot.writesDeletionVectors {
                 // The old rows marked deleted in vectors, the new ones written to new files.
-                try rewrite.markDeleted(candidates, where: predicate, in: snapshot, replacing: { batch in
+                try rewrite.markDeleted(candidates, where: predicate, in: snapshot, op: op, replacing: { batch in
                     try Self.assign(sets, to: batch, selected: Array(0..<batch.rowCount), snapshot)
                 }, writer: writer)
                 rewrite.adds += try writer.close()

@@ -21,6 +21,7 @@ final class WriteOperation {
     let snapshot: Snapshot
     let operation: String
     private var writers: [TableWriter] = []
+    private var otherFiles: [String] = []
 
     /// Resolves `name` and reads its latest snapshot (with its files unless `readsFiles` is
     /// false: a blind append needs none); refuses tables lake cannot write (or, for an
@@ -66,9 +67,22 @@ final class WriteOperation {
         return writer
     }
 
-    /// Removes every file this operation's writers wrote.
+    /// Writes `bytes` as the new file `path` (not a data file: a deletion vector), removed
+    /// like the data files if the operation fails or is interrupted before its commit lands.
+    func writeNew(_ path: String, _ bytes: [UInt8]) throws {
+        PendingFiles.shared.add(path)
+        otherFiles.append(path)
+        try resolved.table.storage.writeNew(path, bytes)
+    }
+
+    /// Removes every file this operation's writers (and ``writeNew(_:_:)``) wrote.
     private func abortWriters() {
         for writer in writers { writer.abort() }
+        for path in otherFiles {
+            try? resolved.table.storage.remove(path)
+            PendingFiles.shared.remove(path)
+        }
+        otherFiles = []
     }
 
     /// A transaction on this operation's snapshot.

@@ -129,7 +129,7 @@ import Testing
         let storage = LocalStorage()
         try storage.makeDirectories(root)
         defer { try? storage.removeTree(root) }
-        let descriptor = try DeletionVector.write([3, 9, 70_000], root: root, storage: storage)
+        let descriptor = try DeletionVector.write([3, 9, 70_000], root: root, writeNew: storage.writeNew)
         #expect(descriptor["cardinality"]?.intValue == 3 && descriptor["storageType"]?.stringValue == "u")
         let loaded = try DeletionVector.load(descriptor, root: root, maxRows: 100_000) { try storage.read($0) ?? [] }
         #expect(loaded.rows == [3, 9, 70_000])

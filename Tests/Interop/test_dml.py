@@ -427,3 +427,29 @@ def test_merge_schema_adds_the_sources_new_columns(lk, tmp_path, duckdb_con):
     assert sorted(duckdb_con.execute(f"SELECT id, v, score FROM delta_scan('{table}')").fetchall()) == want
     rows = [json.loads(line) for line in lk.ok("scan", "t", "--format", "jsonl").stdout.splitlines()]
     assert sorted((r["id"], r["v"], r["score"]) for r in rows) == want
+
+
+def test_updates_racing_appenders_lose_no_appended_row(lk, tmp_path, duckdb_con):
+    import threading
+
+    lk.ok("create", "t", "--schema", "id long, kind string")
+    table = Path(lk.doc("describe", "t")["location"])
+    lk.ok("append", "t", "-", "--format", "csv", input="id,kind\n" + "".join(f"{i},old\n" for i in range(200)))
+    errors: list[str] = []
+
+    def appender():
+        for k in range(8):
+            proc = lk.run("append", "t", "-", "--format", "csv",
+                          input="id,kind\n" + "".join(f"{10_000 + k * 10 + i},new\n" for i in range(10)))
+            if proc.returncode != 0:
+                errors.append(proc.stderr)
+
+    thread = threading.Thread(target=appender)
+    thread.start()
+    for k in range(4):
+        proc = lk.run("update", "t", "--set", f"kind = 'set{k}'", "--where", f"id < 200 AND id % 4 = {k}")
+        assert proc.returncode == 0, proc.stderr
+    thread.join()
+    assert not errors, errors
+    rows = sorted(duckdb_con.execute(f"SELECT id, kind FROM delta_scan('{table}')").fetchall())
+    assert rows == sorted([(i, f"set{i % 4}") for i in range(200)] + [(10_000 + i, "new") for i in range(80)])
