@@ -13,7 +13,8 @@ public enum Action: Sendable {
     case remove(RemoveFile)
     case txn(Txn)
     case domainMetadata(DomainMetadata)
-    /// `cdc`, `checkpointMetadata`, `sidecar` and actions newer than this implementation.
+    case cdc(ChangeDataFile)
+    /// `checkpointMetadata`, `sidecar` and actions newer than this implementation.
     case other(String, JSONValue)
 
     /// The single-key object a commit file holds on one line.
@@ -26,6 +27,7 @@ public enum Action: Sendable {
         case .remove(let r): return .object([("remove", r.raw)])
         case .txn(let t): return .object([("txn", t.raw)])
         case .domainMetadata(let d): return .object([("domainMetadata", d.raw)])
+        case .cdc(let c): return .object([("cdc", c.raw)])
         case .other(let key, let v): return .object([(key, v)])
         }
     }
@@ -43,6 +45,7 @@ public enum Action: Sendable {
         case "remove": self = .remove(try RemoveFile(body))
         case "txn": self = .txn(try Txn(body))
         case "domainMetadata": self = .domainMetadata(try DomainMetadata(body))
+        case "cdc": self = .cdc(try ChangeDataFile(body))
         default: self = .other(key, body)
         }
     }
@@ -311,6 +314,51 @@ public struct RemoveFile: Sendable {
         size = add.size
         statistics = add.statistics
     }
+}
+
+/// A `cdc` action (PROTOCOL.md, "Add CDC File"): a file under `_change_data/` holding the
+/// rows a commit changed, with their `_change_type`. Only its commit names it; snapshots and
+/// checkpoints never hold it.
+public struct ChangeDataFile: Sendable {
+    /// The path as stored: a URI relative to the table root (percent-encoded).
+    public var path: String
+    public var partitionValues: PartitionValues
+    public var size: Int64
+    public var raw: JSONValue
+
+    init(_ json: JSONValue) throws {
+        path = try required(json["path"]?.stringValue, "path", in: "cdc")
+        partitionValues = decodePartitionValues(json["partitionValues"])
+        size = json["size"]?.intValue ?? 0
+        raw = json
+    }
+
+    /// The `cdc` action of a change data file just written (`dataChange` is always false).
+    public init(path: String, partitionValues: PartitionValues, size: Int64) {
+        self.path = path
+        self.partitionValues = partitionValues
+        self.size = size
+        raw = .object([("path", .string(path)), ("partitionValues", encodePartitionValues(partitionValues)),
+                       ("size", .int(size)), ("dataChange", .bool(false))])
+    }
+
+    /// The file as an `add` would name it, for reading it with the table's scan path.
+    public var asFile: AddFile {
+        AddFile(path: path, partitionValues: partitionValues, size: size, modificationTime: 0, dataChange: false, stats: nil)
+    }
+}
+
+extension RemoveFile {
+    /// The removed file as its `add` named it, as far as the `remove` says: its path,
+    /// partition values (`extendedFileMetadata`), size and deletion vector.
+    public var asFile: AddFile {
+        let extra = raw["deletionVector"].map { [("deletionVector", $0)] } ?? []
+        return AddFile(path: path, partitionValues: decodePartitionValues(raw["partitionValues"]), size: size ?? 0,
+                       modificationTime: 0, dataChange: dataChange, stats: raw["stats"]?.stringValue, extra: extra)
+    }
+
+    /// Whether the `remove` records the file's partition values.
+    public var hasPartitionValues: Bool { raw["partitionValues"].map { $0 != .null } ?? false }
 }
 
 public struct Txn: Sendable {

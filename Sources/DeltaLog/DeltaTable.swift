@@ -126,8 +126,8 @@ public struct DeltaTable: Sendable {
 
     /// The timestamp (ms) of every commit still in the log, ascending by version: the
     /// in-commit timestamp where the table records them, else the commit file's modification
-    /// time, made monotonic as Spark does (a timestamp not after its predecessor becomes the
-    /// predecessor's plus one millisecond). `latest` is the latest snapshot when the caller
+    /// time, made monotonic as Spark does (a modification time not after its predecessor's
+    /// timestamp becomes that plus one millisecond). `latest` is the latest snapshot when the caller
     /// has it; `from` and `previous` restrict the answer to versions from `from` on, given the
     /// timestamp of the commit before them; `notAfter` ends it before the first commit newer
     /// than that timestamp.
@@ -149,9 +149,11 @@ public struct DeltaTable: Sendable {
                     ts = info["inCommitTimestamp"]?.intValue
                 }
             }
+            // In-commit timestamps are monotonic by the protocol and taken as written.
+            let inCommit = ts != nil
             if ts == nil { ts = storage.info(logDirectory + "/" + listing.commits[v]!)?.modificationTime }
             var t = ts ?? 0
-            if t <= previous { t = previous + 1 }
+            if t <= previous && !inCommit { t = previous + 1 }
             if t > notAfter { break }
             previous = t
             out.append((v, t))

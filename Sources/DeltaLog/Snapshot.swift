@@ -158,7 +158,7 @@ struct Replay {
             case .txn(let t): transactions[t.appId] = t.version
             case .domainMetadata(let d):
                 if d.removed { domains.removeValue(forKey: d.domain) } else { domains[d.domain] = d }
-            case .commitInfo, .other:
+            case .commitInfo, .cdc, .other:
                 break
             }
         }
@@ -187,6 +187,12 @@ extension Snapshot {
         property("delta.enableDeletionVectors")?.lowercased() == "true"
             && (protocolAction.writerFeatures ?? []).contains("deletionVectors")
             && (protocolAction.readerFeatures ?? []).contains("deletionVectors")
+    }
+
+    /// Whether data-changing commits must write change data files (PROTOCOL.md, "Change
+    /// Data Files"): the table sets `delta.enableChangeDataFeed`.
+    public var recordsChangeData: Bool {
+        property("delta.enableChangeDataFeed")?.lowercased() == "true"
     }
 
     /// The deletion vector of `file` (nil without one), read through the table's storage.

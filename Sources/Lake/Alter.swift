@@ -274,6 +274,10 @@ struct SchemaChangePlan {
             setProperty(key, value)
             protocolAction = TableFeatures.enabling("deletionVectors", readerFeature: true, legacy: nil, in: protocolAction)
             notes.append("deletes now write deletion vectors (reader and writer feature 'deletionVectors'): readers must support them (DuckDB and Spark do; delta-rs reads them through QueryBuilder)")
+        case "delta.enableChangeDataFeed" where value.lowercased() == "true":
+            setProperty(key, value)
+            protocolAction = TableFeatures.enabling("changeDataFeed", readerFeature: false, legacy: (1, 4), in: protocolAction)
+            notes.append("data-changing commits now write change data (writer feature 'changeDataFeed'): lake changes and delta-rs load_cdf read it")
         default:
             setProperty(key, value)
         }

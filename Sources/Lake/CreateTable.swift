@@ -83,6 +83,9 @@ extension Warehouse {
         if properties.contains(where: { $0.0 == "delta.enableDeletionVectors" && $0.1.lowercased() == "true" }) {
             protocolAction = TableFeatures.enabling("deletionVectors", readerFeature: true, legacy: nil, in: protocolAction)
         }
+        if properties.contains(where: { $0.0 == "delta.enableChangeDataFeed" && $0.1.lowercased() == "true" }) {
+            protocolAction = TableFeatures.enabling("changeDataFeed", readerFeature: false, legacy: (1, 4), in: protocolAction)
+        }
         let metadata = Metadata(id: SystemClock.uuid(), name: catalogName?.1, description: request.comment,
                                 schemaString: SchemaJSON.encode(schema).serialized(),
                                 partitionColumns: request.partitionBy, configuration: properties, createdTime: now)

@@ -74,7 +74,9 @@ extension Warehouse {
         var removal = RowRemoval()
         var adds: [AddFile] = []
         let committed = try operation.run { op in
-            removal = try RowRemoval.run(predicateText, predicate, in: snapshot, op: op)
+            let changes = try op.changeData()
+            removal = try RowRemoval.run(predicateText, predicate, in: snapshot, op: op, changes: changes)
+            try removal.recordChanges(changes)
             adds = removal.adds
             guard !removal.removed.isEmpty else { return nil }
             let now = SystemClock.nowMillis()
@@ -103,16 +105,24 @@ extension Warehouse {
 /// matches goes whole; one whose statistics rule the predicate out stays; any other is read
 /// for the predicate's columns and, when some row matches, rewritten (one file for one) with
 /// the rows where the predicate is not TRUE.
+///
+/// With `changes` (the table records the Change Data Feed), the rows taken out are recorded
+/// as deleted; ``recordChanges(_:)`` then adds the files removed whole and the `cdc` actions.
 struct RowRemoval {
     /// The files taken out (whole or rewritten), and those read to decide.
     var removed: [AddFile] = [], examined: [AddFile] = []
+    /// The files among `removed` taken out whole, without being read.
+    var removedWhole: [AddFile] = []
     /// The rewritten files' adds (and the re-adds with new deletion vectors).
     var adds: [AddFile] = []
+    /// The commit's `cdc` actions (``recordChanges(_:)``).
+    var changeActions: [Action] = []
     var vectorsWritten = 0
-    var wholeFiles = 0
+    var wholeFiles: Int { removedWhole.count }
     var rowsDeleted: Int64 = 0, rowsCopied: Int64 = 0
 
-    static func run(_ text: String, _ predicate: Predicate, in snapshot: Snapshot, op: WriteOperation) throws -> RowRemoval {
+    static func run(_ text: String, _ predicate: Predicate, in snapshot: Snapshot, op: WriteOperation,
+                    changes: ChangeDataWriter?) throws -> RowRemoval {
         var removal = RowRemoval()
         let writer = try op.writer()
         // Rows where the predicate is not TRUE: NOT p, or p NULL (some column it reads null).
@@ -126,18 +136,19 @@ struct RowRemoval {
             let noNulls = columns.allSatisfy { of($0)?.nullCount == 0 }
             if noNulls && !inverse.mightMatch(of) {
                 removal.removed.append(file)
-                removal.wholeFiles += 1
+                removal.removedWhole.append(file)
                 removal.rowsDeleted += file.liveRecords ?? 0
             } else {
                 removal.examined.append(file)
             }
         }
         if snapshot.writesDeletionVectors {
-            try removal.markDeleted(removal.examined, where: predicate, in: snapshot, op: op)
+            try removal.markDeleted(removal.examined, where: predicate, in: snapshot, op: op, changes: changes)
             removal.adds += try writer.close()
             return removal
         }
         try removal.rewrite(removal.examined, where: predicate, in: snapshot, writer: writer) { batch, selected in
+            if !selected.isEmpty { try changes?.write(selected.count == batch.rowCount ? batch : batch.take(selected), .delete) }
             // The rows selected come in ascending order: the others are the gaps between them.
             guard selected.count < batch.rowCount else { return nil }
             var keep: [Int] = []
@@ -156,10 +167,13 @@ struct RowRemoval {
     ///
     /// With `replacing`, the rows (every column) also go through it to `writer`, as new rows
     /// in new files: how an update changes rows without rewriting the files that held them.
+    /// With `changes`, the rows are recorded as deleted, or (with `replacing`) as updated.
     mutating func markDeleted(_ files: [AddFile], where predicate: Predicate?, in snapshot: Snapshot, op: WriteOperation,
-                              replacing: ((RecordBatch) throws -> RecordBatch)? = nil, writer: TableWriter? = nil) throws {
+                              replacing: ((RecordBatch) throws -> RecordBatch)? = nil, writer: TableWriter? = nil,
+                              changes: ChangeDataWriter? = nil) throws {
         for file in files {
-            let scan = ScanExecutor(ScanPlan.matching(predicate, in: file, of: snapshot, allColumns: replacing != nil))
+            let allColumns = replacing != nil || changes != nil
+            let scan = ScanExecutor(ScanPlan.matching(predicate, in: file, of: snapshot, allColumns: allColumns))
             scan.tracksPositions = true
             var rows: [UInt64] = []
             while let batch = try scan.next() {
@@ -168,6 +182,10 @@ struct RowRemoval {
                     let replaced = try replacing(batch)
                     rowsCopied += Int64(replaced.rowCount)
                     try writer.write(replaced)
+                    try changes?.write(batch, .updatePreimage)
+                    try changes?.write(replaced, .updatePostimage)
+                } else {
+                    try changes?.write(batch, .delete)
                 }
             }
             try mark(file, rows, in: snapshot, op: op)
@@ -215,9 +233,18 @@ struct RowRemoval {
         adds = try writer.close()
     }
 
-    /// The commit's `remove`s and `add`s.
+    /// Finishes the commit's change data (when the table records it and some row went to
+    /// it): the rows of the files removed whole join it as deleted, since a reader of a
+    /// commit with change data reads nothing else of it. Sets `changeActions`.
+    mutating func recordChanges(_ changes: ChangeDataWriter?) throws {
+        guard let changes, changes.rows > 0 else { return }
+        try changes.writeDeleted(removedWhole)
+        changeActions = try changes.close()
+    }
+
+    /// The commit's `remove`s, `add`s and `cdc`s.
     func actions(at now: Int64) -> [Action] {
-        removed.map { .remove(RemoveFile(removing: $0, at: now, dataChange: true)) } + adds.map(Action.add)
+        removed.map { .remove(RemoveFile(removing: $0, at: now, dataChange: true)) } + adds.map(Action.add) + changeActions
     }
 
     /// What the removal read: the files it removed or looked into, and the predicate (a

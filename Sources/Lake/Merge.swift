@@ -76,6 +76,7 @@ extension Warehouse {
         var updated: Int64 = 0, deleted: Int64 = 0, inserted: Int64 = 0, insertedFiles: [AddFile] = []
         let committed = try operation.run { op in
             let writer = try op.writer(for: snapshot)
+            let changeData = try op.changeData(for: snapshot)
             // Copy-on-write keeps one file for one; with vectors this writer holds the updates.
             if !snapshot.writesDeletionVectors { writer.targetFileSize = .max }
             for file in candidates {
@@ -96,20 +97,32 @@ extension Warehouse {
                 guard changes else { continue }
                 if snapshot.writesDeletionVectors {
                     // The changed rows marked deleted in a vector; updates written as new rows.
-                    let scan = ScanExecutor(ScanPlan.reading([file], of: snapshot, columns: keyColumns))
+                    // (Every column is read when the changed rows go to change data.)
+                    let scan = ScanExecutor(ScanPlan.reading([file], of: snapshot, columns: changeData == nil ? keyColumns : nil))
+                    let keys = changeData == nil ? Array(0..<keyColumns.count) : keyColumns
                     scan.tracksPositions = true
                     var marked: [UInt64] = [], replacements: [RowRef] = []
                     while let batch = try scan.next() {
-                        for (row, match) in source.matches(batch, columns: Array(0..<keyColumns.count)).enumerated() {
+                        var changed = ChangedRows()
+                        for (row, match) in source.matches(batch, columns: keys).enumerated() {
                             if let match {
                                 guard request.whenMatched != .ignore else { continue }
                                 marked.append(scan.positions[row])
-                                if request.whenMatched == .update { replacements.append(match); updated += 1 } else { deleted += 1 }
+                                if request.whenMatched == .update {
+                                    replacements.append(match)
+                                    changed.updated(row, to: match)
+                                    updated += 1
+                                } else {
+                                    changed.deleted.append(row)
+                                    deleted += 1
+                                }
                             } else if deletesUnmatched {
                                 marked.append(scan.positions[row])
+                                changed.deleted.append(row)
                                 deleted += 1
                             }
                         }
+                        try changed.record(batch, source.batches, in: changeData)
                     }
                     if !replacements.isEmpty { try writer.write(RecordBatch.gather(source.batches, replacements)) }
                     try rewrite.mark(file, marked, in: snapshot, op: op)
@@ -121,20 +134,28 @@ extension Warehouse {
                     let matches = source.matches(batch, columns: keyColumns)
                     var picks: [RowRef] = []
                     picks.reserveCapacity(batch.rowCount)
+                    var changed = ChangedRows()
                     for row in 0..<batch.rowCount {
                         if let match = matches[row] {
                             matchedSource.insert(match)
                             switch request.whenMatched {
-                            case .update: picks.append(RowRef(source: Int(match.source) + 1, row: Int(match.row))); updated += 1
-                            case .delete: deleted += 1
+                            case .update:
+                                picks.append(RowRef(source: Int(match.source) + 1, row: Int(match.row)))
+                                if changeData != nil { changed.updated(row, to: match) }
+                                updated += 1
+                            case .delete:
+                                if changeData != nil { changed.deleted.append(row) }
+                                deleted += 1
                             case .ignore: picks.append(RowRef(source: 0, row: row))
                             }
                         } else if deletesUnmatched {
+                            if changeData != nil { changed.deleted.append(row) }
                             deleted += 1
                         } else {
                             picks.append(RowRef(source: 0, row: row))
                         }
                     }
+                    try changed.record(batch, source.batches, in: changeData)
                     guard !picks.isEmpty else { continue }
                     rewrite.rowsCopied += Int64(picks.count)
                     try writer.write(RecordBatch.gather([batch] + source.batches, picks))
@@ -148,10 +169,13 @@ extension Warehouse {
                     let rows = (0..<batch.rowCount).filter { !matchedSource.contains(RowRef(source: b, row: $0)) }
                     guard !rows.isEmpty else { continue }
                     inserted += Int64(rows.count)
-                    try inserts.write(rows.count == batch.rowCount ? batch : batch.take(rows))
+                    let insert = rows.count == batch.rowCount ? batch : batch.take(rows)
+                    try inserts.write(insert)
+                    try changeData?.write(insert, .insert)
                 }
                 insertedFiles = try inserts.close()
             }
+            try rewrite.recordChanges(changeData)
             guard !rewrite.removed.isEmpty || !insertedFiles.isEmpty else { return nil }
             // (A schema change alone, with no row merged, is not committed.)
             let now = SystemClock.nowMillis()
@@ -190,6 +214,29 @@ extension Warehouse {
         result.deletionVectorsWritten = rewrite.vectorsWritten
         result.warnings = committed.warnings
         return result
+    }
+}
+
+/// The target rows of one batch a merge changes, for its change data: those deleted, and
+/// those updated with the source row that replaces each.
+private struct ChangedRows {
+    var deleted: [Int] = []
+    var preimages: [Int] = []
+    var postimages: [RowRef] = []
+
+    mutating func updated(_ row: Int, to source: RowRef) {
+        preimages.append(row)
+        postimages.append(source)
+    }
+
+    /// Writes them to `changes` (nothing without it).
+    func record(_ batch: RecordBatch, _ source: [RecordBatch], in changes: ChangeDataWriter?) throws {
+        guard let changes else { return }
+        if !deleted.isEmpty { try changes.write(batch.take(deleted), .delete) }
+        if !preimages.isEmpty {
+            try changes.write(batch.take(preimages), .updatePreimage)
+            try changes.write(RecordBatch.gather(source, postimages), .updatePostimage)
+        }
     }
 }
 

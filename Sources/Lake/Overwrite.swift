@@ -24,6 +24,8 @@ extension Warehouse {
         let committed = try operation.run { op in
             // The new rows first: a row outside the predicate stops everything before any rewrite.
             let writer = try op.writer()
+            // Change data only with --where: a whole replacement is whole-file removes and adds.
+            let changes = predicate == nil ? nil : try op.changeData()
             let budget = BadRowBudget(limit: options.maxBadRows)
             let job = ReadJob(files: files, schema: snapshot.schema, options: options.ingest, budget: budget, progress: progress)
             let pipeline = BatchPipeline { emit in _ = try job.run(emit) }
@@ -42,14 +44,16 @@ extension Warehouse {
                     }
                 }
                 try writer.write(batch)
+                try changes?.write(batch, .insert)
                 rowsInserted += Int64(batch.rowCount)
             }
             inserted = try writer.close()
             if let predicate, let predicateText {
-                removal = try RowRemoval.run(predicateText, predicate, in: snapshot, op: op)
+                removal = try RowRemoval.run(predicateText, predicate, in: snapshot, op: op, changes: changes)
+                try removal.recordChanges(changes)
             } else {
                 removal.removed = snapshot.files
-                removal.wholeFiles = snapshot.files.count
+                removal.removedWhole = snapshot.files
                 removal.rowsDeleted = snapshot.files.reduce(0) { $0 + ($1.liveRecords ?? 0) }
             }
             guard !removal.removed.isEmpty || !inserted.isEmpty else { return nil }

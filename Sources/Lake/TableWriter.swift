@@ -6,6 +6,10 @@ import LakeCore
 /// Writes rows into a table's data files: one stream of files per partition, rolled at the
 /// target file size, each with its `add` action and statistics. Nothing is visible until the
 /// caller commits the actions; ``abort()`` removes the files written so far.
+///
+/// A file that is full (or finished by ``finishOpenFiles()``) has its last row group encoded
+/// and its footer written on another thread while the caller goes on with the next rows: one
+/// file at a time, so memory holds at most one finishing file besides the open ones.
 final class TableWriter {
     let snapshot: Snapshot
     private let storage: any Storage
@@ -20,8 +24,12 @@ final class TableWriter {
     private var open: [String: OpenFile] = [:]
     private(set) var added: [AddFile] = []
     private var written: [String] = []
+    /// The file finishing in the background, if any; its `add` joins `added` when collected.
+    private var finishing: BackgroundJob<AddFile>?
     private var fileCounter = 0
     private let writeID = SystemClock.uuid()
+    /// The folder under the root the files go in (`_change_data` for change data), or "".
+    private let folder: String
 
     private final class OpenFile {
         let writer: ParquetWriter
@@ -38,8 +46,11 @@ final class TableWriter {
         }
     }
 
-    init(snapshot: Snapshot, storage: any Storage) throws {
+    /// A writer of `snapshot`'s data files, or (with `folder`) of files under that folder of
+    /// the root, partitioned the same way.
+    init(snapshot: Snapshot, storage: any Storage, folder: String = "") throws {
         self.snapshot = snapshot
+        self.folder = folder
         self.storage = storage
         let partitionColumns = snapshot.metadata.partitionColumns
         let fields = snapshot.schema.fields
@@ -136,7 +147,8 @@ final class TableWriter {
     }
 
     private func startFile(_ partitionValues: PartitionValues) throws -> OpenFile {
-        let directory = partitionValues.map { Partitioning.directoryName(column: $0.0, value: $0.1) }.joined(separator: "/")
+        let directory = ([folder].filter { !$0.isEmpty } + partitionValues.map { Partitioning.directoryName(column: $0.0, value: $0.1) })
+            .joined(separator: "/")
         let name = "part-\(String(fileCounter).leftPadded(5))-\(writeID)-c000.\(options.codec == .zstd ? "zstd." : options.codec == .snappy ? "snappy." : "")parquet"
         fileCounter += 1
         let relative = directory.isEmpty ? name : directory + "/" + name
@@ -163,17 +175,35 @@ final class TableWriter {
     }
 
     private func finish(_ file: OpenFile) throws {
-        try file.writer.close()
+        try collectFinished()
         let absolute = snapshot.root + "/" + file.relativePath
         written.append(absolute)
-        let info = storage.info(absolute)
-        added.append(AddFile(path: Partitioning.uriEncode(file.relativePath), partitionValues: file.partitionValues,
-                             size: info?.size ?? 0,
-                             modificationTime: info?.modificationTime ?? SystemClock.nowMillis(),
-                             dataChange: true, stats: file.stats.json()))
+        let handoff = Handoff(file: file, storage: storage)
+        finishing = BackgroundJob {
+            let file = handoff.file
+            try file.writer.close()
+            let info = handoff.storage.info(absolute)
+            return AddFile(path: Partitioning.uriEncode(file.relativePath), partitionValues: file.partitionValues,
+                           size: info?.size ?? 0,
+                           modificationTime: info?.modificationTime ?? SystemClock.nowMillis(),
+                           dataChange: true, stats: file.stats.json())
+        }
     }
 
-    /// Finishes every open file (the next rows start new ones); their actions stay in `added`.
+    /// A full file handed to the thread that finishes it; nothing else touches it meanwhile.
+    private struct Handoff: @unchecked Sendable {
+        let file: OpenFile
+        let storage: any Storage
+    }
+
+    /// Waits for the file finishing in the background and takes its `add`.
+    private func collectFinished() throws {
+        guard let job = finishing else { return }
+        finishing = nil
+        added.append(try job.wait())
+    }
+
+    /// Finishes every open file (the next rows start new ones); their actions join `added`.
     func finishOpenFiles() throws {
         for (_, file) in open.sorted(by: { $0.key < $1.key }) { try finish(file) }
         open = [:]
@@ -182,11 +212,14 @@ final class TableWriter {
     /// Closes every open file; returns the `add` actions of all files written.
     func close() throws -> [AddFile] {
         try finishOpenFiles()
+        try collectFinished()
         return added
     }
 
     /// Removes every file written or being written.
     func abort() {
+        _ = try? finishing?.wait()
+        finishing = nil
         for (_, file) in open {
             file.writer.abort()
             PendingFiles.shared.remove(snapshot.root + "/" + file.relativePath)

@@ -30,17 +30,26 @@ extension Warehouse {
         var rewrite = RowRemoval()
         let committed = try operation.run { op in
             let writer = try op.writer()
+            let changes = try op.changeData()
             if snapshot.writesDeletionVectors {
                 // The old rows marked deleted in vectors, the new ones written to new files.
                 try rewrite.markDeleted(candidates, where: predicate, in: snapshot, op: op, replacing: { batch in
                     try Self.assign(sets, to: batch, selected: Array(0..<batch.rowCount), snapshot)
-                }, writer: writer)
+                }, writer: writer, changes: changes)
                 rewrite.adds += try writer.close()
             } else {
                 try rewrite.rewrite(candidates, where: predicate, in: snapshot, writer: writer) { batch, selected in
-                    selected.isEmpty ? batch : try Self.assign(sets, to: batch, selected: selected, snapshot)
+                    guard !selected.isEmpty else { return batch }
+                    let updated = try Self.assign(sets, to: batch, selected: selected, snapshot)
+                    if let changes {
+                        let all = selected.count == batch.rowCount
+                        try changes.write(all ? batch : batch.take(selected), .updatePreimage)
+                        try changes.write(all ? updated : updated.take(selected), .updatePostimage)
+                    }
+                    return updated
                 }
             }
+            try rewrite.recordChanges(changes)
             guard !rewrite.removed.isEmpty, rewrite.rowsDeleted > 0 else { return nil }
             let now = SystemClock.nowMillis()
             var transaction = op.transaction(actions: rewrite.actions(at: now) + (txn.map { [$0.action(at: now)] } ?? []))

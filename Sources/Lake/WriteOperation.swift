@@ -61,10 +61,18 @@ final class WriteOperation {
 
     /// A writer for the table as `evolved` describes it (the snapshot with the schema this
     /// operation's commit sets).
-    func writer(for evolved: Snapshot) throws -> TableWriter {
-        let writer = try TableWriter(snapshot: evolved, storage: resolved.table.storage)
+    func writer(for evolved: Snapshot, folder: String = "") throws -> TableWriter {
+        let writer = try TableWriter(snapshot: evolved, storage: resolved.table.storage, folder: folder)
         writers.append(writer)
         return writer
+    }
+
+    /// The writer of this commit's change data when the table (as `evolved` describes it, by
+    /// default the snapshot) records the Change Data Feed; nil when it does not.
+    func changeData(for evolved: Snapshot? = nil) throws -> ChangeDataWriter? {
+        let table = evolved ?? snapshot
+        guard table.recordsChangeData else { return nil }
+        return try ChangeDataWriter(table, writer: writer(for: try ChangeDataWriter.fileSnapshot(of: table), folder: ChangeDataWriter.folder))
     }
 
     /// Writes `bytes` as the new file `path` (not a data file: a deletion vector), removed

@@ -24,3 +24,25 @@ public func parallelMap<T>(_ count: Int, _ body: @Sendable (Int) throws -> T) th
     DispatchQueue.concurrentPerform(iterations: count) { i in results.set(i) { try body(i) } }
     return try results.values()
 }
+
+/// One piece of work running on a pool thread while its starter goes on; ``wait()`` blocks
+/// until it is done and gives its result (or rethrows its error), as often as it is called.
+public final class BackgroundJob<T>: @unchecked Sendable {
+    private var result: Result<T, Error>?
+    private let done = DispatchSemaphore(value: 0)
+
+    /// Starts `body` at once.
+    public init(_ body: @escaping @Sendable () throws -> T) {
+        DispatchQueue.global().async {
+            self.result = Result { try body() }
+            self.done.signal()
+        }
+    }
+
+    /// The job's result, once it has finished.
+    public func wait() throws -> T {
+        done.wait()
+        done.signal()
+        return try result!.get()
+    }
+}

@@ -303,10 +303,11 @@ def test_ages_decide_tombstones_by_their_remove_and_orphans_by_their_mtime(lk, t
             age(p, days)
 
     old_orphans = ["part-00000-orphan-old.zstd.parquet", "stuff/deep/old.txt",
-                   ".part-00001-abc.zstd.parquet.4242.123456789.tmp"]  # lake's own temporary file
+                   ".part-00001-abc.zstd.parquet.4242.123456789.tmp",   # lake's own temporary file
+                   "_change_data/cdc-00000.parquet"]  # change data expires by age (as Spark's vacuum does)
     young_orphans = ["part-00000-orphan-young.zstd.parquet", ".part-00002-def.zstd.parquet.4242.987654321.tmp"]
     hidden = ["_hidden.parquet", ".hidden.parquet", "_tmp/old.parquet", ".cache/old.parquet",
-              "_change_data/cdc-00000.parquet", "_p=1/old.parquet",   # not a partition column here
+              "_p=1/old.parquet",               # not a partition column here
               ".part-x.parquet.tmp",            # not lake's temporary-name shape (no pid, no random)
               ".notes.txt.4242.123.tmp",        # lake's shape, but not a .json/.parquet file
               "_delta_log/notes.txt"]
@@ -339,9 +340,10 @@ def test_ages_decide_tombstones_by_their_remove_and_orphans_by_their_mtime(lk, t
     assert (doc["files"], doc["files_deleted"], doc["bytes_deleted"], doc["young_files_kept"]) == (
         expected, len(expected), sizes, 2), doc
     end = vacuum_commit(table, 6)
-    # As Spark counts them: every folder walked, the root included (root, stuff, stuff/deep).
+    # As Spark counts them: every folder walked, the root included (root, stuff, stuff/deep,
+    # _change_data).
     assert metrics_as_text(end["operationMetrics"]) == {"numDeletedFiles": str(len(expected)),
-                                                        "numVacuumedDirectories": "3"}, end
+                                                        "numVacuumedDirectories": "4"}, end
 
     assert_everyone_reads(lk, duckdb_con, "t", table, {
         None: [(20, "z")], 3: [(10, "x"), (11, "y")], 4: [(20, "z")], 6: [(20, "z")],

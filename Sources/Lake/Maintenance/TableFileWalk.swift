@@ -4,9 +4,11 @@ import LakeCore
 /// level in parallel. Nothing is followed through a symbolic link: links are collected to be
 /// reported, and the walk never leaves the root.
 ///
-/// Hidden names (beginning with `_` or `.`, like `_delta_log`, `_change_data` and editors'
-/// files, and `metadata`) are skipped with everything under them, except folders of partition columns whose
-/// names begin with `_` (`_region=eu`) and lake's own temporary files, which are orphans.
+/// Hidden names (beginning with `_` or `.`, like `_delta_log` and editors' files, and
+/// `metadata`) are skipped with everything under them, except folders of partition columns
+/// whose names begin with `_` (`_region=eu`), lake's own temporary files, which are orphans,
+/// and the root's `_change_data`: change data files are named by their commit alone (never
+/// by a snapshot), so they are unknown files to vacuum, expiring by age as their commit does.
 /// A folder holding a `_delta_log` is another table and is not entered.
 struct TableFileWalk {
     /// Regular files, by their paths relative to the root.
@@ -48,7 +50,7 @@ struct TableFileWalk {
             switch kind {
             case .symlink:
                 out.symlinks.append(path)
-            case .directory where !isHidden(name, partitionColumns: partitionColumns):
+            case .directory where !isHidden(name, partitionColumns: partitionColumns) || (relative.isEmpty && name == "_change_data"):
                 if storage.exists(directory + "/" + name + "/_delta_log") {
                     out.otherTables.append(path)
                 } else {

@@ -16,19 +16,26 @@ public enum RowFormat: String, CaseIterable, Sendable {
 extension RowStream {
     /// Prints every row in `format` to the file `path` (created or truncated), or to stdout
     /// when nil. A reader that goes away (a closed pipe: `lake scan … | head`) ends the output
-    /// quietly.
-    public func print(_ format: RowFormat, to path: String? = nil) throws {
+    /// quietly. `before` and `after` are written around the rows (a JSON document holding
+    /// the array of rows).
+    public func print(_ format: RowFormat, to path: String? = nil, before: String = "", after: String = "") throws {
         var fd: Int32 = 1
         if let path {
             fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
             guard fd >= 0 else { throw StorageError(path: path, "cannot create \(path): \(String(cString: strerror(errno)))") }
         }
         defer { if fd != 1 { close(fd) } }
-        let printer = RowPrinter(format: format.text, schema: schema, output: OutputStream(fd: fd))
+        let output = OutputStream(fd: fd)
+        let printer = RowPrinter(format: format.text, schema: schema, output: output)
         do {
+            if !before.isEmpty { try output.write { $0 += Array(before.utf8) } }
             try printer.begin()
             while let batch = try next() { try printer.write(batch) }
             try printer.finish()
+            if !after.isEmpty {
+                try output.write { $0 += Array(after.utf8) }
+                try output.flush()
+            }
         } catch is OutputClosed {
             return
         }
@@ -39,7 +46,10 @@ extension RowStream {
         var writerOptions = ParquetWriter.Options()
         writerOptions.codec = options.codec.parquet
         writerOptions.zstdLevel = options.zstdLevel
-        if let rows = options.rowGroupRows { writerOptions.rowGroupRows = rows }
+        // Row groups of 256Ki rows unless asked otherwise, as tables are written: the export
+        // holds one row group in memory, whatever the number of rows.
+        writerOptions.rowGroupRows = options.rowGroupRows ?? 1 << 18
+        writerOptions.rowGroupBytes = 64 << 20
         let writer = try ParquetWriter(path: path, schema: schema, options: writerOptions)
         var rows = 0
         do {
@@ -73,7 +83,7 @@ public struct ParquetExportOptions: Sendable {
     public var codec: Codec = .zstd
     /// 1…22.
     public var zstdLevel: Int32 = 3
-    /// Rows per row group (the writer's default when nil).
+    /// Rows per row group (262,144 when nil).
     public var rowGroupRows: Int?
 
     public init() {}
