@@ -59,6 +59,7 @@ bench: release venv
 	PYTHON=$(PY) bash bench/compact.sh --zorder id,amount
 	PYTHON=$(PY) bash bench/dml.sh
 	PYTHON=$(PY) bash bench/changes.sh
+	PYTHON=$(PY) bash bench/quality.sh
 
 # libFuzzer over the readers of untrusted bytes: Parquet files (seeded with the conformance
 # fixtures), Delta log files — commits, Parquet checkpoints, _last_checkpoint (seeded with the

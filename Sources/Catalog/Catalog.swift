@@ -127,6 +127,34 @@ public protocol TableCatalog {
     func maintenanceRuns(tableID: Int64?, limit: Int) throws -> [MaintenanceRun]
     /// When the table's last run that vacuumed with a full listing started.
     func lastFullVacuum(tableID: Int64) throws -> Int64?
+    /// Records one `lake check` of a table.
+    func recordCheck(_ run: CheckRun) throws
+    /// The latest checks, newest first (of one table, or of all).
+    func checkRuns(tableID: Int64?, limit: Int) throws -> [CheckRun]
+}
+
+/// One table's `lake check` (or the check `maintain` runs), as the catalog keeps it.
+public struct CheckRun: Sendable, Equatable {
+    public var tableID: Int64
+    public var started: Int64
+    public var finished: Int64
+    /// The version checked (nil when the log could not tell).
+    public var version: Int64?
+    public var deep: Bool
+    /// How many problems it found (0: healthy).
+    public var problems: Int
+    /// The first problem, in words.
+    public var summary: String?
+
+    public init(tableID: Int64, started: Int64, finished: Int64, version: Int64?, deep: Bool, problems: Int, summary: String?) {
+        self.tableID = tableID
+        self.started = started
+        self.finished = finished
+        self.version = version
+        self.deep = deep
+        self.problems = problems
+        self.summary = summary
+    }
 }
 
 /// One table's `lake maintain` run, as the catalog keeps it.

@@ -77,6 +77,20 @@ public final class SQLiteCatalog: TableCatalog {
             expires INTEGER NOT NULL
         );
         """,
+        // `lake check` results, next to the maintenance runs.
+        """
+        CREATE TABLE check_runs (
+            id INTEGER PRIMARY KEY,
+            table_id INTEGER NOT NULL REFERENCES tables(id) ON DELETE CASCADE,
+            started INTEGER NOT NULL,
+            finished INTEGER NOT NULL,
+            version INTEGER,
+            deep INTEGER NOT NULL,
+            problems INTEGER NOT NULL,
+            summary TEXT
+        );
+        CREATE INDEX check_runs_by_table ON check_runs (table_id, started);
+        """,
     ]
 
     /// Opens `path`, creating it and running pending migrations; with `readOnly`, opens an
@@ -237,6 +251,26 @@ public final class SQLiteCatalog: TableCatalog {
                 """, [.int(run.tableID), .int(run.started), .int(run.finished), .text(run.actions.joined(separator: ",")),
                       .int(run.filesBefore), .int(run.bytesBefore), .int(run.filesAfter), .int(run.bytesAfter),
                       .text(run.outcome), run.error.map(SQLValue.text) ?? .null, .int(run.fullVacuum ? 1 : 0)])
+        }
+    }
+
+    public func recordCheck(_ run: CheckRun) throws {
+        try database.transaction(wait: true) {
+            try database.execute("""
+                INSERT INTO check_runs (table_id, started, finished, version, deep, problems, summary) VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, [.int(run.tableID), .int(run.started), .int(run.finished), run.version.map(SQLValue.int) ?? .null,
+                      .int(run.deep ? 1 : 0), .int(Int64(run.problems)), run.summary.map(SQLValue.text) ?? .null])
+        }
+    }
+
+    public func checkRuns(tableID: Int64?, limit: Int) throws -> [CheckRun] {
+        let rows = try database.execute("""
+            SELECT * FROM check_runs WHERE (? IS NULL OR table_id = ?) ORDER BY started DESC, id DESC LIMIT ?
+            """, [tableID.map(SQLValue.int) ?? .null, tableID.map(SQLValue.int) ?? .null, .int(Int64(limit))])
+        return rows.map { row in
+            CheckRun(tableID: row["table_id"]?.int ?? 0, started: row["started"]?.int ?? 0, finished: row["finished"]?.int ?? 0,
+                     version: row["version"]?.int, deep: (row["deep"]?.int ?? 0) != 0, problems: Int(row["problems"]?.int ?? 0),
+                     summary: row["summary"]?.text)
         }
     }
 

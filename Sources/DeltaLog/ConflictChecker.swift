@@ -182,6 +182,14 @@ public struct ConflictChecker: Sendable {
         guard metadata.partitionColumns == base.metadata.partitionColumns else {
             throw conflict("version \(v) changed the partition columns")
         }
+        // Rows checked against the constraints this transaction read may break new ones.
+        func constraints(_ m: Metadata) -> [String: String] {
+            Dictionary(m.configuration.filter { $0.0.lowercased().hasPrefix("delta.constraints.") }.map { ($0.0.lowercased(), $0.1) },
+                       uniquingKeysWith: { a, _ in a })
+        }
+        if addsFiles, constraints(metadata).contains(where: { constraints(base.metadata)[$0.key] != $0.value }) {
+            throw conflict("version \(v) added a CHECK constraint, which the rows of this \(operation) were not checked against")
+        }
         let schema: [Field]
         let mapping: ColumnMapping
         do {

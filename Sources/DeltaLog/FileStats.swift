@@ -135,7 +135,7 @@ public enum FileStats {
     }
 
     /// Whether a column's values rule out bounds (NaN in a float column).
-    static func boundsImpossible(_ column: Column) -> Bool {
+    public static func boundsImpossible(_ column: Column) -> Bool {
         let valid = column.validity
         switch column.storage {
         case .float32(let v): return (0..<v.count).contains { (valid?[$0] ?? true) && v[$0].isNaN }
@@ -145,7 +145,7 @@ public enum FileStats {
     }
 
     /// Orders two bound keys of the same column.
-    static func less(_ a: Value, _ b: Value) -> Bool {
+    public static func less(_ a: Value, _ b: Value) -> Bool {
         switch (a, b) {
         case (.int(let x), .int(let y)): return x < y
         case (.double(let x), .double(let y)): return x < y
@@ -165,7 +165,7 @@ public enum FileStats {
     /// Min and max of the non-null values: stats JSON and a key to compare them by; `max` is
     /// nil when no valid upper bound can be written (a string longer than the prefix).
     /// Nil when there are no values or the type has no bounds.
-    static func bounds(_ column: Column) -> (min: JSONValue, minKey: Value, max: JSONValue?, maxKey: Value?)? {
+    public static func bounds(_ column: Column) -> (min: JSONValue, minKey: Value, max: JSONValue?, maxKey: Value?)? {
         let valid = column.validity
         func range<T: Comparable>(_ v: [T]) -> (T, T)? {
             var lo: T?, hi: T?

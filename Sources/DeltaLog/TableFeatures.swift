@@ -51,16 +51,12 @@ public enum TableFeatures {
     }
 
     /// Throws `unsupported` naming what lake cannot honour when appending to the table.
+    /// (CHECK constraints and column invariants are honoured: every data-changing write
+    /// checks its rows.)
     public static func checkAppendable(_ p: ProtocolAction, _ metadata: Metadata) throws {
         try checkMaintainable(p, metadata)
         // Features lake accepts only while the table does not actually use them.
         let schema = metadata.schemaString
-        if schema.contains("delta.invariants") {
-            throw DeltaError(.unsupported, "the table has column invariants (writer feature 'invariants'), which lake does not enforce")
-        }
-        if metadata.configuration.contains(where: { $0.0.hasPrefix("delta.constraints.") }) {
-            throw DeltaError(.unsupported, "the table has CHECK constraints (writer feature 'checkConstraints'), which lake does not enforce")
-        }
         if schema.contains("delta.generationExpression") {
             throw DeltaError(.unsupported, "the table has generated columns (writer feature 'generatedColumns'), which lake cannot compute")
         }

@@ -240,10 +240,16 @@ final class DelimitedReader: BatchReader {
         return UnsafeRawBufferPointer(rebasing: scratch[0..<n])
     }
 
+    /// The line each row of the last batch starts on.
+    private var batchLines: [Int] = []
+
+    func location(ofRow row: Int) -> RowLocation { .line(batchLines[row]) }
+
     /// The next batch of rows, or nil at the end of the input.
     func next() throws -> RecordBatch? {
         if exhausted { return nil }
         var rows = 0
+        batchLines.removeAll(keepingCapacity: true)
         while rows < batchRows {
             let status = buffer.withUnsafeBytes { b -> (RowStatus, Int) in
                 var added = 0
@@ -253,7 +259,10 @@ final class DelimitedReader: BatchReader {
                     let rowLine = line
                     line += headerNewlines
                     position = next
-                    if appendRow(b, line: rowLine) { added += 1 }
+                    if appendRow(b, line: rowLine) {
+                        added += 1
+                        batchLines.append(rowLine)
+                    }
                     if failure != nil { return (.row(next), added) }
                 }
                 return (.row(position), added)
@@ -357,6 +366,8 @@ final class DelimitedReader: BatchReader {
 /// A source of batches in a table's columns.
 protocol BatchReader: AnyObject {
     func next() throws -> RecordBatch?
+    /// Where row `row` of the last batch is in the input: its line, or its row number.
+    func location(ofRow row: Int) -> RowLocation
     var bytesRead: Int64 { get }
     var totalBytes: Int64? { get }
     /// The table columns (by index) the input has given values for so far; the others are

@@ -60,9 +60,12 @@ public enum Ingest {
     /// Runs `body` for every batch of every input, reporting progress as bytes (or rows, for
     /// Parquet) read of the total when known. Returns the table columns (by index) no input
     /// gave a value for: they were filled with nulls.
+    ///
+    /// With `check`, each batch's rows that fail it are bad rows (named by file and line, or
+    /// row number): skipped while `budget` allows, else the read ends with the first of them.
     @discardableResult
     public static func read(_ paths: [String], table: Schema, options: IngestOptions, budget: BadRowBudget,
-                            progress: ((Int64, Int64?) -> Void)? = nil,
+                            check: (any RowCheck)? = nil, progress: ((Int64, Int64?) -> Void)? = nil,
                             _ body: (RecordBatch) throws -> Void) throws -> Set<Int> {
         for path in paths { _ = try format(of: path, options) }
         var total: Int64? = 0
@@ -75,7 +78,23 @@ public enum Ingest {
         var missing = Set(table.fields.indices)
         for path in paths {
             let reader = try open(path, table: table, options: options, budget: budget)
-            while let batch = try reader.next() {
+            while var batch = try reader.next() {
+                if let check {
+                    let failed = try check.violations(batch)
+                    if !failed.isEmpty {
+                        for violation in failed {
+                            var bad = BadRow(file: path == "-" ? "<stdin>" : path, line: nil, column: nil, message: violation.message)
+                            switch reader.location(ofRow: violation.row) {
+                            case .line(let line): bad.line = line
+                            case .row(let row): bad.message = "row \(row): " + bad.message
+                            }
+                            try budget.record(bad)
+                        }
+                        let rejected = Set(failed.map(\.row))
+                        batch = batch.take((0..<batch.rowCount).filter { !rejected.contains($0) })
+                        if batch.rowCount == 0 { continue }
+                    }
+                }
                 try body(batch)
                 progress?(done + reader.bytesRead, total)
             }
@@ -83,5 +102,30 @@ public enum Ingest {
             missing.subtract(reader.providedColumns)
         }
         return missing
+    }
+}
+
+/// Where a row is in its input.
+public enum RowLocation: Sendable {
+    /// The 1-based line a text input's row starts on.
+    case line(Int)
+    /// The 1-based row number of a Parquet input's row.
+    case row(Int64)
+}
+
+/// A test every input row must pass before it is loaded (a table's CHECK constraints).
+public protocol RowCheck {
+    /// The rows of `batch` that fail, each with what is wrong (the values that fail included).
+    func violations(_ batch: RecordBatch) throws -> [RowViolation]
+}
+
+/// A row that failed a ``RowCheck``.
+public struct RowViolation: Sendable {
+    public var row: Int
+    public var message: String
+
+    public init(row: Int, message: String) {
+        self.row = row
+        self.message = message
     }
 }

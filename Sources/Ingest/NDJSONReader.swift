@@ -55,11 +55,20 @@ final class NDJSONReader: BatchReader {
         }
     }
 
+    /// The line of each row of the last batch.
+    private var batchLines: [Int] = []
+
+    func location(ofRow row: Int) -> RowLocation { .line(batchLines[row]) }
+
     func next() throws -> RecordBatch? {
         var rows = 0
+        batchLines.removeAll(keepingCapacity: true)
         while rows < batchRows, var range = try nextLine() {
             if line == 1 && buffer[range].starts(with: [0xEF, 0xBB, 0xBF]) { range = (range.lowerBound + 3)..<range.upperBound }
-            if try appendLine(range) { rows += 1 }
+            if try appendLine(range) {
+                rows += 1
+                batchLines.append(line)
+            }
         }
         rowsRead += rows
         if rows == 0 { return nil }

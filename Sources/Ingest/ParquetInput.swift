@@ -53,8 +53,14 @@ final class ParquetInput: BatchReader {
         inputColumns = names
     }
 
+    /// Rows of the input before the last batch.
+    private var rowsBefore: Int64 = 0
+
+    func location(ofRow row: Int) -> RowLocation { .row(rowsBefore + Int64(row) + 1) }
+
     func next() throws -> RecordBatch? {
         guard group < reader.rowGroupCount else { return nil }
+        rowsBefore = read
         let batch: RecordBatch
         do {
             batch = try reader.readRowGroup(group, columns: inputColumns)

@@ -12,6 +12,9 @@ public enum AlterChange: Sendable {
     case setProperty(String, String)
     case unsetProperty(String)
     case setComment(String, String)
+    /// A CHECK constraint: its name and SQL (the `--where` grammar).
+    case addConstraint(String, String)
+    case dropConstraint(String)
 }
 
 /// What `lake alter` did.
@@ -50,12 +53,20 @@ extension Warehouse {
         try plan.apply(change)
         let metadata = snapshot.metadata.replacing(schema: plan.schema, partitionColumns: plan.partitionColumns,
                                                    configuration: plan.configuration)
+        // A new constraint holds for the rows already there, or is not added.
+        var read: ReadSet?
+        if case .addConstraint(let name, let expression) = change {
+            read = try Self.checkExistingRows(snapshot, try TableConstraints.compile(name.lowercased(), expression, schema: plan.schema,
+                                                                                      table: operation.resolved.displayName),
+                                              table: operation.resolved.displayName)
+        }
         let committed = try operation.run { op in
             var actions: [Action] = []
             if plan.protocolAction.raw != snapshot.protocolAction.raw { actions.append(.protocolAction(plan.protocolAction)) }
             actions.append(.metaData(metadata))
             var transaction = op.transaction(actions: actions)
             transaction.parameters = plan.parameters
+            if let read { transaction.read = read }
             if plan.needsEmptyTable {
                 // A `not null` column fits only a table without rows: rows appended meanwhile conflict.
                 transaction.read = ReadSet(predicate: { _ in true })
@@ -66,6 +77,31 @@ extension Warehouse {
         return AlterResult(table: operation.resolved.displayName, version: committed?.version ?? snapshot.version,
                            operation: operation.operation, change: plan.summary, notes: plan.notes,
                            schemaJSON: SchemaJSON.encode(plan.schema).serialized(), warnings: committed?.warnings ?? [])
+    }
+}
+
+extension Warehouse {
+    /// Checks that no row of `snapshot` violates `constraint` (files whose statistics rule a
+    /// violation out are not read); `badInput` (exit 1) with the count and up to five of them.
+    /// Returns what the commit adding it read: appends landing meanwhile whose rows might
+    /// violate it conflict (the add is then re-planned, and checks them too).
+    static func checkExistingRows(_ snapshot: Snapshot, _ constraint: TableConstraints.Constraint, table: String) throws -> ReadSet {
+        let plan = try ScanBuilder(snapshot).predicate(constraint.violated).build()
+        let scan = ScanExecutor(plan)
+        var count = 0
+        var examples: [String] = []
+        while let batch = try scan.next() {
+            count += batch.rowCount
+            for row in 0..<min(batch.rowCount, 5 - examples.count) {
+                examples.append("(" + TableConstraints.values(batch, row, Array(batch.schema.fields.indices)) + ")")
+            }
+        }
+        if count > 0 {
+            throw LakeError(.badInput, "\(count) row(s) of \(table) violate the constraint \(constraint.name) (\(DisplayText.value(constraint.expression))), e.g. \(examples.joined(separator: ", ")); delete or fix them first (lake delete \(table) --where \"NOT (\(constraint.expression))\"); nothing was changed")
+        }
+        let bounds = FileBounds(snapshot: snapshot)
+        let violated = constraint.violated
+        return ReadSet(files: [], predicate: { add in violated.mightMatch { bounds.partition(add, $0) ?? bounds.stats(add, $0) } })
     }
 }
 
@@ -99,6 +135,8 @@ struct SchemaChangePlan {
         case .widenType, .setComment: return "CHANGE COLUMN"
         case .setProperty: return "SET TBLPROPERTIES"
         case .unsetProperty: return "UNSET TBLPROPERTIES"
+        case .addConstraint: return "ADD CONSTRAINT"
+        case .dropConstraint: return "DROP CONSTRAINT"
         }
     }
 
@@ -119,6 +157,8 @@ struct SchemaChangePlan {
         case .setProperty(let key, let value): try setTableProperty(key, value)
         case .unsetProperty(let key): try unsetTableProperty(key)
         case .setComment(let column, let text): try setComment(column, text)
+        case .addConstraint(let name, let expression): try addConstraint(name, expression)
+        case .dropConstraint(let name): try dropConstraint(name)
         }
         requireSchemaFeatures()
     }
@@ -283,6 +323,40 @@ struct SchemaChangePlan {
         }
         parameters = [("properties", JSONValue.strings([(key, value)]).serialized())]
         summary = "set \(key)=\(value)"
+    }
+
+    /// Names as Spark keeps them: lowercased, letters, digits and `_`.
+    private static func constraintName(_ name: String) throws -> String {
+        let lowered = name.lowercased()
+        guard !lowered.isEmpty, lowered.unicodeScalars.allSatisfy({ ($0.properties.isAlphabetic && $0.isASCII) || ("0"..."9").contains($0) || $0 == "_" }) else {
+            throw DeltaError(.invalidArgument, "'\(DisplayText.value(name))' is not a constraint name (letters, digits and _)")
+        }
+        return lowered
+    }
+
+    private mutating func addConstraint(_ name: String, _ expression: String) throws {
+        let name = try Self.constraintName(name)
+        guard !TableConstraints.declared(configuration).contains(where: { $0.name.lowercased() == name }) else {
+            throw DeltaError(.invalidArgument, "the table already has a constraint \(name) (drop it first: lake alter TABLE drop-constraint \(name))")
+        }
+        _ = try TableConstraints.compile(name, expression, schema: schema, table: "")
+        setProperty(TableConstraints.prefix + name, expression)
+        protocolAction = TableFeatures.enabling("checkConstraints", readerFeature: false, legacy: (1, 3), in: protocolAction)
+        parameters = [("name", name), ("expr", expression)]
+        summary = "added the constraint \(name) CHECK (\(expression))"
+        notes.append("writers must now check the constraint (writer feature 'checkConstraints'): lake, delta-rs and Spark do")
+    }
+
+    private mutating func dropConstraint(_ name: String) throws {
+        let lowered = name.lowercased()
+        guard let key = configuration.first(where: { $0.0.lowercased() == TableConstraints.prefix + lowered })?.0 else {
+            let known = TableConstraints.declared(configuration).map(\.name)
+            throw DeltaError(.invalidArgument, "the table has no constraint \(DisplayText.value(name))" + (known.isEmpty ? "" : " (its constraints: \(known.joined(separator: ", ")))"))
+        }
+        let expression = property(key) ?? ""
+        configuration.removeAll { $0.0 == key }
+        parameters = [("name", lowered), ("expr", expression)]
+        summary = "dropped the constraint \(lowered)"
     }
 
     private mutating func unsetTableProperty(_ key: String) throws {

@@ -89,7 +89,8 @@ extension Warehouse {
         let committed = try operation.run { op in
             let writer = try op.writer(for: snapshot)
             // Parsing runs on its own thread, one batch ahead of encoding.
-            let job = ReadJob(files: files, schema: snapshot.schema, options: ingestOptions, budget: budget, progress: progress)
+            let job = ReadJob(files: files, schema: snapshot.schema, options: ingestOptions, budget: budget,
+                              check: try op.constraints(for: snapshot), progress: progress)
             let pipeline = BatchPipeline { emit in missing.set(try job.run(emit)) }
             defer { pipeline.cancel() }
             while let batch = try pipeline.next() {
@@ -155,10 +156,12 @@ struct ReadJob: @unchecked Sendable {
     let schema: Schema
     let options: IngestOptions
     let budget: BadRowBudget
+    /// The table's constraints, each row checked as it is read.
+    var check: TableConstraints? = nil
     let progress: ((Int64, Int64?) -> Void)?
 
     /// Reads every input; returns the table columns no input had.
     func run(_ emit: (RecordBatch) throws -> Void) throws -> Set<Int> {
-        try Ingest.read(files, table: schema, options: options, budget: budget, progress: progress, emit)
+        try Ingest.read(files, table: schema, options: options, budget: budget, check: check, progress: progress, emit)
     }
 }

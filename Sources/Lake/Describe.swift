@@ -25,6 +25,8 @@ public struct TableDescription: Sendable {
     public var id: String
     /// The application transactions (`txn`) recorded: each application's latest version.
     public var transactions: [(app: String, version: Int64)] = []
+    /// The CHECK constraints (`delta.constraints.<name>`), by name.
+    public var constraints: [(name: String, expression: String)] = []
 }
 
 /// `lake files`: the live data files of one version.
@@ -56,7 +58,8 @@ extension Warehouse {
                                 readerFeatures: p.readerFeatures, writerFeatures: p.writerFeatures,
                                 files: s.files.count, rows: try? count(s), bytes: s.totalBytes,
                                 comment: s.metadata.description, id: s.metadata.id,
-                                transactions: s.transactions.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+                                transactions: s.transactions.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
+                                constraints: TableConstraints.declared(s.metadata.configuration))
     }
 
     /// The live data files of `name` at `selector`.

@@ -64,7 +64,9 @@ extension Warehouse {
             }
             return index
         }
-        let source = try MergeSource(files: files, snapshot: snapshot, keys: keyColumns, options: options, progress: progress)
+        // Every source row passes the table's constraints (those it updates with and inserts).
+        let source = try MergeSource(files: files, snapshot: snapshot, keys: keyColumns, options: options,
+                                     check: try operation.constraints(for: snapshot), progress: progress)
         let pruning = source.rangePredicate(snapshot)
         let bounds = FileBounds(snapshot: snapshot)
         let deletesUnmatched = request.whenNotMatchedBySource == .delete
@@ -270,12 +272,12 @@ private struct MergeSource {
         }
     }
 
-    init(files: [String], snapshot: Snapshot, keys: [Int], options: LoadOptions,
+    init(files: [String], snapshot: Snapshot, keys: [Int], options: LoadOptions, check: TableConstraints?,
          progress: ((Int64, Int64?) -> Void)?) throws {
         keyColumns = keys
         var collected: [RecordBatch] = []
         try Ingest.read(files, table: snapshot.schema, options: options.ingest, budget: BadRowBudget(limit: options.maxBadRows),
-                        progress: progress) { collected.append($0) }
+                        check: check, progress: progress) { collected.append($0) }
         batches = collected
         if keys.count == 1, batches.allSatisfy({ Self.integerKeys($0.columns[keys[0]]) != nil }) { integers = [:] }
         for (b, batch) in batches.enumerated() {

@@ -27,7 +27,8 @@ extension Warehouse {
             // Change data only with --where: a whole replacement is whole-file removes and adds.
             let changes = predicate == nil ? nil : try op.changeData()
             let budget = BadRowBudget(limit: options.maxBadRows)
-            let job = ReadJob(files: files, schema: snapshot.schema, options: options.ingest, budget: budget, progress: progress)
+            let job = ReadJob(files: files, schema: snapshot.schema, options: options.ingest, budget: budget,
+                              check: try op.constraints(), progress: progress)
             let pipeline = BatchPipeline { emit in _ = try job.run(emit) }
             defer { pipeline.cancel() }
             while let batch = try pipeline.next() {

@@ -67,6 +67,14 @@ final class WriteOperation {
         return writer
     }
 
+    /// The CHECK constraints every row this operation writes must pass (of the table as
+    /// `evolved` describes it, by default the snapshot); nil when it has none. `badInput`
+    /// when one is SQL lake cannot evaluate: the write is refused.
+    func constraints(for evolved: Snapshot? = nil) throws -> TableConstraints? {
+        let checks = try TableConstraints(evolved ?? snapshot)
+        return checks.isEmpty ? nil : checks
+    }
+
     /// The writer of this commit's change data when the table (as `evolved` describes it, by
     /// default the snapshot) records the Change Data Feed; nil when it does not.
     func changeData(for evolved: Snapshot? = nil) throws -> ChangeDataWriter? {

@@ -14,6 +14,12 @@ struct AlterCommand: ParsableCommand {
             lake alter TABLE set-property K=V
             lake alter TABLE unset-property K
             lake alter TABLE set-comment COL TEXT
+            lake alter TABLE add-constraint NAME "EXPR"
+            lake alter TABLE drop-constraint NAME
+
+            A constraint (EXPR: the --where grammar) must not be FALSE for any row (NULL \
+            passes); it is added only when no row already there violates it, and every \
+            append, overwrite, merge and update then checks it.
 
             Nested fields are addressed by path: address.zip, items.element.price, attrs.value. \
             Renaming or dropping a column turns on column mapping (name mode; existing files \
@@ -24,7 +30,7 @@ struct AlterCommand: ParsableCommand {
     @Argument(help: "The table.")
     var table: String
 
-    @Argument(help: "add-column, rename-column, drop-column, widen-type, set-property, unset-property or set-comment.")
+    @Argument(help: "add-column, rename-column, drop-column, widen-type, set-property, unset-property, set-comment, add-constraint or drop-constraint.")
     var action: String
 
     @Argument(help: "The action's arguments.")
@@ -40,6 +46,7 @@ struct AlterCommand: ParsableCommand {
         "drop-column": (1, "drop-column NAME"), "widen-type": (2, "widen-type COL TYPE"),
         "set-property": (1, "set-property K=V"), "unset-property": (1, "unset-property K"),
         "set-comment": (2, "set-comment COL TEXT"),
+        "add-constraint": (2, "add-constraint NAME \"EXPR\""), "drop-constraint": (1, "drop-constraint NAME"),
     ]
 
     func validate() throws {
@@ -69,6 +76,8 @@ struct AlterCommand: ParsableCommand {
                 let parts = values[0].split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
                 change = .setProperty(String(parts[0]), String(parts[1]))
             case "unset-property": change = .unsetProperty(values[0])
+            case "add-constraint": change = .addConstraint(values[0], values[1])
+            case "drop-constraint": change = .dropConstraint(values[0])
             default: change = .setComment(values[0], values[1])
             }
             let result = try global.warehouseHandle().alter(try TableName(parsing: table), change)

@@ -59,6 +59,7 @@ struct ChangesCommand: ParsableCommand {
             throw ValidationError("--to-version \(toVersion) is before --from-version \(fromVersion)")
         }
         if format == .parquet && output == nil { throw ValidationError("--format parquet needs --output FILE") }
+        if let columns, commaList(columns).isEmpty { throw ValidationError("--columns needs at least one column") }
     }
 
     func run() throws {
@@ -89,7 +90,7 @@ struct ChangesCommand: ParsableCommand {
                 return
             }
             try feed.rows.print(RowFormat(rawValue: chosen.rawValue)!, to: output)
-            if !global.quiet && !global.json { writeStandardError(note(feed)) }
+            if !global.quiet { writeStandardError(note(feed)) }
         }
     }
 

@@ -36,6 +36,7 @@ extension TableDescription: CommandOutput {
             ("comment", comment.map { .string($0) } ?? .null),
             ("id", .string(id)),
             ("transactions", .array(transactions.map { JSON.orderedObject([("app", .string($0.app)), ("version", .int(Int($0.version)))]) })),
+            ("constraints", .array(constraints.map { JSON.orderedObject([("name", .string($0.name)), ("expression", .string($0.expression))]) })),
         ])
     }
 
@@ -46,6 +47,7 @@ extension TableDescription: CommandOutput {
         if !partitionColumns.isEmpty { text += "partitioned by \(partitionColumns.joined(separator: ", "))\n" }
         for (k, v) in properties { text += "property \(k)=\(v)\n" }
         for t in transactions { text += "transaction \(t.app) at version \(t.version)\n" }
+        for c in constraints { text += "constraint \(c.name) CHECK (\(c.expression))\n" }
         text += "protocol reader \(minReaderVersion) writer \(minWriterVersion)"
         if let r = readerFeatures, !r.isEmpty { text += " reader features \(r.joined(separator: ","))" }
         if let w = writerFeatures, !w.isEmpty { text += " writer features \(w.joined(separator: ","))" }

@@ -11,7 +11,7 @@ struct LakeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lake",
         abstract: "A lakehouse in one command: Delta Lake tables on a directory, Parquet files you can inspect and scan.",
-        subcommands: [InitCommand.self, CreateCommand.self, AppendCommand.self, ScanCommand.self, ChangesCommand.self, CountCommand.self,
+        subcommands: [InitCommand.self, CreateCommand.self, AppendCommand.self, ScanCommand.self, ChangesCommand.self, CountCommand.self, CheckCommand.self,
                       HistoryCommand.self, DescribeCommand.self, FilesCommand.self, ListCommand.self, DropCommand.self,
                       RenameCommand.self, RegisterCommand.self, AlterCommand.self, RestoreCommand.self, DeleteCommand.self, OverwriteCommand.self, UpdateCommand.self, MergeCommand.self, CheckpointCommand.self, CompactCommand.self, VacuumCommand.self, MaintainCommand.self, CatalogCommand.self, InspectCommand.self,
                       VersionCommand.self]

@@ -62,6 +62,7 @@ extension TableMaintenance: CommandOutput {
         })))
         fields.append(("duration_ms", .int(Int(durationMillis))))
         if let error { fields.append(("error", .string(error))) }
+        if let check { fields.append(("check", check.json)) }
         return .orderedObject(fields)
     }
 
@@ -71,6 +72,9 @@ extension TableMaintenance: CommandOutput {
             let state = step.done ? "done" : step.due ? "due" : "not due"
             let metrics = step.metrics.isEmpty ? "" : " (" + step.metrics.map { "\($0.0) \($0.1)" }.joined(separator: ", ") + ")"
             text += "  \(step.action): \(state): \(step.reason)\(metrics)\n"
+        }
+        if let check {
+            text += check.ok ? "  check: ok\n" : check.problems.map { "  check: \($0.path.isEmpty ? "table" : $0.path): \($0.message) [\($0.kind)]\n" }.joined()
         }
         return text
     }

@@ -10,7 +10,7 @@ struct VacuumCommand: ParsableCommand {
             Deletes files under the table that its latest version does not reference and that \
             were removed (or, unknown to the log, last modified) longer than the retention ago: \
             by default the table's delta.deletedFileRetentionDuration (7 days). Never touches \
-            _ or . folders, symbolic links, other tables, or anything outside the table. Then \
+            _ or . folders (but _change_data), symbolic links, other tables, or anything outside the table. Then \
             deletes log files past delta.logRetentionDuration by the protocol's rule, unless \
             delta.enableExpiredLogCleanup is false.
             """)

@@ -210,17 +210,17 @@ def test_tables_written_by_delta_rs_compact_too(lk, tmp_path, duckdb_con):
     assert pq.read_table(next(p for p in path.glob("*.parquet") if p.name in {Path(k).name for k in live_adds(path)})).num_rows == 40
 
 
-def test_tables_with_constraints_compact_though_lake_cannot_append(lk, tmp_path, duckdb_con):
+def test_tables_with_constraints_compact_and_appends_check_them(lk, tmp_path, duckdb_con):
     """Compaction rewrites rows that already satisfy the table's CHECK constraints, so it runs
-    on such a table (written by delta-rs) although appends, which lake cannot check, refuse."""
+    on such a table (written by delta-rs) without checking them; appends check every row."""
     table = tmp_path / "checked"
     for k in range(4):
         write_deltalake(str(table), pa.table({"id": pa.array([k * 10 + i + 1 for i in range(10)], pa.int64())}),
                         mode="append")
     DeltaTable(str(table)).alter.add_constraint({"id_positive": "id > 0"})
     new_rows = tmp_path / "more.csv"
-    new_rows.write_text("id\n5\n")
-    lk.fails(1, "append", table, new_rows, words=["constraint"])
+    new_rows.write_text("id\n-5\n")
+    lk.fails(1, "append", table, new_rows, words=["id_positive"])
     doc = lk.doc("compact", table)
     assert doc["files_removed"] == 4 and doc["files_added"] == 1, doc
     dt = DeltaTable(str(table))

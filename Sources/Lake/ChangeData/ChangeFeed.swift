@@ -88,19 +88,27 @@ extension Warehouse {
         }
         let readable = start <= end
         end = readable ? end : min(start - 1, latest)
-        let last = try table.snapshot(version: max(end, oldest), listing: listing)
+        // The schema of the range's end; when the log can no longer rebuild that version (its
+        // checkpoint is later), that of the oldest version it can rebuild.
+        let rebuildable = listing.oldestReadableVersion ?? latest
+        let last = try table.snapshot(version: max(end, rebuildable), listing: listing)
         var planner = ChangePlanner(table: table, last: last, allowDerived: request.allowDerived, name: resolved.displayName)
         var commits: [PlannedChanges] = []
         if readable {
-            // The table's settings as of the start (whether it recorded change data). When
-            // the log can no longer rebuild that version (its checkpoint is later), those of
-            // the oldest version it can rebuild stand in for the versions before it.
-            let known = max(start, listing.oldestReadableVersion ?? start)
-            var metadata = try table.snapshot(version: min(known, end), listing: listing, files: false).metadata
-            for version in start...end {
-                let actions = try table.readCommit(version, listing: listing)
-                for case .metaData(let m) in actions { metadata = m }
-                let planned = try planner.plan(version, actions, timestamp: timestamp[version] ?? 0, metadata: metadata)
+            let actions = try (start...end).map { try table.readCommit($0, listing: listing) }
+            // The table's settings as of the start (whether it recorded change data). A start
+            // the log cannot rebuild has those of the oldest version it can when no commit
+            // between them changed them; else they are unknown (taken as not recording)
+            // until the range's first `metaData`.
+            var metadata: Metadata?
+            let changedBefore = start < rebuildable && actions.prefix(Int(min(rebuildable, end) - start) + 1).dropFirst().contains {
+                $0.contains { if case .metaData = $0 { return true } else { return false } }
+            }
+            if !changedBefore { metadata = try table.snapshot(version: max(start, min(rebuildable, end)), listing: listing, files: false).metadata }
+            for (offset, commit) in actions.enumerated() {
+                let version = start + Int64(offset)
+                for case .metaData(let m) in commit { metadata = m }
+                let planned = try planner.plan(version, commit, timestamp: timestamp[version] ?? 0, metadata: metadata)
                 if !planned.reads.isEmpty { commits.append(planned) }
             }
         }
@@ -157,7 +165,8 @@ struct ChangePlanner {
     static let wholeFileOperations: Set<String> = ["WRITE", "CREATE TABLE AS SELECT", "CREATE OR REPLACE TABLE AS SELECT",
                                                    "REPLACE TABLE AS SELECT", "CREATE OR REPLACE TABLE", "RESTORE"]
 
-    mutating func plan(_ version: Int64, _ actions: [Action], timestamp: Int64, metadata: Metadata) throws -> PlannedChanges {
+    /// The reads of commit `version`; `metadata` is the table's as of it (nil: unknown).
+    mutating func plan(_ version: Int64, _ actions: [Action], timestamp: Int64, metadata: Metadata?) throws -> PlannedChanges {
         var planned = PlannedChanges(version: version, timestamp: timestamp)
         var changeFiles: [ChangeDataFile] = [], adds: [AddFile] = [], removes: [RemoveFile] = []
         var info: JSONValue?
@@ -193,7 +202,7 @@ struct ChangePlanner {
         let operation = info?["operation"]?.stringValue ?? "UNKNOWN"
         let predicate = info?["operationParameters"]?["predicate"]
         let wholeFiles = Self.wholeFileOperations.contains(operation) && (predicate == nil || predicate == .null)
-        let recorded = metadata.configuration.contains { $0.0 == "delta.enableChangeDataFeed" && $0.1.lowercased() == "true" }
+        let recorded = metadata?.configuration.contains { $0.0 == "delta.enableChangeDataFeed" && $0.1.lowercased() == "true" } ?? false
         if !removed.isEmpty && !added.isEmpty && !recorded && !wholeFiles {
             guard allowDerived else {
                 throw LakeError(.badInput, "version \(version) of \(name) (\(operation)) rewrote files without recording change data, so its changes cannot be read exactly: enable the Change Data Feed for future commits (lake alter \(name) set-property delta.enableChangeDataFeed=true), or pass --allow-derived to derive them by comparing the rows of the files it removed and added (slower)")

@@ -37,6 +37,8 @@ public struct TableMaintenance: Sendable {
     public var steps: [MaintenanceStep] = []
     public var durationMillis: Int64 = 0
     public var error: String?
+    /// The shallow `check` run after the steps (nil when the table could not be read).
+    public var check: TableCheckResult?
 }
 
 extension Warehouse {
@@ -122,6 +124,12 @@ extension Warehouse {
             outcome.error = FailureReport(error).message
         }
         if outcome.status == "ok" && !outcome.steps.contains(where: \.due) { outcome.status = "nothing_due" }
+        // The table's health once the steps are done: a shallow check, recorded like `lake check`'s.
+        let checked = SystemClock.nowMillis()
+        if let check = try? Self.check(resolved, deep: false, maxAge: nil, now: checked) {
+            outcome.check = check
+            recordCheck(resolved, check, started: checked)
+        }
         if let entry = resolved.entry, !request.dryRun, outcome.steps.contains(where: \.due) || outcome.status == "failed" {
             let after = try? resolved.table.snapshot()
             try? catalog().recordMaintenance(MaintenanceRun(
