@@ -66,7 +66,11 @@ extension Warehouse {
             actions.append(.metaData(metadata))
             var transaction = op.transaction(actions: actions)
             transaction.parameters = plan.parameters
-            if let read { transaction.read = read }
+            if let read {
+                // Even blind appends landing meanwhile may hold rows the constraint rejects.
+                transaction.read = read
+                transaction.isolation = .serializable
+            }
             if plan.needsEmptyTable {
                 // A `not null` column fits only a table without rows: rows appended meanwhile conflict.
                 transaction.read = ReadSet(predicate: { _ in true })

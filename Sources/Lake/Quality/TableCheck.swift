@@ -147,11 +147,33 @@ extension Warehouse {
         }
         result.filesChecked = snapshot.files.count
         guard deep else { return result }
-        let checked = Counter(progress)
+        // Each file's footer first, then its row groups, all in parallel (a big file is
+        // not one long job), then each file's statistics against what its row groups hold.
         let files = readable
-        let deepProblems = try parallelMap(files.count) { i -> [CheckProblem] in
-            defer { checked.increment(of: files.count) }
-            return FileContentCheck(snapshot: snapshot, file: files[i]).problems()
+        let footers = try parallelMap(files.count) { FileContentCheck(snapshot: snapshot, file: files[$0]).footer() }
+        let pieces = footers.indices.flatMap { f in
+            (try? footers[f].get()).map { (0..<$0).map { (file: f, group: $0) } } ?? []
+        }
+        let checked = Counter(progress)
+        let observed = try parallelMap(pieces.count) { p -> Result<[ObservedColumn], FileProblem> in
+            defer { checked.increment(of: pieces.count) }
+            return FileContentCheck(snapshot: snapshot, file: files[pieces[p].file]).observe(rowGroup: pieces[p].group)
+        }
+        var deepProblems: [[CheckProblem]] = []
+        var next = 0
+        for (f, footer) in footers.enumerated() {
+            let check = FileContentCheck(snapshot: snapshot, file: files[f])
+            switch footer {
+            case .failure(let problem): deepProblems.append([check.problem(problem)])
+            case .success(let groups):
+                let parts = observed[next..<next + groups]
+                next += groups
+                if let failed = parts.lazy.compactMap({ if case .failure(let p) = $0 { return p } else { return nil } }).first {
+                    deepProblems.append([check.problem(failed)])
+                } else {
+                    deepProblems.append(check.compare(parts.compactMap { try? $0.get() }))
+                }
+            }
         }
         result.problems += deepProblems.flatMap { $0 }
         return result
@@ -199,56 +221,78 @@ private final class Counter: @unchecked Sendable {
     }
 }
 
-/// The deep check of one data file: its footer, schema, row count, every page (all columns
-/// decoded, a row group at a time) and its statistics against what the pages hold.
+/// What the deep check of a file found wrong: a kind and the message.
+private struct FileProblem: Error {
+    let kind: String
+    let message: String
+}
+
+/// The deep check of one data file: its footer and row count, each row group decoded (every
+/// column, every page), and its statistics against what the row groups hold.
 private struct FileContentCheck {
     let snapshot: Snapshot
     let file: AddFile
 
-    func problems() -> [CheckProblem] {
-        let shown = Partitioning.uriDecode(file.path)
-        func problem(_ kind: String, _ message: String) -> [CheckProblem] { [CheckProblem(kind: kind, path: shown, message: message)] }
-        let path: String
+    func problem(_ found: FileProblem) -> CheckProblem {
+        CheckProblem(kind: found.kind, path: Partitioning.uriDecode(file.path), message: found.message)
+    }
+
+    /// The file's row groups, once its footer reads and its row count is the add's.
+    func footer() -> Result<Int, FileProblem> {
         let reader: ParquetReader
         do {
-            path = try snapshot.readablePath(of: file)
-            reader = try ParquetReader(path: path)
+            reader = try ParquetReader(path: try snapshot.readablePath(of: file))
         } catch {
-            return problem("bad_footer", "not a readable Parquet file: \(FailureReport(error).message)")
+            return .failure(FileProblem(kind: "bad_footer", message: "not a readable Parquet file: \(FailureReport(error).message)"))
         }
         if let records = file.numRecords, Int64(reader.rowCount) != records {
-            return problem("row_count_mismatch", "the file holds \(reader.rowCount) rows, its add says numRecords \(records)")
+            return .failure(FileProblem(kind: "row_count_mismatch", message: "the file holds \(reader.rowCount) rows, its add says numRecords \(records)"))
         }
+        return .success(reader.rowGroupCount)
+    }
+
+    /// Every value of row group `group`, as the table reads it: each column's nulls and bounds.
+    func observe(rowGroup group: Int) -> Result<[ObservedColumn], FileProblem> {
         // Every row as written, deletion vector aside: the statistics describe them all.
         let physical = AddFile(path: file.path, partitionValues: file.partitionValues, size: file.size,
                                modificationTime: file.modificationTime, dataChange: false, stats: file.stats)
         let fields = snapshot.schema.fields
         let partitionColumns = Set(snapshot.metadata.partitionColumns)
-        let dataColumns = fields.indices.filter { !partitionColumns.contains(fields[$0].name) }
         var observed = [ObservedColumn](repeating: ObservedColumn(), count: fields.count)
         let scan = ScanExecutor(ScanPlan.reading([physical], of: snapshot))
+        scan.rowGroups = group..<group + 1
         do {
             while let batch = try scan.next() {
-                for c in dataColumns { observed[c].add(batch.columns[c]) }
+                for c in fields.indices where !partitionColumns.contains(fields[c].name) { observed[c].add(batch.columns[c]) }
             }
         } catch let error as DeltaError where error.kind == .corrupt && error.message.contains("the table says") {
-            return problem("schema_mismatch", FailureReport(error).message)
+            return .failure(FileProblem(kind: "schema_mismatch", message: FailureReport(error).message))
         } catch {
-            return problem("corrupt_data", "a page does not decode: \(FailureReport(error).message)")
+            return .failure(FileProblem(kind: "corrupt_data", message: "row group \(group) does not decode: \(FailureReport(error).message)"))
         }
+        return .success(observed)
+    }
+
+    /// The file's statistics against what its row groups hold (`parts`, one per row group).
+    func compare(_ parts: [[ObservedColumn]]) -> [CheckProblem] {
+        let fields = snapshot.schema.fields
+        let partitionColumns = Set(snapshot.metadata.partitionColumns)
         let bounds = FileBounds(snapshot: snapshot)
         var found: [CheckProblem] = []
-        for c in dataColumns where fields[c].type.isPrimitive {
+        func mismatch(_ message: String) { found.append(problem(FileProblem(kind: "stats_mismatch", message: message))) }
+        for c in fields.indices where fields[c].type.isPrimitive && !partitionColumns.contains(fields[c].name) {
             guard let stated = bounds.stats(file, fields[c].name) else { continue }
-            let name = fields[c].name, seen = observed[c]
+            var seen = ObservedColumn()
+            for part in parts { seen.merge(part[c]) }
+            let name = fields[c].name
             if let nulls = stated.nullCount, nulls != seen.nulls {
-                found += problem("stats_mismatch", "column \(name): \(seen.nulls) null(s) in the file, its stats say nullCount \(nulls)")
+                mismatch("column \(name): \(seen.nulls) null(s) in the file, its stats say nullCount \(nulls)")
             }
             if let min = stated.min, let low = seen.min, FileStats.less(low, min) {
-                found += problem("stats_mismatch", "column \(name): the file holds \(low), below its stats' minValues \(min)")
+                mismatch("column \(name): the file holds \(low), below its stats' minValues \(min)")
             }
             if let max = stated.max, let high = seen.max, FileStats.less(max, high) {
-                found += problem("stats_mismatch", "column \(name): the file holds \(high), above its stats' maxValues \(max)")
+                mismatch("column \(name): the file holds \(high), above its stats' maxValues \(max)")
             }
         }
         return found
@@ -264,7 +308,12 @@ private struct ObservedColumn {
     mutating func add(_ column: Column) {
         nulls += column.nullCount
         guard !FileStats.boundsImpossible(column), let b = FileStats.bounds(column) else { return }
-        if min == nil || FileStats.less(b.minKey, min!) { min = b.minKey }
-        if let high = b.maxKey, max == nil || FileStats.less(max!, high) { max = high }
+        merge(ObservedColumn(nulls: 0, min: b.minKey, max: b.maxKey))
+    }
+
+    mutating func merge(_ other: ObservedColumn) {
+        nulls += other.nulls
+        if let low = other.min, min == nil || FileStats.less(low, min!) { min = low }
+        if let high = other.max, max == nil || FileStats.less(max!, high) { max = high }
     }
 }

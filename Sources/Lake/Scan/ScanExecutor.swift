@@ -37,6 +37,9 @@ public final class ScanExecutor: BatchSource {
     /// vector removed) for the batch `next()` returned last: what a new vector names.
     public var tracksPositions = false
     public private(set) var positions: [UInt64] = []
+    /// When set, only these row groups of each file are read (a file checked in parallel
+    /// pieces).
+    var rowGroups: Range<Int>?
 
     private let mapping: ColumnMapping
     private let bounds: FileBounds
@@ -93,6 +96,7 @@ public final class ScanExecutor: BatchSource {
             }
             let group = rowGroup
             rowGroup += 1
+            if let rowGroups, !rowGroups.contains(group) { continue }
             if let predicate = plan.predicate,
                !predicate.mightMatch({ bounds.partition(file, $0) ?? self.rowGroupBounds(reader, group, $0) }) {
                 statistics.rowGroupsSkipped += 1
