@@ -42,7 +42,11 @@ public struct FileStatistics: Sendable {
         switch (type, json) {
         case (.byte, .number(let n)), (.short, .number(let n)), (.int, .number(let n)), (.long, .number(let n)):
             return Int64(n).map { Value.int($0) }
-        case (.float, .number(let n)), (.double, .number(let n)):
+        case (.float, .number(let n)):
+            // A float's statistic in its own short form (`0.1`) is the float nearest it, not
+            // the double: Float("0.1") widened, as the file's values are.
+            return Float(n).map { Value.double(Double($0)) }
+        case (.double, .number(let n)):
             return Double(n).map { Value.double($0) }
         case (.decimal(_, let s), .number(let n)):
             return Partitioning.parseDecimal(n, scale: s).map { Value.decimal($0) }

@@ -219,6 +219,7 @@ struct SchemaChangePlan {
     private mutating func renameColumn(_ old: String, to new: String) throws {
         let path = try FieldPath(parsing: old)
         guard SchemaEdit.field(path, in: schema) != nil else { throw DeltaError(.invalidArgument, "no column '\(path)' to rename") }
+        try refuseIfConstrained(path, "renamed")
         // The new name is one name: the column keeps its place (backticks may quote it).
         let renamed = try FieldPath(parsing: new)
         guard renamed.parts.count == 1 else {
@@ -238,6 +239,7 @@ struct SchemaChangePlan {
     private mutating func dropColumn(_ column: String) throws {
         let path = try FieldPath(parsing: column)
         guard SchemaEdit.field(path, in: schema) != nil else { throw DeltaError(.invalidArgument, "no column '\(path)' to drop") }
+        try refuseIfConstrained(path, "dropped")
         if isPartitionColumn(path) {
             throw DeltaError(.invalidArgument, "'\(path)' is a partition column: dropping it would change how every file is placed (Delta allows renaming a partition column under column mapping, never dropping it)")
         }
@@ -302,6 +304,9 @@ struct SchemaChangePlan {
     }
 
     private mutating func setTableProperty(_ key: String, _ value: String) throws {
+        if key.lowercased().hasPrefix(TableConstraints.prefix) {
+            throw DeltaError(.invalidArgument, "constraints are added with lake alter TABLE add-constraint NAME \"EXPR\" (which checks the rows already there), not as properties")
+        }
         switch key {
         case "delta.columnMapping.mode":
             switch (mapping.mode, value.lowercased()) {
@@ -327,6 +332,18 @@ struct SchemaChangePlan {
         }
         parameters = [("properties", JSONValue.strings([(key, value)]).serialized())]
         summary = "set \(key)=\(value)"
+    }
+
+    /// A column a CHECK constraint reads cannot be renamed or dropped (as in Spark): the
+    /// constraint would then name no column, or another one added later under the old name.
+    private func refuseIfConstrained(_ path: FieldPath, _ how: String) throws {
+        let column = path.parts[0]
+        for (name, expression) in TableConstraints.declared(configuration) {
+            let reads = (try? TableConstraints.compile(name, expression, schema: schema, table: ""))?.columns.map { schema.fields[$0].name }
+            if reads?.contains(column) ?? expression.contains(column) {
+                throw DeltaError(.invalidArgument, "column '\(column)' is read by the constraint \(name) (\(DisplayText.value(expression))) and cannot be \(how); drop the constraint first (lake alter TABLE drop-constraint \(name))")
+            }
+        }
     }
 
     /// Names as Spark keeps them: lowercased, letters, digits and `_`.
@@ -364,6 +381,9 @@ struct SchemaChangePlan {
     }
 
     private mutating func unsetTableProperty(_ key: String) throws {
+        if key.lowercased().hasPrefix(TableConstraints.prefix) {
+            throw DeltaError(.invalidArgument, "constraints are removed with lake alter TABLE drop-constraint NAME, not as properties")
+        }
         guard configuration.contains(where: { $0.0 == key }) else { throw DeltaError(.invalidArgument, "the table has no property '\(DisplayText.value(key))'") }
         if key.hasPrefix("delta.columnMapping.") {
             throw DeltaError(.invalidArgument, "\(key) cannot be unset: the table's files are named by it")

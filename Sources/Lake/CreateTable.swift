@@ -83,6 +83,9 @@ extension Warehouse {
         if properties.contains(where: { $0.0 == "delta.enableDeletionVectors" && $0.1.lowercased() == "true" }) {
             protocolAction = TableFeatures.enabling("deletionVectors", readerFeature: true, legacy: nil, in: protocolAction)
         }
+        if let key = properties.first(where: { $0.0.lowercased().hasPrefix(TableConstraints.prefix) })?.0 {
+            throw LakeError(.invalidArgument, "--property \(DisplayText.value(key)): constraints are added after create with lake alter TABLE add-constraint NAME \"EXPR\"")
+        }
         if properties.contains(where: { $0.0 == "delta.enableChangeDataFeed" && $0.1.lowercased() == "true" }) {
             protocolAction = TableFeatures.enabling("changeDataFeed", readerFeature: false, legacy: (1, 4), in: protocolAction)
         }

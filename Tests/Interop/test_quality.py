@@ -473,6 +473,43 @@ def test_an_append_racing_add_constraint_never_leaves_a_violating_row(lk, tmp_pa
         lk.ok("delete", "t", "--where", "amount < 0")
 
 
+def test_constraints_are_kept_whole(lk, tmp_path):
+    """A constrained column cannot be renamed or dropped (the constraint would name nothing, or
+    a column added later under the old name), and constraints are not properties."""
+    seeded(lk, tmp_path)
+    lk.ok("alter", "t", "add-constraint", "pos", "amount > 0 OR amount IS NULL")
+    lk.fails(USAGE, "alter", "t", "rename-column", "amount", "total", words=["pos"])
+    lk.fails(USAGE, "alter", "t", "drop-column", "amount", words=["pos"])
+    lk.fails(USAGE, "alter", "t", "set-property", "delta.constraints.other=id > 0", words=["add-constraint"])
+    lk.fails(USAGE, "alter", "t", "unset-property", "delta.constraints.pos", words=["drop-constraint"])
+    lk.fails(USAGE, "create", "u", "--schema", SCHEMA, "--property", "delta.constraints.c=id > 0", words=["add-constraint"])
+    lk.ok("alter", "t", "rename-column", "region", "area")  # a column no constraint reads
+    assert [c["name"] for c in constraints_of(lk)] == ["pos"]
+
+
+def test_check_deep_accepts_what_other_writers_state(lk, tmp_path):
+    """delta-rs states a string column's whole minimum (a UUID is longer than lake's 32-char
+    prefix), and Spark states a float's statistics in the float's short form (`0.1`)."""
+    path = tmp_path / "drs"
+    uuids = ["123e4567-e89b-12d3-a456-426614174000", "223e4567-e89b-12d3-a456-426614174000"]
+    write_deltalake(str(path), pa.table({"u": uuids, "f": pa.array([-0.1, 0.1], pa.float32())}))
+    assert check(lk, HEALTHY, path, "--deep")["problems"] == []
+    add = [a["add"] for a in read_commit(path, 0) if "add" in a][0]
+    edit_stats(path, 0, unquote(add["path"]), lambda st: (st["minValues"].update(f=-0.1), st["maxValues"].update(f=0.1)))
+    assert check(lk, HEALTHY, path, "--deep")["problems"] == []
+
+
+def test_check_all_reports_an_unreadable_table_and_goes_on(lk, tmp_path):
+    for name in ("a", "b", "c"):
+        lk.ok("create", name, "--schema", SCHEMA)
+        lk.ok("append", name, csv_file(tmp_path / f"{name}.csv", [(1, 1, "eu")]))
+    shutil.rmtree(location(lk, "b") / "_delta_log")
+    doc = check(lk, PROBLEMS, "--all")
+    by_name = {d["table"].split(".")[-1]: d for d in doc["tables"]}
+    assert set(by_name) == {"a", "b", "c"} and by_name["a"]["ok"] and by_name["c"]["ok"], doc
+    assert [p["kind"] for p in by_name["b"]["problems"]] == ["unreadable_log"], doc
+
+
 # --------------------------------------------------------------------------------------
 # lake check: helpers
 # --------------------------------------------------------------------------------------
