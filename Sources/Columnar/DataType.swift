@@ -102,12 +102,30 @@ public struct Field: Hashable, Sendable {
 
 /// The ordered fields of a table or a record batch.
 public struct Schema: Hashable, Sendable {
-    public var fields: [Field]
+    public var fields: [Field] { didSet { positions = Self.positions(of: fields) } }
+    /// A wide schema's field positions by name (the first field of a name), so that looking
+    /// every column up by name stays linear in the columns.
+    private var positions: [String: Int]?
 
-    public init(_ fields: [Field]) { self.fields = fields }
+    public init(_ fields: [Field]) {
+        self.fields = fields
+        positions = Self.positions(of: fields)
+    }
+
+    private static func positions(of fields: [Field]) -> [String: Int]? {
+        guard fields.count >= 32 else { return nil }
+        var positions: [String: Int] = [:]
+        positions.reserveCapacity(fields.count)
+        for (i, field) in fields.enumerated() where positions[field.name] == nil { positions[field.name] = i }
+        return positions
+    }
 
     /// The index of the field called `name` (exact match), if any.
     public func index(of name: String) -> Int? {
-        fields.firstIndex { $0.name == name }
+        if let positions { return positions[name] }
+        return fields.firstIndex { $0.name == name }
     }
+
+    public static func == (a: Schema, b: Schema) -> Bool { a.fields == b.fields }
+    public func hash(into hasher: inout Hasher) { hasher.combine(fields) }
 }

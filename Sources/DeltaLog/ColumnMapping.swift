@@ -66,6 +66,23 @@ public struct ColumnMapping: Sendable {
     /// In a data file whose fields (at one level) are `fileFields`, the one that holds
     /// `field`: by field id in `id` mode (by physical name for a file written without ids),
     /// else by physical name. Nil when the file has no such column (it predates it).
+    /// Resolves many fields against one file's (``fileField(for:in:)`` with the file's fields
+    /// indexed once): `nil` where the file has no counterpart.
+    public func fileFields(for fields: [Field], in file: Schema) -> [Field?] {
+        var byID: [Int64: Int]?
+        if mode == .id {
+            var ids: [Int64: Int] = [:]
+            for (i, f) in file.fields.enumerated() {
+                if let id = f.metadata.first(where: { $0.0 == Self.fileFieldIDKey })?.1.intValue, ids[id] == nil { ids[id] = i }
+            }
+            if !ids.isEmpty { byID = ids }
+        }
+        return fields.map { field in
+            if let byID, let id = Self.id(field) { return byID[id].map { file.fields[$0] } }
+            return file.index(of: physicalName(field)).map { file.fields[$0] }
+        }
+    }
+
     public func fileField(for field: Field, in fileFields: [Field]) -> Field? {
         if mode == .id, let id = Self.id(field) {
             let withIDs = fileFields.filter { $0.metadata.contains { $0.0 == Self.fileFieldIDKey } }

@@ -127,10 +127,15 @@ final class DelimitedReader: BatchReader {
             throw IngestError(.badInput, "\(input.shownName):1: the header is one column, \(excerpt(header[0])); if the file is separated by \(other.0 == "\t" ? "tabs" : other.1), give --delimiter \(other.1)", location: FailureLocation(file: input.name, line: 1))
         }
         var used = Set<Int>()
+        // Names to columns, built once (the first column of a name wins, exactly, then ignoring case).
+        var exact: [String: Int] = [:], folded: [String: Int] = [:]
+        for (c, field) in table.fields.enumerated().reversed() {
+            exact[field.name] = c
+            folded[field.name.lowercased()] = c
+        }
         for name in header {
             let trimmedName = name.trimmingSpaces()
-            guard let c = table.fields.firstIndex(where: { $0.name == trimmedName })
-                    ?? table.fields.firstIndex(where: { $0.name.lowercased() == trimmedName.lowercased() }) else {
+            guard let c = exact[trimmedName] ?? folded[trimmedName.lowercased()] else {
                 throw IngestError(.badInput, "\(input.shownName):1:\(DisplayText.value(trimmedName)): no such column in the table (its columns: \(table.fields.map(\.name).joined(separator: ", "))); add it with --merge-schema or lake alter TABLE add-column", location: FailureLocation(file: input.name, line: 1))
             }
             guard used.insert(c).inserted else {

@@ -171,10 +171,11 @@ public final class ScanExecutor: BatchSource {
     /// physical name or field id), worked out once per file.
     private func storedFields(_ reader: ParquetReader) -> [Int: Field] {
         if let cached = storedFieldsCache, cached.reader === reader { return cached.fields }
-        let fields = plan.snapshot.schema.fields, partitionColumns = plan.snapshot.metadata.partitionColumns
+        let fields = plan.snapshot.schema.fields, partitionColumns = Set(plan.snapshot.metadata.partitionColumns)
+        let wanted = plan.readColumns.filter { !partitionColumns.contains(fields[$0].name) }
         var stored: [Int: Field] = [:]
-        for c in plan.readColumns where !partitionColumns.contains(fields[c].name) {
-            stored[c] = mapping.fileField(for: fields[c], in: reader.schema.schema.fields)
+        for (c, field) in zip(wanted, mapping.fileFields(for: wanted.map { fields[$0] }, in: reader.schema.schema)) {
+            stored[c] = field
         }
         storedFieldsCache = (reader, stored)
         return stored
@@ -194,13 +195,14 @@ public final class ScanExecutor: BatchSource {
             statistics.bytesRead += reader.metadata.rowGroups[group].columns[leaf].metaData?.totalCompressedSize ?? 0
         }
         let rows = Int(reader.metadata.rowGroups[group].numRows)
+        let positionInFile = Dictionary(fromFile.enumerated().map { ($0.element, $0.offset) }, uniquingKeysWith: { a, _ in a })
         var out: [Column] = []
         for c in readColumns {
             let field = fields[c]
             if partitionColumns.contains(field.name) {
                 let value = plan.snapshot.partitionValue(file, column: field.name) ?? nil
                 out.append(try Partitioning.column(value, type: field.type, count: rows))
-            } else if let k = fromFile.firstIndex(of: c) {
+            } else if let k = positionInFile[c] {
                 var column = batch.columns[k]
                 // Nested fields as the file names them (physical names under column mapping).
                 let fileType = mapping.fileType(field.type, stored: column.type)

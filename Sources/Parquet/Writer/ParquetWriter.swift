@@ -188,7 +188,8 @@ public final class ParquetWriter {
         let encoder = ColumnChunkEncoder(options: options)
         let codecs = codecPool
         let plans = try parallelMap(roots.count) { c in
-            var shredder = Shredder(leaves: leaves)
+            let own = roots[c].leaves
+            var shredder = Shredder(leaves: leaves, range: (own.first ?? 0)..<((own.last ?? -1) + 1))
             for batch in batches { try shredder.append(batch.columns[c], node: roots[c]) }
             return try codecs.with { codec in
                 try roots[c].leaves.map { try encoder.plan(shredder.chunk($0), leaf: leaves[$0], codec: codec) }

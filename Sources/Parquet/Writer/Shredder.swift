@@ -26,12 +26,19 @@ struct Shredder {
     private var leafColumns: [Column?]
     private var leafIndices: [[Int]]
 
-    init(leaves: [LeafDescriptor]) {
+    /// The first leaf this shredder holds chunks for: per-leaf state is indexed from it.
+    private let base: Int
+
+    /// A shredder of the top-level column whose leaves are `range` (contiguous, depth first)
+    /// of `leaves`: state for those leaves alone, so a row group of many columns costs one
+    /// leaf's state per leaf, not every leaf's per column.
+    init(leaves: [LeafDescriptor], range: Range<Int>) {
         self.leaves = leaves
-        chunks = leaves.map { LeafChunk(values: .empty($0.physicalType, width: $0.typeLength)) }
-        valueParts = Array(repeating: [], count: leaves.count)
-        leafColumns = Array(repeating: nil, count: leaves.count)
-        leafIndices = Array(repeating: [], count: leaves.count)
+        base = range.lowerBound
+        chunks = leaves[range].map { LeafChunk(values: .empty($0.physicalType, width: $0.typeLength)) }
+        valueParts = Array(repeating: [], count: range.count)
+        leafColumns = Array(repeating: nil, count: range.count)
+        leafIndices = Array(repeating: [], count: range.count)
     }
 
     /// Shreds `column` (of the top-level field described by `node`) and appends to the chunks.
@@ -42,45 +49,45 @@ struct Shredder {
                 if let validity = column.validity {
                     var levels = [UInt8](repeating: 0, count: column.count)
                     for i in 0..<column.count where validity[i] { levels[i] = 1 }
-                    chunks[leaf].definitionLevels += levels
+                    chunks[leaf - base].definitionLevels += levels
                 } else {
-                    chunks[leaf].definitionLevels += repeatElement(1, count: column.count)
+                    chunks[leaf - base].definitionLevels += repeatElement(1, count: column.count)
                 }
             } else if column.nullCount > 0 {
                 throw ParquetError(.invalidArgument, "column '\(info.name)' is not nullable but holds \(column.nullCount) nulls")
             }
-            valueParts[leaf].append(try Self.physicalValues(column, rows: nil, descriptor))
-            chunks[leaf].entryCount += column.count
+            valueParts[leaf - base].append(try Self.physicalValues(column, rows: nil, descriptor))
+            chunks[leaf - base].entryCount += column.count
             return
         }
         for row in 0..<column.count {
             try visit(node, column, row, def: 0, rep: 0)
         }
         for leaf in node.leaves {
-            let indices = leafIndices[leaf]
-            if let column = leafColumns[leaf], !indices.isEmpty {
-                valueParts[leaf].append(try Self.physicalValues(column, rows: indices, leaves[leaf]))
+            let indices = leafIndices[leaf - base]
+            if let column = leafColumns[leaf - base], !indices.isEmpty {
+                valueParts[leaf - base].append(try Self.physicalValues(column, rows: indices, leaves[leaf]))
             }
-            leafIndices[leaf] = []
-            leafColumns[leaf] = nil
+            leafIndices[leaf - base] = []
+            leafColumns[leaf - base] = nil
         }
     }
 
     /// The chunk of `leaf` with everything appended so far.
     func chunk(_ leaf: Int) -> LeafChunk {
-        var c = chunks[leaf]
+        var c = chunks[leaf - base]
         let d = leaves[leaf]
-        if !valueParts[leaf].isEmpty {
-            c.values = LeafValues.concatenate(valueParts[leaf], type: d.physicalType, width: d.typeLength)
+        if !valueParts[leaf - base].isEmpty {
+            c.values = LeafValues.concatenate(valueParts[leaf - base], type: d.physicalType, width: d.typeLength)
         }
         return c
     }
 
     private mutating func emitAbsent(_ node: SchemaNode, def: Int, rep: Int) {
         for leaf in node.leaves {
-            if leaves[leaf].maxDefinitionLevel > 0 { chunks[leaf].definitionLevels.append(UInt8(def)) }
-            if leaves[leaf].maxRepetitionLevel > 0 { chunks[leaf].repetitionLevels.append(UInt8(rep)) }
-            chunks[leaf].entryCount += 1
+            if leaves[leaf].maxDefinitionLevel > 0 { chunks[leaf - base].definitionLevels.append(UInt8(def)) }
+            if leaves[leaf].maxRepetitionLevel > 0 { chunks[leaf - base].repetitionLevels.append(UInt8(rep)) }
+            chunks[leaf - base].entryCount += 1
         }
     }
 
@@ -96,11 +103,11 @@ struct Shredder {
         let defined = info.definedAt
         switch (node, column.storage) {
         case (.leaf(_, let leaf), _):
-            if leaves[leaf].maxDefinitionLevel > 0 { chunks[leaf].definitionLevels.append(UInt8(defined)) }
-            if leaves[leaf].maxRepetitionLevel > 0 { chunks[leaf].repetitionLevels.append(UInt8(rep)) }
-            chunks[leaf].entryCount += 1
-            leafColumns[leaf] = column
-            leafIndices[leaf].append(row)
+            if leaves[leaf].maxDefinitionLevel > 0 { chunks[leaf - base].definitionLevels.append(UInt8(defined)) }
+            if leaves[leaf].maxRepetitionLevel > 0 { chunks[leaf - base].repetitionLevels.append(UInt8(rep)) }
+            chunks[leaf - base].entryCount += 1
+            leafColumns[leaf - base] = column
+            leafIndices[leaf - base].append(row)
         case (.structure(_, let children), .structure(let columns)):
             for (child, childColumn) in zip(children, columns) {
                 try visit(child, childColumn, row, def: defined, rep: rep)
