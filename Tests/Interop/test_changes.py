@@ -198,6 +198,8 @@ def test_range_errors_and_empty_ranges(lk, tmp_path):
         (table / "_delta_log" / f"{version:020d}.json").unlink()
     lk.fails(4, "changes", "t", "--from-version", "1", words=["oldest version to read from is 3"])
     assert [r["_commit_version"] for r in lake_changes(lk, "t", "--from-version", "3")] == [3, 4]
+    # Version 3 is still in the log though the log can rebuild only 4 (its checkpoint) on.
+    assert [r["_commit_version"] for r in lake_changes(lk, "t", "--from-version", "3", "--to-version", "3")] == [3]
 
 
 def test_vacuumed_change_data_is_named_and_later_versions_still_read(lk, tmp_path):

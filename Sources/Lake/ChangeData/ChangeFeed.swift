@@ -101,10 +101,14 @@ extension Warehouse {
             // between them changed them; else they are unknown (taken as not recording)
             // until the range's first `metaData`.
             var metadata: Metadata?
-            let changedBefore = start < rebuildable && actions.prefix(Int(min(rebuildable, end) - start) + 1).dropFirst().contains {
-                $0.contains { if case .metaData = $0 { return true } else { return false } }
+            if start >= rebuildable {
+                metadata = try table.snapshot(version: start, listing: listing, files: false).metadata
+            } else {
+                let between = try ((start + 1)...rebuildable).map { v in v <= end ? actions[Int(v - start)] : try table.readCommit(v, listing: listing) }
+                if !between.contains(where: { $0.contains { if case .metaData = $0 { return true } else { return false } } }) {
+                    metadata = try table.snapshot(version: rebuildable, listing: listing, files: false).metadata
+                }
             }
-            if !changedBefore { metadata = try table.snapshot(version: max(start, min(rebuildable, end)), listing: listing, files: false).metadata }
             for (offset, commit) in actions.enumerated() {
                 let version = start + Int64(offset)
                 for case .metaData(let m) in commit { metadata = m }
