@@ -29,7 +29,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from processes import deltalake_baseline, measure, medians, print_comparison, print_footer, run
+from processes import deltalake_baseline, measure, medians, print_comparison, print_footer, run, report_checks
 
 DELTARS_CHANGES = """import sys, time
 import pyarrow as pa, pyarrow.parquet as pq
@@ -117,8 +117,7 @@ def main(argv: list[str] | None = None) -> int:
         print_comparison(result, "open + load_cdf + write", time_target="<= 0.70")
         print()
         print_footer(baseline)
-        print("checks passed: both tools' outputs verified" if not problems else "PROBLEMS:\n  " + "\n  ".join(problems))
-        return 0 if not problems else 1
+        return report_checks(problems)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 

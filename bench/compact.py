@@ -64,7 +64,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from processes import print_comparison, deltalake_baseline, measure, medians, mib, print_footer, run
+from processes import print_comparison, deltalake_baseline, measure, medians, mib, print_footer, run, report_checks
 
 COMMIT_FILE = re.compile(r"^(\d{20})\.json$")
 FIRST_NAMES = ["Ada", "Alan", "Barbara", "Dennis", "Donald", "Edsger", "Frances", "Grace", "John", "Ken",
@@ -356,7 +356,7 @@ def main(argv: list[str] | None = None) -> int:
         result, problems = bench(args, lake, warehouse, workdir)
         baseline = deltalake_baseline(sys.executable)
         report(result, args.repeats, baseline)
-        print("checks passed: both tools' outputs verified" if not problems else "PROBLEMS:\n  " + "\n  ".join(problems))
+        report_checks(problems)
         if args.json:
             result.update(repeats=args.repeats, import_deltalake_s=baseline[0], import_deltalake_rss_bytes=baseline[1],
                           problems=problems)

@@ -38,7 +38,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from processes import print_comparison, deltalake_baseline, measure, medians, mib, print_footer, run
+from processes import print_comparison, deltalake_baseline, measure, medians, mib, print_footer, run, report_checks
 
 PREDICATE = "event_id % 100 = 0"
 DELTARS_MERGE = """import sys, time
@@ -186,8 +186,7 @@ def main(argv: list[str] | None = None) -> int:
             print_comparison(c, "open + " + c["operation"], time_target="<= 0.70", rss_target="<= 0.50")
         print()
         print_footer(baseline)
-        print("checks passed: both tools' outputs verified" if not problems else "PROBLEMS:\n  " + "\n  ".join(problems))
-        return 0 if not problems else 1
+        return report_checks(problems)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 

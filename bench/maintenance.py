@@ -58,7 +58,7 @@ import time
 import uuid
 from pathlib import Path
 
-from processes import print_comparison, deltalake_baseline, measure, medians, mib, print_footer, run
+from processes import print_comparison, deltalake_baseline, measure, medians, mib, print_footer, run, report_checks
 
 COMMIT_FILE = re.compile(r"^\d{20}\.json$")
 DAY_MS = 86_400_000
@@ -393,7 +393,7 @@ def main(argv: list[str] | None = None) -> int:
             problems += found
         baseline = deltalake_baseline(sys.executable)
         report(results, args.repeats, baseline)
-        print("checks passed: both tools' outputs verified" if not problems else "PROBLEMS:\n  " + "\n  ".join(problems))
+        report_checks(problems)
         if args.json:
             results.update(repeats=args.repeats, import_deltalake_s=baseline[0], import_deltalake_rss_bytes=baseline[1],
                            problems=problems)

@@ -98,3 +98,9 @@ def print_footer(baseline: tuple[float, int]) -> None:
           f"{baseline[0]:.2f}s, {mib(baseline[1])} peak RSS")
     print("ratios are lake / delta-rs: below 1 means lake is faster or smaller; the in-process rows leave out\n"
           "delta-rs's interpreter start and import (lake's times are always whole processes)")
+
+
+def report_checks(problems: list[str], verified: str = "both tools' outputs verified") -> int:
+    """The last line of every benchmark: its output checks passed, or what failed; the exit code."""
+    print(f"checks passed: {verified}" if not problems else "PROBLEMS:\n  " + "\n  ".join(problems))
+    return 0 if not problems else 1

@@ -28,7 +28,7 @@ import tempfile
 from pathlib import Path
 
 from ingest import LAKE_DDL, generate_csv
-from processes import measure, mib, run
+from processes import measure, mib, run, report_checks
 
 CONSTRAINTS = [("sane_amounts", "amount >= 0 AND qty BETWEEN 1 AND 100"), ("typed", "event_type IS NOT NULL")]
 DUCKDB = """import sys, time
@@ -125,8 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         print()
         print("DuckDB answers count(*) from the files' footers; check --deep decodes every page, so the\n"
               "every-value scans are the like-for-like reference")
-        print("checks passed: outputs verified" if not problems else "PROBLEMS:\n  " + "\n  ".join(problems))
-        return 0 if not problems else 1
+        return report_checks(problems, "outputs verified")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 

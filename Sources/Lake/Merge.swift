@@ -143,15 +143,15 @@ extension Warehouse {
                             switch request.whenMatched {
                             case .update:
                                 picks.append(RowRef(source: Int(match.source) + 1, row: Int(match.row)))
-                                if changeData != nil { changed.updated(row, to: match) }
+                                changed.updated(row, to: match)
                                 updated += 1
                             case .delete:
-                                if changeData != nil { changed.deleted.append(row) }
+                                changed.deleted.append(row)
                                 deleted += 1
                             case .ignore: picks.append(RowRef(source: 0, row: row))
                             }
                         } else if deletesUnmatched {
-                            if changeData != nil { changed.deleted.append(row) }
+                            changed.deleted.append(row)
                             deleted += 1
                         } else {
                             picks.append(RowRef(source: 0, row: row))

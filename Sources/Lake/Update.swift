@@ -33,25 +33,25 @@ extension Warehouse {
             let changes = try op.changeData()
             // The new values must pass the table's constraints.
             let constraints = try op.constraints()
-            func checked(_ rows: RecordBatch) throws -> RecordBatch {
-                try constraints?.check(rows) { _ in "update: a row with new values" }
-                return rows
-            }
             if snapshot.writesDeletionVectors {
                 // The old rows marked deleted in vectors, the new ones written to new files.
                 try rewrite.markDeleted(candidates, where: predicate, in: snapshot, op: op, replacing: { batch in
-                    try checked(try Self.assign(sets, to: batch, selected: Array(0..<batch.rowCount), snapshot))
+                    let updated = try Self.assign(sets, to: batch, selected: Array(0..<batch.rowCount), snapshot)
+                    try constraints?.check(updated) { _ in "update: a row with new values" }
+                    return updated
                 }, writer: writer, changes: changes)
                 rewrite.adds += try writer.close()
             } else {
                 try rewrite.rewrite(candidates, where: predicate, in: snapshot, writer: writer) { batch, selected in
                     guard !selected.isEmpty else { return batch }
                     let updated = try Self.assign(sets, to: batch, selected: selected, snapshot)
-                    if constraints != nil { _ = try checked(selected.count == batch.rowCount ? updated : updated.take(selected)) }
-                    if let changes {
+                    if constraints != nil || changes != nil {
+                        // The rows given new values, before and after.
                         let all = selected.count == batch.rowCount
-                        try changes.write(all ? batch : batch.take(selected), .updatePreimage)
-                        try changes.write(all ? updated : updated.take(selected), .updatePostimage)
+                        let after = all ? updated : updated.take(selected)
+                        try constraints?.check(after) { _ in "update: a row with new values" }
+                        try changes?.write(all ? batch : batch.take(selected), .updatePreimage)
+                        try changes?.write(after, .updatePostimage)
                     }
                     return updated
                 }

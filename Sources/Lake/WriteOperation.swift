@@ -80,7 +80,8 @@ final class WriteOperation {
     func changeData(for evolved: Snapshot? = nil) throws -> ChangeDataWriter? {
         let table = evolved ?? snapshot
         guard table.recordsChangeData else { return nil }
-        return try ChangeDataWriter(table, writer: writer(for: try ChangeDataWriter.fileSnapshot(of: table), folder: ChangeDataWriter.folder))
+        let files = try ChangeDataWriter.fileSnapshot(of: table)
+        return ChangeDataWriter(table, files: files, writer: try writer(for: files, folder: ChangeDataWriter.folder))
     }
 
     /// Writes `bytes` as the new file `path` (not a data file: a deletion vector), removed

@@ -60,6 +60,15 @@ def csv(tmp_path, name, lines) -> Path:
     return path
 
 
+def cdf_table(lk, tmp_path, rows: str) -> None:
+    """Table `t` (id long, v string) recording change data, with the CSV text `rows`
+    appended at version 1."""
+    lk.ok("create", "t", "--schema", "id long, v string", *CDF)
+    path = tmp_path / "seed.csv"
+    path.write_text(rows)
+    lk.ok("append", "t", path)
+
+
 def run_every_operation(lk, tmp_path, table: str) -> None:
     """append, delete (rewrite), update, merge, overwrite --where, delete of a whole
     partition, compact: versions 1-7 of a table created with CDF on."""
@@ -203,10 +212,7 @@ def test_range_errors_and_empty_ranges(lk, tmp_path):
 
 
 def test_vacuumed_change_data_is_named_and_later_versions_still_read(lk, tmp_path):
-    lk.ok("create", "t", "--schema", "id long, v string", *CDF)
-    rows = tmp_path / "r.csv"
-    rows.write_text("id,v\n1,a\n2,b\n3,c\n")
-    lk.ok("append", "t", rows)                       # 1
+    cdf_table(lk, tmp_path, "id,v\n1,a\n2,b\n3,c\n")  # 1
     lk.ok("delete", "t", "--where", "id = 2")        # 2: cdc + rewrite
     table = location(lk, "t")
     change_files = list((table / "_change_data").rglob("*.parquet"))
@@ -223,10 +229,7 @@ def test_vacuumed_change_data_is_named_and_later_versions_still_read(lk, tmp_pat
 
 
 def test_vacuum_never_follows_links_in_change_data(lk, tmp_path):
-    lk.ok("create", "t", "--schema", "id long, v string", *CDF)
-    rows = tmp_path / "r.csv"
-    rows.write_text("id,v\n1,a\n2,b\n")
-    lk.ok("append", "t", rows)
+    cdf_table(lk, tmp_path, "id,v\n1,a\n2,b\n")
     lk.ok("delete", "t", "--where", "id = 2")
     table = location(lk, "t")
     decoy = Decoy(tmp_path, age_days=30)
@@ -292,10 +295,7 @@ def test_the_incremental_loop_reads_each_change_once(lk, tmp_path):
 
 
 def test_where_columns_and_formats(lk, tmp_path):
-    lk.ok("create", "t", "--schema", "id long, v string", *CDF)
-    rows = tmp_path / "r.csv"
-    rows.write_text("id,v\n1,a\n2,b\n3,c\n")
-    lk.ok("append", "t", rows)
+    cdf_table(lk, tmp_path, "id,v\n1,a\n2,b\n3,c\n")
     lk.ok("delete", "t", "--where", "id >= 2")
     only = lake_changes(lk, "t", "--from-version", "1", "--where", "_change_type = 'delete' AND id > 2",
                         "--columns", "id,_change_type,_commit_version")
@@ -315,10 +315,7 @@ def test_where_columns_and_formats(lk, tmp_path):
 
 
 def test_change_data_writes_race_appenders(lk, tmp_path):
-    lk.ok("create", "t", "--schema", "id long, v string", *CDF)
-    base = tmp_path / "base.csv"
-    base.write_text("id,v\n" + "".join(f"{i},old\n" for i in range(2000)))
-    lk.ok("append", "t", base)
+    cdf_table(lk, tmp_path, "id,v\n" + "".join(f"{i},old\n" for i in range(2000)))
     batch = tmp_path / "more.csv"
     batch.write_text("id,v\n" + "".join(f"{i},new\n" for i in range(10_000, 10_100)))
     appenders = [lk.popen("append", "t", batch) for _ in range(4)]

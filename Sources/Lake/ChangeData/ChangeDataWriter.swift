@@ -27,11 +27,11 @@ final class ChangeDataWriter {
     /// Rows written so far.
     private(set) var rows: Int64 = 0
 
-    /// Writes through `writer`, made for ``fileSnapshot(of:)`` of `table`.
-    init(_ table: Snapshot, writer: TableWriter) throws {
+    /// Writes through `writer`, made for `files`: ``fileSnapshot(of:)`` of `table`.
+    init(_ table: Snapshot, files: Snapshot, writer: TableWriter) {
         self.table = table
         self.writer = writer
-        fileSchema = try Self.fileSnapshot(of: table).schema
+        fileSchema = files.schema
     }
 
     /// `table` with `_change_type` after its columns: how change data files are written and read.
