@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""CSV ingest benchmark: `lake append` of a CSV file against pyarrow + delta-rs.
+"""Ingest benchmark: `lake append` of CSV and NDJSON files against pyarrow + delta-rs,
+and `lake create --from` of wide CSVs.
 
 Generates a deterministic CSV of events (numpy, seed 42; 2,000,000 rows unless
 $BENCH_ROWS or --rows says otherwise):
@@ -32,16 +33,44 @@ bytes of each table's data files, with the ratios against their targets:
     memory   lake_peak / deltars_peak     <= 0.5
     size     lake_bytes / deltars_bytes   <= 1.05
 
+NDJSON ingest: the same generator's events for --ndjson-rows rows (default 500,000, about
+84 MB; --rows/4 when --rows is below 2,000,000; 0 skips) written as NDJSON, one object a
+line, keys in the schema's order:
+
+    {"event_id":1,"ts":"2026-01-01T00:00:00.056Z","event_type":"page_view","amount":16.87,
+     "qty":3,"session":"s-...","note":"..."}          (amount a number with 2 decimals,
+                                                        an empty note is null)
+
+(cached in the workdir like the CSV), then, as for the CSV, best of 3, fresh table each run:
+
+    lake        `lake create ev --schema ...` (untimed), then timed `lake append ev events.ndjson`
+    delta-rs    `python -c` pyarrow.json.read_json(events.ndjson, ParseOptions(explicit_schema=
+                the table's arrow schema)) + the same write_deltalake; pyarrow parses the
+                `...Z` strings straight into timestamp[us, UTC] (no cast from string needed)
+
+    ndjson time     lake_s / deltars_s           <= 0.8
+    ndjson memory   lake_peak / deltars_peak     <= 0.5
+
+Wide create (lake alone; --skip-wide skips it): 2-row CSVs with 8,000 and 16,000 columns
+c1..cN (every third column short strings, the others small integers), each timed as
+`lake create wide8k --from wide-8000.csv` / `lake create wide16k --from wide-16000.csv` in a
+fresh warehouse, best of 3:
+
+    wide create     t(16,000 columns) / t(8,000 columns)   <= 2.5   (linear would be 2.0)
+
 Then the 10x input (--scale 10: 20,000,000 rows, generated once and cached in the
 workdir) is appended by lake alone, once, and its peak RSS compared with the 1x run's
 (target: a 10x larger input runs within the same peak memory, ratio <= 1.10).
 
-Verification (untimed): both tables hold the generated number of rows and the generated
-sum(qty) (read with delta-rs), and `lake count` agrees. Nothing asserts on timings: the
-exit code is non-zero only when something fails to run or a verification fails.
+Verification (untimed): each CSV and NDJSON table holds the generated number of rows and
+the generated sum(qty) (read with delta-rs), and `lake count` agrees; each wide table has
+columns c1..cN with the generated types (`lake describe --json`) and 2 rows (`lake count`).
+Nothing asserts on timings: the exit code is non-zero only when something fails to run or
+a verification fails.
 
 Usage: bench/ingest.sh [--rows N] [--scale K] [--workdir DIR] [--keep] [--json FILE]
-                       [--skip-lake] [--skip-deltars]
+                       [--repeat N] [--skip-lake] [--skip-deltars] [--ndjson-rows N]
+                       [--skip-wide]
 """
 
 from __future__ import annotations
@@ -85,6 +114,7 @@ EVENT_TYPES = ["page_view", "click", "scroll", "add_to_cart", "remove_from_cart"
                "checkout_complete", "search", "login", "logout", "signup", "error"]
 EVENT_WEIGHTS = np.array([30, 22, 14, 8, 3, 4, 3, 9, 3, 2, 1, 1], dtype=np.float64)
 NOTE_EMPTY_FRACTION = 0.10
+NOTE_POOL_SIZE = 600
 
 # ratio name -> (comparison, target)
 TARGETS = {
@@ -92,30 +122,42 @@ TARGETS = {
     "memory": ("<=", 0.5),
     "size": ("<=", 1.05),
     "scale_memory": ("<=", 1.10),
+    "ndjson_time": ("<=", 0.8),
+    "ndjson_memory": ("<=", 0.5),
+    "wide_create": ("<=", 2.5),
 }
+DEFAULT_NDJSON_ROWS = 500_000
+WIDE_COLUMNS = (8_000, 16_000)
 
 
 # ----------------------------------------------------------------------------- data
 
 
-def _note_pool(rng: np.random.Generator) -> list[str]:
-    """~600 short notes as CSV fields: some hold commas (so they are quoted), a few hold
-    double quotes (quoted, doubled)."""
+def _note_texts(rng: np.random.Generator) -> list[str]:
+    """~600 short notes (raw text): some hold commas, a few hold double quotes."""
     words = ["ok", "retry", "delivered", "customer", "called", "back", "late", "gift", "wrap",
              "priority", "fragile", "left", "at", "door", "signed", "by", "neighbour", "promo",
              "code", "applied", "refund", "pending", "address", "updated", "mobile", "app"]
     pool = []
-    for i in range(600):
+    for i in range(NOTE_POOL_SIZE):
         n = int(rng.integers(1, 7))
         text = " ".join(words[int(j)] for j in rng.integers(0, len(words), n))
         if i % 5 == 0:
             text = text + ", " + words[int(rng.integers(0, len(words)))]
         if i % 37 == 0:
             text = f'said "{text}"'
-        if "," in text or '"' in text:
-            text = '"' + text.replace('"', '""') + '"'
         pool.append(text)
     return pool
+
+
+def _note_pool(rng: np.random.Generator) -> list[str]:
+    """The notes as CSV fields: those with commas are quoted, double quotes doubled."""
+    return ['"' + t.replace('"', '""') + '"' if ("," in t or '"' in t) else t for t in _note_texts(rng)]
+
+
+def _note_pool_json(rng: np.random.Generator) -> list[str]:
+    """The notes as JSON strings (json.dumps once per pool entry, not per row)."""
+    return [json.dumps(t) for t in _note_texts(rng)]
 
 
 def _hex(values: np.ndarray, digits: int) -> pa.Array:
@@ -129,8 +171,10 @@ def _hex(values: np.ndarray, digits: int) -> pa.Array:
     return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(chars.tobytes()))
 
 
-def _chunk_text(rng: np.random.Generator, start: int, n: int, n_sessions: int, notes: pa.Array) -> tuple[bytes, int]:
-    """CSV text of rows start+1 .. start+n (no header), and their sum(qty)."""
+def _chunk_columns(rng: np.random.Generator, start: int, n: int, n_sessions: int) -> dict:
+    """The text of each column of rows start+1 .. start+n (note as pool indexes and an
+    empty mask), and their sum(qty). The same random draws in the same order for every
+    output format, so CSV and NDJSON of the same n_rows hold the same events."""
     ids = np.arange(start + 1, start + n + 1, dtype=np.int64)
     base_ms = 1_767_225_600_000  # 2026-01-01T00:00:00Z
     ts_ms = base_ms + (ids - 1) * 100 + rng.integers(0, 100, n, dtype=np.int64)  # increasing
@@ -153,47 +197,111 @@ def _chunk_text(rng: np.random.Generator, start: int, n: int, n_sessions: int, n
     session = pc.binary_join_element_wise(
         pa.array(["s-"] * n), _hex(scrambled, 16), _hex(session_ids * np.uint64(2654435761), 6), "")
 
-    note_idx = rng.integers(0, len(notes), n)
-    note = notes.take(pa.array(note_idx))
-    empty = rng.random(n) < NOTE_EMPTY_FRACTION
-    note = pc.if_else(pa.array(empty), pa.scalar(""), note)
+    note_idx = pa.array(rng.integers(0, NOTE_POOL_SIZE, n))
+    empty = pa.array(rng.random(n) < NOTE_EMPTY_FRACTION)
+    return {"event_id": pc.cast(pa.array(ids), pa.string()), "ts": ts, "event_type": kinds, "amount": amount,
+            "qty": qty, "session": session, "note_idx": note_idx, "note_empty": empty,
+            "sum_qty": int(qty_values.sum())}
 
-    row = pc.binary_join_element_wise(pc.cast(pa.array(ids), pa.string()), ts, kinds, amount, qty, session, note, ",")
+
+def _lines_bytes(row, n: int) -> bytes:
+    """The bytes of n strings, each followed by a newline."""
     lines = pc.binary_join_element_wise(row, pa.scalar(""), "\n")  # "row\n"
-    lines = pa.concat_arrays([lines]) if isinstance(lines, pa.ChunkedArray) else lines
+    lines = pa.concat_arrays(lines.chunks) if isinstance(lines, pa.ChunkedArray) else lines
     offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32)[lines.offset: lines.offset + n + 1]
-    data = lines.buffers()[2].to_pybytes()[offsets[0]: offsets[-1]]
-    return data, int(qty_values.sum())
+    return lines.buffers()[2].to_pybytes()[offsets[0]: offsets[-1]]
 
 
-def generate_csv(path: Path, n_rows: int, seed: int = SEED) -> dict:
-    """Write the events CSV (the same bytes for the same n_rows and seed on every machine);
-    return {"rows", "sum_qty", "bytes"}. Cached: reused when path and its sidecar exist."""
-    meta_path = path.with_suffix(".meta.json")
+def _chunk_text(rng: np.random.Generator, start: int, n: int, n_sessions: int, notes: pa.Array) -> tuple[bytes, int]:
+    """CSV text of rows start+1 .. start+n (no header), and their sum(qty)."""
+    c = _chunk_columns(rng, start, n, n_sessions)
+    note = pc.if_else(c["note_empty"], pa.scalar(""), notes.take(c["note_idx"]))
+    row = pc.binary_join_element_wise(c["event_id"], c["ts"], c["event_type"], c["amount"], c["qty"],
+                                      c["session"], note, ",")
+    return _lines_bytes(row, n), c["sum_qty"]
+
+
+def _chunk_ndjson(rng: np.random.Generator, start: int, n: int, n_sessions: int,
+                  notes_json: pa.Array) -> tuple[bytes, int]:
+    """NDJSON of rows start+1 .. start+n, one object a line, keys in the schema's order
+    (amount a number with 2 decimals, an empty note null), and their sum(qty)."""
+    c = _chunk_columns(rng, start, n, n_sessions)
+    note = pc.if_else(c["note_empty"], pa.scalar("null"), notes_json.take(c["note_idx"]))
+    row = pc.binary_join_element_wise(
+        pa.scalar('{"event_id":'), c["event_id"], pa.scalar(',"ts":"'), c["ts"],
+        pa.scalar('","event_type":"'), c["event_type"], pa.scalar('","amount":'), c["amount"],
+        pa.scalar(',"qty":'), c["qty"], pa.scalar(',"session":"'), c["session"],
+        pa.scalar('","note":'), note, pa.scalar("}"), "")
+    return _lines_bytes(row, n), c["sum_qty"]
+
+
+def _generate(path: Path, meta_path: Path, n_rows: int, seed: int, header: bytes, chunk, notes: list[str],
+              fmt: str | None = None) -> dict:
+    """Write the events with chunk() (cached: reused when path and its sidecar match)."""
     if path.exists() and meta_path.exists():
         meta = json.loads(meta_path.read_text())
-        if meta.get("rows") == n_rows and meta.get("seed") == seed and meta.get("bytes") == path.stat().st_size:
+        if meta.get("rows") == n_rows and meta.get("seed") == seed and meta.get("bytes") == path.stat().st_size \
+                and meta.get("format") == fmt:
             print(f"  reusing {path.name} ({n_rows:,} rows, {meta['bytes'] / 1e6:,.0f} MB)", flush=True)
             return meta
-    rng = np.random.default_rng(seed)
-    notes = pa.array(_note_pool(rng), pa.string())
+    notes_array = pa.array(notes, pa.string())
     n_sessions = max(1, n_rows // 8)
     sum_qty = 0
     start_t = time.perf_counter()
     tmp = path.with_suffix(".partial")
     with open(tmp, "wb") as out:
-        out.write(b"event_id,ts,event_type,amount,qty,session,note\n")
+        out.write(header)
         for start in range(0, n_rows, CHUNK_ROWS):
             n = min(CHUNK_ROWS, n_rows - start)
-            data, s = _chunk_text(rng, start, n, n_sessions, notes)
+            data, s = chunk(start, n, n_sessions, notes_array)
             out.write(data)
             sum_qty += s
     tmp.rename(path)
     meta = {"rows": n_rows, "seed": seed, "sum_qty": sum_qty, "bytes": path.stat().st_size}
+    if fmt is not None:
+        meta["format"] = fmt
     meta_path.write_text(json.dumps(meta) + "\n")
     print(f"  wrote {path.name}: {n_rows:,} rows, {meta['bytes'] / 1e6:,.0f} MB "
           f"in {time.perf_counter() - start_t:.1f} s", flush=True)
     return meta
+
+
+def generate_csv(path: Path, n_rows: int, seed: int = SEED) -> dict:
+    """Write the events CSV (the same bytes for the same n_rows and seed on every machine);
+    return {"rows", "sum_qty", "bytes"}. Cached: reused when path and its sidecar exist."""
+    rng = np.random.default_rng(seed)
+    notes = _note_pool(rng)
+    return _generate(path, path.with_suffix(".meta.json"), n_rows, seed,
+                     b"event_id,ts,event_type,amount,qty,session,note\n",
+                     lambda start, n, n_sessions, pool: _chunk_text(rng, start, n, n_sessions, pool), notes)
+
+
+def generate_ndjson(path: Path, n_rows: int, seed: int = SEED) -> dict:
+    """Write the same events as NDJSON (the rows generate_csv writes for this n_rows and
+    seed); return {"rows", "sum_qty", "bytes", "format"}. Cached like the CSV (the sidecar
+    is PATH.meta.json, apart from the CSV's)."""
+    rng = np.random.default_rng(seed)
+    notes = _note_pool_json(rng)
+    return _generate(path, path.with_name(path.name + ".meta.json"), n_rows, seed, b"",
+                     lambda start, n, n_sessions, pool: _chunk_ndjson(rng, start, n, n_sessions, pool),
+                     notes, fmt="ndjson")
+
+
+def generate_wide_csv(path: Path, n_cols: int) -> dict:
+    """A 2-row CSV with columns c1..cN: every third column short strings ("s7r1"), the
+    others small integers. Returns {"cols", "rows", "string_cols", "bytes"}; cheap, so
+    rewritten only when missing."""
+    names = [f"c{i}" for i in range(1, n_cols + 1)]
+    is_str = [i % 3 == 0 for i in range(1, n_cols + 1)]
+    if not path.exists():
+        rows = []
+        for r in (1, 2):
+            rows.append(",".join(f"s{i % 100}r{r}" if is_str[i - 1] else str((i * 7 + r * 13) % 1000)
+                                 for i in range(1, n_cols + 1)))
+        tmp = path.with_suffix(".partial")
+        tmp.write_text(",".join(names) + "\n" + "\n".join(rows) + "\n")
+        tmp.rename(path)
+    return {"cols": n_cols, "rows": 2, "string_cols": sum(is_str), "bytes": path.stat().st_size}
 
 
 # ----------------------------------------------------------------------------- running
@@ -223,6 +331,31 @@ convert = csv.ConvertOptions(
     quoted_strings_can_be_null=False,  # "" stays the empty string
 )
 table = csv.read_csv(path, convert_options=convert).cast(schema)
+write_deltalake(table_dir, table, mode="append",
+                writer_properties=WriterProperties(compression="ZSTD", compression_level=level))
+print(table.num_rows)
+"""
+
+
+# The NDJSON peer: pyarrow.json with the table's schema given (it parses the ISO 8601
+# `...Z` strings straight into timestamp[us, UTC]; no cast from string is needed).
+DELTARS_NDJSON_SCRIPT = r"""
+import sys
+import pyarrow as pa
+import pyarrow.json as pj
+from deltalake import WriterProperties, write_deltalake
+
+path, table_dir, level = sys.argv[1], sys.argv[2], int(sys.argv[3])
+schema = pa.schema([
+    pa.field("event_id", pa.int64(), nullable=False),
+    pa.field("ts", pa.timestamp("us", tz="UTC")),
+    pa.field("event_type", pa.string()),
+    pa.field("amount", pa.float64()),
+    pa.field("qty", pa.int32()),
+    pa.field("session", pa.string()),
+    pa.field("note", pa.string()),
+])
+table = pj.read_json(path, parse_options=pj.ParseOptions(explicit_schema=schema)).cast(schema)
 write_deltalake(table_dir, table, mode="append",
                 writer_properties=WriterProperties(compression="ZSTD", compression_level=level))
 print(table.num_rows)
@@ -291,18 +424,36 @@ def lake_runs(lake: Path, workdir: Path, csv_path: Path, name: str, repeat: int)
     return best(runs), table_dir, env
 
 
-def deltars_runs(python: str, workdir: Path, csv_path: Path, repeat: int) -> tuple[dict, Path]:
+def deltars_runs(python: str, workdir: Path, csv_path: Path, repeat: int, script: str = DELTARS_SCRIPT,
+                 table_name: str = "deltars-ev") -> tuple[dict, Path]:
     from deltalake import DeltaTable
 
     runs = []
-    table_dir = workdir / "deltars-ev"
+    table_dir = workdir / table_name
     for i in range(repeat):
         shutil.rmtree(table_dir, ignore_errors=True)
         DeltaTable.create(str(table_dir), ARROW_SCHEMA)
-        seconds, rss, _ = timed([python, "-c", DELTARS_SCRIPT, csv_path, table_dir, ZSTD_LEVEL])
+        seconds, rss, _ = timed([python, "-c", script, csv_path, table_dir, ZSTD_LEVEL])
         runs.append((seconds, rss, data_bytes(table_dir)))
         print(f"  delta-rs append run {i + 1}/{repeat}: {seconds:.2f} s, peak {rss / 1e6:,.0f} MB", flush=True)
     return best(runs), table_dir
+
+
+def wide_runs(lake: Path, workdir: Path, csv_path: Path, table: str, repeat: int) -> tuple[dict, dict]:
+    """`repeat` timed `lake create TABLE --from CSV`, each in a fresh warehouse; returns the
+    best and the environment of the last warehouse."""
+    runs = []
+    env = None
+    for i in range(repeat):
+        warehouse = workdir / f"lake-wh-{table}"
+        shutil.rmtree(warehouse, ignore_errors=True)
+        env = dict(os.environ, LAKE_WAREHOUSE=str(warehouse))
+        run([lake, "init", "-q"], env)
+        seconds, rss, _ = timed([lake, "create", table, "--from", csv_path, "-q"], env)
+        runs.append((seconds, rss, data_bytes(warehouse / "default" / table)))
+        print(f"  lake create {table} --from {csv_path.name} run {i + 1}/{repeat}: {seconds:.2f} s, "
+              f"peak {rss / 1e6:,.0f} MB", flush=True)
+    return best(runs), env
 
 
 def table_totals(table_dir: Path) -> tuple[int, int]:
@@ -350,6 +501,19 @@ def print_report(r: dict):
     if sc:
         label = f"lake append, {sc['rows']:,} rows ({r['scale']}x)"
         print(f"{label:<38} {fmt(sc['seconds'], 's'):>9} {fmt(sc['peak_rss'], 'b'):>12} {fmt(sc['bytes'], 'b'):>9}")
+    nd = r.get("ndjson")
+    if nd:
+        print(f"NDJSON: {nd['rows']:,} rows ({nd['bytes'] / 1e6:,.0f} MB NDJSON), the same events")
+        for label, key in (("lake append (NDJSON)", "lake"), ("pyarrow read_json + delta-rs write", "deltars")):
+            m = nd.get(key) or {}
+            print(f"{label:<38} {fmt(m.get('seconds'), 's'):>9} {fmt(m.get('peak_rss'), 'b'):>12} "
+                  f"{fmt(m.get('bytes'), 'b'):>9}")
+    wide = r.get("wide")
+    if wide:
+        print("wide CSV, 2 rows, lake create --from:")
+        for n, m in wide.items():
+            label = f"lake create --from, {int(n):,} columns"
+            print(f"{label:<38} {fmt(m['seconds'], 's'):>9} {fmt(m['peak_rss'], 'b'):>12} {fmt(m['bytes'], 'b'):>9}")
     print()
     print(f"{'ratio':<44} {'value':>7} {'target':>8}")
     print("-" * 66)
@@ -358,6 +522,9 @@ def print_report(r: dict):
         "memory": "memory   lake_peak / deltars_peak",
         "size": "size     lake_bytes / deltars_bytes",
         "scale_memory": f"memory   lake {r['scale']}x peak / lake 1x peak",
+        "ndjson_time": "ndjson   lake_s / deltars_s",
+        "ndjson_memory": "ndjson   lake_peak / deltars_peak",
+        "wide_create": "wide     create 16k cols s / 8k cols s",
     }
     for key, label in labels.items():
         value = r["ratios"].get(key)
@@ -387,7 +554,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=REPEAT, help=f"runs per measurement (default {REPEAT})")
     ap.add_argument("--skip-lake", action="store_true", help="measure delta-rs only (to check the harness)")
     ap.add_argument("--skip-deltars", action="store_true", help="measure lake only")
+    ap.add_argument("--ndjson-rows", type=int, default=None,
+                    help=f"rows of the NDJSON input (default {DEFAULT_NDJSON_ROWS:,}, or --rows/4 when --rows is "
+                    f"below {DEFAULT_ROWS:,}; 0: skip the NDJSON measurement)")
+    ap.add_argument("--skip-wide", action="store_true",
+                    help="skip the wide `lake create --from` measurement (8,000 and 16,000 columns)")
     args = ap.parse_args(argv)
+    if args.ndjson_rows is None:
+        args.ndjson_rows = (DEFAULT_NDJSON_ROWS if args.rows >= DEFAULT_ROWS
+                            else args.rows * DEFAULT_NDJSON_ROWS // DEFAULT_ROWS)
+    if args.ndjson_rows < 0:
+        ap.error("--ndjson-rows must be 0 or more")
 
     if not (os.path.isfile(TIME_BIN) and os.access(TIME_BIN, os.X_OK)):
         print(f"error: {TIME_BIN} not found: install GNU time (Debian package `time`)", file=sys.stderr)
@@ -410,7 +587,7 @@ def main(argv: list[str] | None = None) -> int:
 
         results: dict = {"rows": args.rows, "seed": SEED, "repeat": args.repeat, "zstd_level": ZSTD_LEVEL,
                          "csv_bytes": meta["bytes"], "scale": args.scale, "lake": None, "deltars": None,
-                         "scaled": None, "pyarrow_version": pa.__version__}
+                         "scaled": None, "ndjson": None, "wide": None, "pyarrow_version": pa.__version__}
         verification: list[str] = []
         ok = True
 
@@ -442,6 +619,50 @@ def main(argv: list[str] | None = None) -> int:
         if deltars_dir:
             verify("delta-rs's table", deltars_dir, meta["rows"], meta["sum_qty"])
 
+        if args.ndjson_rows > 0 and (run_lake or not args.skip_deltars):
+            nd_path = workdir / f"events-{args.ndjson_rows}.ndjson"
+            print(f"generating the NDJSON input ({args.ndjson_rows:,} rows) ...", flush=True)
+            nd_meta = generate_ndjson(nd_path, args.ndjson_rows)
+            nd = {"rows": nd_meta["rows"], "bytes": nd_meta["bytes"], "lake": None, "deltars": None}
+            nd_lake_dir = nd_lake_env = nd_deltars_dir = None
+            if run_lake:
+                print("lake append (NDJSON) ...", flush=True)
+                nd["lake"], nd_lake_dir, nd_lake_env = lake_runs(lake, workdir, nd_path, "ndjson", args.repeat)
+            if not args.skip_deltars:
+                print("pyarrow.json + delta-rs append ...", flush=True)
+                nd["deltars"], nd_deltars_dir = deltars_runs(args.python, workdir, nd_path, args.repeat,
+                                                             DELTARS_NDJSON_SCRIPT, "deltars-ev-ndjson")
+            if nd_lake_dir:
+                verify("lake's NDJSON table", nd_lake_dir, nd_meta["rows"], nd_meta["sum_qty"], nd_lake_env)
+            if nd_deltars_dir:
+                verify("delta-rs's NDJSON table", nd_deltars_dir, nd_meta["rows"], nd_meta["sum_qty"])
+            results["ndjson"] = nd
+
+        if run_lake and not args.skip_wide:
+            results["wide"] = {}
+            for n_cols in WIDE_COLUMNS:
+                wide_path = workdir / f"wide-{n_cols}.csv"
+                wide_meta = generate_wide_csv(wide_path, n_cols)
+                table = f"wide{n_cols // 1000}k"
+                print(f"lake create {table} --from {wide_path.name} ...", flush=True)
+                results["wide"][str(n_cols)], wide_env = wide_runs(lake, workdir, wide_path, table, args.repeat)
+                desc = json.loads(run([lake, "describe", table, "--json"], wide_env).stdout)
+                count = json.loads(run([lake, "count", table, "--json"], wide_env).stdout)["count"]
+                names = [c["name"] for c in desc["schema"]]
+                strings = sum(1 for c in desc["schema"] if c["type"] == "string")
+                longs = sum(1 for c in desc["schema"] if c["type"] == "long")
+                line = (f"lake's {table}: {len(names):,} columns ({longs:,} long, {strings:,} string), "
+                        f"{desc.get('rows')} rows, lake count = {count}")
+                want_names = [f"c{i}" for i in range(1, n_cols + 1)]
+                if (names == want_names and count == wide_meta["rows"] and desc.get("rows") == wide_meta["rows"]
+                        and strings == wide_meta["string_cols"] and longs == n_cols - wide_meta["string_cols"]):
+                    verification.append(f"verified: {line} (as generated)")
+                else:
+                    ok = False
+                    verification.append(f"VERIFICATION FAILED: {line}; generated c1..c{n_cols} "
+                                        f"({n_cols - wide_meta['string_cols']:,} long, "
+                                        f"{wide_meta['string_cols']:,} string), {wide_meta['rows']} rows")
+
         if run_lake and scaled_rows:
             print(f"generating the {args.scale}x input ({scaled_rows:,} rows) ...", flush=True)
             scaled_meta = generate_csv(scaled_path, scaled_rows)
@@ -457,6 +678,13 @@ def main(argv: list[str] | None = None) -> int:
             "size": ratio(lk and lk["bytes"], dr and dr["bytes"]),
             "scale_memory": ratio(sc and sc["peak_rss"], lk and lk["peak_rss"]),
         }
+        nd = results["ndjson"] or {}
+        ndl, ndd = nd.get("lake"), nd.get("deltars")
+        results["ratios"]["ndjson_time"] = ratio(ndl and ndl["seconds"], ndd and ndd["seconds"])
+        results["ratios"]["ndjson_memory"] = ratio(ndl and ndl["peak_rss"], ndd and ndd["peak_rss"])
+        wide = results["wide"] or {}
+        w_small, w_big = wide.get(str(WIDE_COLUMNS[0])), wide.get(str(WIDE_COLUMNS[1]))
+        results["ratios"]["wide_create"] = ratio(w_big and w_big["seconds"], w_small and w_small["seconds"])
         results["verified"] = ok
         results["verification"] = verification
         print_report(results)
@@ -471,7 +699,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             # a given workdir keeps its generated inputs (the cache); tables are removed
             for p in workdir.iterdir():
-                if p.is_dir() and (p.name.startswith("lake-wh-") or p.name == "deltars-ev"):
+                if p.is_dir() and (p.name.startswith("lake-wh-") or p.name.startswith("deltars-ev")):
                     shutil.rmtree(p, ignore_errors=True)
 
 

@@ -20,6 +20,10 @@ then measures, whole process each (nothing subtracted), best of 3:
     (c) low selectivity, on a string column: --where "event_type = 'purchase'" when the
                            generator has that type, else 'search' (about 9% of rows), CSV <= 1.5
     (d) count              lake count ev   vs   SELECT count(*) FROM delta_scan(DIR)      <= 0.5
+    (e) full scan to JSONL lake scan ev --format jsonl > /dev/null
+                           duckdb: COPY (SELECT * FROM delta_scan(DIR)) TO '/dev/null' (FORMAT json)
+                           (DuckDB's json format writes newline-delimited JSON; its json
+                           extension is built into the wheel, nothing to load)  <= 1.0
 
 DuckDB runs as `python -c` (import duckdb, load the delta extension from the
 duckdb-extension-delta wheel, no network, run the query): the same whole-process
@@ -27,8 +31,10 @@ measurement as lake's. Its fixed start-up cost (the same with `SELECT 1`) and la
 (`lake version`) are reported separately, not subtracted.
 
 Verification (untimed): for every query lake and DuckDB return the same number of rows
-(lines of lake's CSV output, `lake count --where`, DuckDB's count(*)), and query (b) returns
-exactly the ids of its range. `lake scan --explain --analyze --json` is printed for (b) and (c).
+(lines of lake's CSV or JSONL output, `lake count --where`, DuckDB's count(*); for (e) also
+the lines DuckDB's COPY ... (FORMAT json) writes to a pipe, and lake's first JSONL line is
+an object with the table's columns as keys), and query (b) returns exactly the ids of its
+range. `lake scan --explain --analyze --json` is printed for (b) and (c).
 Nothing asserts on timings: the exit code is non-zero only when something fails to run or
 a verification fails.
 
@@ -52,7 +58,7 @@ REPEAT = 3
 SELECTIVE_SPAN = 1000
 
 # query key -> target for lake_s / duckdb_s
-TARGETS = {"full_scan": 1.0, "selective_id": 1.0, "string_eq": 1.5, "count": 0.5}
+TARGETS = {"full_scan": 1.0, "selective_id": 1.0, "string_eq": 1.5, "count": 0.5, "full_scan_jsonl": 1.0}
 
 DUCKDB_SCRIPT = r"""
 import sys
@@ -62,6 +68,20 @@ con = duckdb.connect(config={"allow_unsigned_extensions": "true",
                              "autoload_known_extensions": "false"})
 con.execute("LOAD '" + sys.argv[1].replace("'", "''") + "'")
 print(con.execute(sys.argv[2]).fetchall()[0][0])
+"""
+
+# For verification only: run a COPY ... TO '/dev/stdout' and print nothing else, so that
+# the lines on stdout are exactly the rows DuckDB wrote (the progress bar, which the Python
+# client draws on stdout for a query over 2 s, is off).
+DUCKDB_STDOUT_SCRIPT = r"""
+import sys
+import duckdb
+con = duckdb.connect(config={"allow_unsigned_extensions": "true",
+                             "autoinstall_known_extensions": "false",
+                             "autoload_known_extensions": "false"})
+con.execute("SET enable_progress_bar = false")
+con.execute("LOAD '" + sys.argv[1].replace("'", "''") + "'")
+con.execute(sys.argv[2])
 """
 
 # ----------------------------------------------------------------------------- data
@@ -150,9 +170,10 @@ def best_of(cmd: list, env: dict | None, repeat: int) -> float:
     return best
 
 
-def csv_rows(cmd: list, env: dict) -> int:
-    """Data lines of a CSV stream (the header line not counted), without holding it in memory.
-    The generated text holds no newline inside a field."""
+def csv_rows(cmd: list, env: dict | None) -> int:
+    """Data lines of a CSV stream (the header line not counted), without holding it in memory;
+    also the lines of a JSONL stream (no header). The generated text holds no newline inside
+    a field."""
     proc = subprocess.Popen([str(c) for c in cmd], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     lines, first, last = 0, None, b"\n"
     while True:
@@ -224,12 +245,17 @@ def main(argv: list[str] | None = None) -> int:
             "selective_id": {"label": f"(b) {where_b}", "where": where_b},
             "string_eq": {"label": f"(c) {where_c}", "where": where_c},
             "count": {"label": "(d) count, no predicate", "where": None},
+            "full_scan_jsonl": {"label": "(e) full scan to JSONL", "where": None},
         }
         for key, q in queries.items():
             w = f" WHERE {q['where']}" if q["where"] else ""
             if key == "count":
                 q["lake"] = [lake, "count", "ev"]
                 q["duckdb_sql"] = f"SELECT count(*) FROM {src}"
+            elif key == "full_scan_jsonl":
+                # DuckDB's json format writes newline-delimited JSON (one object a line)
+                q["lake"] = [lake, "scan", "ev", "--format", "jsonl"]
+                q["duckdb_sql"] = f"COPY (SELECT * FROM {src}{w}) TO '/dev/null' (FORMAT json)"
             else:
                 q["lake"] = [lake, "scan", "ev", "--format", "csv"] + (["--where", q["where"]] if q["where"] else [])
                 q["duckdb_sql"] = f"COPY (SELECT * FROM {src}{w}) TO '/dev/null' (FORMAT csv)"
@@ -256,6 +282,22 @@ def main(argv: list[str] | None = None) -> int:
                 shown = f"lake scan {lake_n:,} rows, lake count {counted:,}"
                 if counted != duck_n:
                     problems.append(f"{q['label']}: lake count {counted} != DuckDB {duck_n}")
+            if key == "full_scan_jsonl":
+                # lines of both JSONL streams (lake's counted above), and the first objects' keys
+                duck_sql = f"COPY (SELECT * FROM {src}) TO '/dev/stdout' (FORMAT json)"
+                duck_lines = csv_rows([args.python, "-c", DUCKDB_STDOUT_SCRIPT, ext, duck_sql], None)
+                shown += f", DuckDB JSON lines {duck_lines:,}"
+                if duck_lines != duck_n:
+                    problems.append(f"{q['label']}: DuckDB wrote {duck_lines} JSON lines != count {duck_n}")
+                first = run([lake, "scan", "ev", "--format", "jsonl", "--limit", "1"], env).stdout.splitlines()
+                try:
+                    keys = list(json.loads(first[0])) if first else []
+                except ValueError:
+                    keys = None
+                want_keys = [d[0] for d in con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()]
+                if keys != want_keys:
+                    problems.append(f"{q['label']}: lake's first JSONL line {first[:1]!r} is not an object "
+                                    f"with the keys {want_keys}")
             if lake_n != duck_n:
                 problems.append(f"{q['label']}: lake {lake_n} rows != DuckDB {duck_n}")
             q["rows"] = duck_n

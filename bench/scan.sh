@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Scan benchmark: lake scan/count, with and without --where, against DuckDB's delta_scan.
+# Scan benchmark: lake scan/count, with and without --where, against DuckDB's delta_scan
+# (full scan to CSV and to JSONL, two predicates, count).
 #
 #   swift build -c release          # builds .build/release/lake
 #   bench/scan.sh                   # 2,000,000 events, best of 3 (a few minutes on 2 cores)

@@ -36,6 +36,14 @@ public struct Bitmap: Hashable, Sendable {
         count += 1
     }
 
+    /// Drops the bits past the first `n` (no change when there are at most `n`).
+    public mutating func truncate(to n: Int) {
+        guard n < count else { return }
+        count = n
+        words.removeSubrange(((n + 63) >> 6)...)
+        clearTail()
+    }
+
     /// How many bits are set.
     public var setCount: Int { words.reduce(0) { $0 + $1.nonzeroBitCount } }
 

@@ -170,14 +170,24 @@ public enum FileStats {
     /// Nil when there are no values or the type has no bounds.
     public static func bounds(_ column: Column) -> (min: JSONValue, minKey: Value, max: JSONValue?, maxKey: Value?)? {
         let valid = column.validity
+        @inline(__always)
         func range<T: Comparable>(_ v: [T]) -> (T, T)? {
-            var lo: T?, hi: T?
-            for i in 0..<v.count where valid?[i] ?? true {
-                let x = v[i]
-                if lo == nil || x < lo! { lo = x }
-                if hi == nil || x > hi! { hi = x }
+            guard let valid else {
+                guard var lo = v.first else { return nil }
+                var hi = lo
+                for x in v {
+                    if x < lo { lo = x }
+                    if x > hi { hi = x }
+                }
+                return (lo, hi)
             }
-            guard let lo, let hi else { return nil }
+            guard let first = (0..<v.count).first(where: { valid[$0] }) else { return nil }
+            var lo = v[first], hi = lo
+            for i in first..<v.count where valid[i] {
+                let x = v[i]
+                if x < lo { lo = x }
+                if x > hi { hi = x }
+            }
             return (lo, hi)
         }
         func text(_ body: (inout [UInt8]) -> Void) -> String {

@@ -21,14 +21,30 @@ final class ColumnBuilder {
     private var offsets: [Int] = [0]
     private var bytes: [UInt8] = []
     private var children: [ColumnBuilder] = []
-    /// For a timestamp column: whether text without an offset is taken as UTC (else refused).
-    private let utc: Bool
+    /// The type's case, decided once: the hot paths switch on this small enum, not the type.
+    private let storage: Storage
+    private enum Storage: UInt8 { case boolean, integer, float, double, decimal, date, timestamp, timestampNTZ, string, binary, nested }
+    /// For a decimal column: its precision and scale.
+    private let precision: Int, scale: Int
     /// Minimum and maximum for integer types.
     private let range: ClosedRange<Int64>
 
     init(_ type: DataType) {
         self.type = type
-        utc = type == .timestamp
+        switch type {
+        case .boolean: storage = .boolean
+        case .byte, .short, .int, .long: storage = .integer
+        case .float: storage = .float
+        case .double: storage = .double
+        case .decimal: storage = .decimal
+        case .date: storage = .date
+        case .timestamp: storage = .timestamp
+        case .timestampNTZ: storage = .timestampNTZ
+        case .string: storage = .string
+        case .binary: storage = .binary
+        case .struct, .array, .map: storage = .nested
+        }
+        if case .decimal(let p, let s) = type { (precision, scale) = (p, s) } else { (precision, scale) = (0, 0) }
         switch type {
         case .byte: range = Int64(Int8.min)...Int64(Int8.max)
         case .short: range = Int64(Int16.min)...Int64(Int16.max)
@@ -62,14 +78,14 @@ final class ColumnBuilder {
     }
 
     func appendNull() {
-        switch type {
+        switch storage {
         case .boolean: bools.append(false)
-        case .byte, .short, .int, .long, .date, .timestamp, .timestampNTZ: ints.append(0)
+        case .integer, .date, .timestamp, .timestampNTZ: ints.append(0)
         case .float, .double: floats.append(0)
         case .decimal: decimals.append(0)
         case .string, .binary: offsets.append(bytes.count)
-        case .struct: for c in children { c.appendNull() }
-        case .array, .map: offsets.append(offsets.last!)
+        case .nested:
+            if case .struct = type { for c in children { c.appendNull() } } else { offsets.append(offsets.last!) }
         }
         validity.append(false)
         nulls += 1
@@ -81,23 +97,36 @@ final class ColumnBuilder {
         count += 1
     }
 
+    /// Appends a boolean (the column is boolean).
+    func append(boolean v: Bool) {
+        bools.append(v)
+        appendValid()
+    }
+
+    /// Appends text already known to be valid UTF-8 (the column is a string).
+    func append(validText b: UnsafeRawBufferPointer) {
+        bytes.append(contentsOf: b)
+        offsets.append(bytes.count)
+        appendValid()
+    }
+
     /// Appends a field's text (already unquoted).
     func append(text b: UnsafeRawBufferPointer) throws {
-        switch type {
+        switch storage {
         case .boolean:
             guard let v = TextParsing.boolean(b) else { throw CellError(expected: expectation) }
             bools.append(v)
-        case .byte, .short, .int, .long:
+        case .integer:
             guard let v = TextParsing.integer(b, min: range.lowerBound, max: range.upperBound) else {
                 throw CellError(expected: TextParsing.isOutOfRangeInteger(b) ? "an integer that fits \(type) (\(range.lowerBound) to \(range.upperBound))" : expectation)
             }
             ints.append(v)
         case .float, .double:
             guard let v = TextParsing.double(b) else { throw CellError(expected: expectation) }
-            if type == .float, v.isFinite, !Float(v).isFinite { throw CellError(expected: "a number that fits float") }
+            if storage == .float, v.isFinite, !Float(v).isFinite { throw CellError(expected: "a number that fits float") }
             floats.append(v)
-        case .decimal(let p, let s):
-            guard let v = TextParsing.decimal(b, precision: p, scale: s) else { throw CellError(expected: expectation) }
+        case .decimal:
+            guard let v = TextParsing.decimal(b, precision: precision, scale: scale) else { throw CellError(expected: expectation) }
             decimals.append(v)
         case .date:
             guard let d = ValueText.parseDate(bytes: TextParsing.trimmed(b)) else { throw CellError(expected: expectation) }
@@ -106,14 +135,12 @@ final class ColumnBuilder {
             guard let (micros, hasOffset) = ValueText.parseTimestamp(bytes: TextParsing.trimmed(b)) else {
                 throw CellError(expected: expectation)
             }
-            if type == .timestampNTZ && hasOffset {
+            if storage == .timestampNTZ && hasOffset {
                 throw CellError(expected: "a timestamp without a time zone offset (the column is timestamp_ntz)")
             }
             ints.append(micros)
         case .string:
-            var ascii = true
-            for c in b where c >= 0x80 { ascii = false; break }
-            if !ascii && !TextParsing.isValidUTF8(b) { throw CellError(expected: "valid UTF-8 text") }
+            if !UTF8Bytes.isASCII(b) && !UTF8Bytes.isValid(b) { throw CellError(expected: "valid UTF-8 text") }
             bytes.append(contentsOf: b)
             offsets.append(bytes.count)
         case .binary:
@@ -122,7 +149,7 @@ final class ColumnBuilder {
                 throw CellError(expected: expectation)
             }
             offsets.append(bytes.count)
-        case .struct, .array, .map:
+        case .nested:
             let json: JSONValue
             do { json = try JSONValue.parse(b) } catch { throw CellError(expected: "\(expectation) (JSON text)") }
             try append(json: json)
@@ -147,19 +174,28 @@ final class ColumnBuilder {
             try withBytes(s) { try append(text: $0) }
             return
         case (.struct(let fields), .object(let members)):
-            for (k, f) in fields.enumerated() {
-                let value = members.first { $0.0 == f.name }?.1 ?? members.first { $0.0.lowercased() == f.name.lowercased() }?.1
+            // Each field takes the last member with its name (exact, else in another case).
+            var chosen = [Int](repeating: -1, count: fields.count)
+            var unknown: String?
+            for (m, member) in members.enumerated() {
+                guard let k = fields.firstIndex(where: { $0.name == member.0 })
+                        ?? fields.firstIndex(where: { $0.name.lowercased() == member.0.lowercased() }) else {
+                    unknown = unknown ?? member.0
+                    continue
+                }
+                chosen[k] = m
+            }
+            for k in fields.indices {
                 do {
-                    try children[k].append(json: value ?? .null)
+                    try children[k].append(json: chosen[k] >= 0 ? members[chosen[k]].1 : .null)
                 } catch {
-                    for j in 0..<k { children[j].truncate(to: count) }
-                    children[k].truncate(to: count)
+                    for j in 0...k { children[j].truncate(to: count) }
                     throw error
                 }
             }
-            if let extra = members.first(where: { m in !fields.contains { $0.name.lowercased() == m.0.lowercased() } }) {
+            if let unknown {
                 for c in children { c.truncate(to: count) }
-                throw CellError(expected: "an object with the fields \(fields.map(\.name).joined(separator: ", ")) (found '\(extra.0)': add it with --merge-schema or lake alter TABLE add-column)")
+                throw CellError(expected: "an object with the fields \(fields.map(\.name).joined(separator: ", ")) (found '\(unknown)': add it with --merge-schema or lake alter TABLE add-column)")
             }
         case (.array, .array(let items)):
             let child = children[0]
@@ -167,10 +203,19 @@ final class ColumnBuilder {
             do { for item in items { try child.append(json: item) } } catch { child.truncate(to: before); throw error }
             offsets.append(child.count)
         case (.map, .object(let members)):
+            // Map keys are unique: a repeated key is one entry (in its first place) holding its last value.
             let (keys, values) = (children[0], children[1])
             let before = keys.count
-            do {
+            var entries = members
+            if members.count > 1 {
+                var place: [String: Int] = [:]
+                entries = []
                 for (k, v) in members {
+                    if let p = place[k] { entries[p].1 = v } else { place[k] = entries.count; entries.append((k, v)) }
+                }
+            }
+            do {
+                for (k, v) in entries {
                     try withBytes(k) { try keys.append(text: $0) }
                     try values.append(json: v)
                 }
@@ -195,7 +240,7 @@ final class ColumnBuilder {
         try utf8.withUnsafeMutableBytes { try body(UnsafeRawBufferPointer($0)) }
     }
 
-    /// Drops values past the first `n`.
+    /// Drops values past the first `n`, in time proportional to how many go.
     func truncate(to n: Int) {
         guard n < count else { return }
         switch type {
@@ -211,10 +256,8 @@ final class ColumnBuilder {
             for c in children { c.truncate(to: offsets[n]) }
             offsets.removeSubrange((n + 1)...)
         }
-        var v = Bitmap(repeating: true, count: 0)
-        for i in 0..<n { v.append(validity[i]) }
-        validity = v
-        nulls = n - v.setCount
+        for i in n..<count where !validity[i] { nulls -= 1 }
+        validity.truncate(to: n)
         count = n
     }
 

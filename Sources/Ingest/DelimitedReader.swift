@@ -31,12 +31,20 @@ final class DelimitedReader: BatchReader {
     private var line = 1
     private var builders: [ColumnBuilder]
     /// Per table column, decided once: whether it is a string and whether it may be null.
-    private var isString: [Bool] = []
-    private var nullable: [Bool] = []
     /// For each input field, the table column it fills (nil: none — only before the header check).
     private var fieldColumns: [Int] = []
     var providedColumns: Set<Int> { Set(fieldColumns) }
     private var expectedFields = 0
+    /// For each input field: its column's builder, and whether that column is a string and may be null.
+    private struct FieldPlan {
+        var builder: Unmanaged<ColumnBuilder>
+        var isString: Bool
+        var nullable: Bool
+    }
+    private var plans: [FieldPlan] = []
+    /// The table columns no input field fills (null in every row).
+    private var missingColumns: [Int] = []
+    private let hasNullValue: Bool
     private var fields: [(start: Int, end: Int, quoted: Bool, escaped: Bool)] = []
     /// Unescaped field text; its own allocation so field pointers stay valid while used.
     private var scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 256, alignment: 1)
@@ -58,10 +66,13 @@ final class DelimitedReader: BatchReader {
         self.budget = budget
         self.batchRows = batchRows
         nullBytes = Array((options.nullValue ?? "").utf8)
+        hasNullValue = !nullBytes.isEmpty
         builders = table.fields.map { ColumnBuilder($0.type) }
         try readHeader()
-        isString = self.table.fields.map { $0.type == .string }
-        nullable = self.table.fields.map(\.nullable)
+        missingColumns = Array(Set(self.table.fields.indices).subtracting(fieldColumns)).sorted()
+        plans = fieldColumns.map { c in
+            FieldPlan(builder: .passUnretained(builders[c]), isString: self.table.fields[c].type == .string, nullable: self.table.fields[c].nullable)
+        }
     }
 
     deinit { scratch.deallocate() }
@@ -201,6 +212,18 @@ final class DelimitedReader: BatchReader {
                 p = q + 1
             } else {
                 var q = p
+                // Eight bytes at a time while none ends the field.
+                if let base = b.baseAddress {
+                    let d = UInt64(delimiter) &* 0x0101_0101_0101_0101
+                    while q + 8 <= n {
+                        let w = base.loadUnaligned(fromByteOffset: q, as: UInt64.self)
+                        let x = w ^ d, l = w ^ 0x0A0A_0A0A_0A0A_0A0A, r = w ^ 0x0D0D_0D0D_0D0D_0D0D
+                        let ones: UInt64 = 0x0101_0101_0101_0101
+                        let hit = ((x &- ones) & ~x | (l &- ones) & ~l | (r &- ones) & ~r) & 0x8080_8080_8080_8080
+                        if hit != 0 { q += hit.trailingZeroBitCount >> 3; break }
+                        q += 8
+                    }
+                }
                 while q < n {
                     let c = b[q]
                     if c == delimiter || c == 0x0A || c == 0x0D { break }
@@ -323,43 +346,39 @@ final class DelimitedReader: BatchReader {
             return false
         }
         let start = builders[0].count
-        var filled = 0
-        for (k, f) in fields.enumerated() {
-            let c = fieldColumns[k]
-            let builder = builders[c]
-            let text = unquote(b, f)
-            if (text.isEmpty && !(f.quoted && isString[c]))
-                || (!f.quoted && !nullBytes.isEmpty && text.elementsEqual(nullBytes)) {
-                if !nullable[c] {
-                    rollback(start)
-                    let bad = BadRow(file: input.name, line: line, column: table.fields[c].name,
-                                     message: "null (empty field) in a column that does not allow nulls")
-                    do { try budget.record(bad) } catch { failure = error }
-                    return false
+        // The fields go into their columns through unsafe views (no reference counting per field).
+        var fatal: Error?
+        let failed = fields.withUnsafeBufferPointer { fields in
+            plans.withUnsafeBufferPointer { plans -> (field: Int, error: CellError?)? in
+                for k in 0..<fields.count {
+                    let f = fields[k], plan = plans[k]
+                    let text = unquote(b, f)
+                    let failure = plan.builder._withUnsafeGuaranteedRef { builder -> (field: Int, error: CellError?)? in
+                        if (text.isEmpty && !(f.quoted && plan.isString))
+                            || (!f.quoted && hasNullValue && text.elementsEqual(nullBytes)) {
+                            guard plan.nullable else { return (k, nil) }
+                            builder.appendNull()
+                        } else {
+                            do { try builder.append(text: text) } catch let error as CellError { return (k, error) } catch { fatal = error; return (k, nil) }
+                        }
+                        return nil
+                    }
+                    if let failure { return failure }
                 }
-                builder.appendNull()
-            } else {
-                do {
-                    try builder.append(text: text)
-                } catch let error as CellError {
-                    rollback(start)
-                    let bad = BadRow(file: input.name, line: line, column: table.fields[c].name,
-                                     message: "\(excerpt(text)) is not \(error.expected)")
-                    do { try budget.record(bad) } catch { failure = error }
-                    return false
-                } catch {
-                    failure = error
-                    return false
-                }
+                return nil
             }
-            filled += 1
+        }
+        if let fatal { failure = fatal; return false }
+        if let (k, error) = failed {
+            rollback(start)
+            let c = fieldColumns[k]
+            let message = error.map { "\(excerpt(unquote(b, fields[k]))) is not \($0.expected)" }
+                ?? "null (empty field) in a column that does not allow nulls"
+            do { try budget.record(BadRow(file: input.name, line: line, column: table.fields[c].name, message: message)) } catch { failure = error }
+            return false
         }
         // Table columns the input does not have.
-        if expectedFields < table.fields.count || !options.header {
-            var present = [Bool](repeating: false, count: table.fields.count)
-            for c in fieldColumns { present[c] = true }
-            for c in table.fields.indices where !present[c] { builders[c].appendNull() }
-        }
+        for c in missingColumns { builders[c].appendNull() }
         return true
     }
 

@@ -1,11 +1,22 @@
 import Columnar
 import LakeCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Reads newline-delimited JSON (one object per line; blank lines skipped) into batches of a
-/// table's columns. Keys map to columns by name; absent keys are null; nested objects fill
-/// struct and map columns, arrays fill array columns.
+/// table's columns. Keys map to columns by name, exactly or case-insensitively; absent keys
+/// are null; nested objects fill struct and map columns, arrays fill array columns. A key
+/// repeated in one object (at any depth) holds its last value, as JSON decoders keep it.
+///
+/// Lines are parsed straight into the column builders: keys are found through a
+/// ``JSONKeyMap`` built once, after a check against the key the previous line had at the
+/// same place (most files write every line in one order), and primitive values go from the
+/// line's bytes into typed buffers without a tree. Nested values are built as a
+/// ``JSONValue`` first. A line the direct path cannot load is undone and read again as a
+/// tree, which decides between loading it and naming what is wrong with it, so both paths
+/// load the same rows and report the same errors.
 final class NDJSONReader: BatchReader {
-    private(set) var providedColumns = Set<Int>()
     private let input: InputStream
     private let table: Schema
     private let budget: BadRowBudget
@@ -15,11 +26,42 @@ final class NDJSONReader: BatchReader {
     private var eof = false
     private var line = 0
     private let builders: [ColumnBuilder]
-    private var columnByName: [String: Int] = [:]
+    private let keys: JSONKeyMap
+    /// The hot per-column state of the direct path, in buffers of their own (no reference
+    /// counting per value): each column's builder, what JSON values it takes there, whether
+    /// it may be null, and the number of the line that last gave it a value (repeated keys).
+    private let builderRefs: UnsafeMutablePointer<Unmanaged<ColumnBuilder>>
+    private let kinds: UnsafeMutablePointer<ValueKind>
+    private let nullable: UnsafeMutablePointer<Bool>
+    private let stamps: UnsafeMutablePointer<Int>
+    /// The column names' bytes, one after another (column `c`'s from `nameStarts[c]` to `nameStarts[c + 1]`).
+    private let names: UnsafeMutableRawBufferPointer
+    private let nameStarts: UnsafeMutablePointer<Int>
+    /// The column the last line's key at each place found (-1: none yet), for the first
+    /// `places` places; a key is checked against that column's name before the map is asked.
+    private let placeColumns: UnsafeMutablePointer<Int>
+    private let places: Int
+    /// Per column: whether some line gave it a key.
+    private var provided: [Bool]
     private(set) var rowsRead = 0
 
     var bytesRead: Int64 { input.consumed }
     var totalBytes: Int64? { input.size }
+    var providedColumns: Set<Int> { Set(provided.indices.filter { provided[$0] }) }
+
+    /// What a column takes from a JSON value on the direct path (anything else goes the tree way).
+    private enum ValueKind: UInt8 {
+        /// Strings are its text; numbers, booleans and nested values keep their JSON text.
+        case string
+        /// Numbers and strings are its text (integers, floats, decimals).
+        case number
+        /// `true` and `false`, and strings holding one.
+        case boolean
+        /// Strings are its text (dates, timestamps, base64).
+        case text
+        /// Objects and arrays (structs, maps, arrays).
+        case nested
+    }
 
     init(input: InputStream, table: Schema, budget: BadRowBudget, batchRows: Int = 1 << 16) {
         self.input = input
@@ -27,16 +69,57 @@ final class NDJSONReader: BatchReader {
         self.budget = budget
         self.batchRows = batchRows
         builders = table.fields.map { ColumnBuilder($0.type) }
-        for (i, f) in table.fields.enumerated() {
-            columnByName[f.name] = i
-            if columnByName[f.name.lowercased()] == nil { columnByName[f.name.lowercased()] = i }
+        keys = JSONKeyMap(table.fields.map(\.name))
+        let n = table.fields.count
+        builderRefs = .allocate(capacity: n)
+        kinds = .allocate(capacity: n)
+        nullable = .allocate(capacity: n)
+        stamps = .allocate(capacity: n)
+        stamps.initialize(repeating: 0, count: n)
+        nameStarts = .allocate(capacity: n + 1)
+        var nameBytes: [UInt8] = []
+        for (c, field) in table.fields.enumerated() {
+            builderRefs.advanced(by: c).initialize(to: Unmanaged.passUnretained(builders[c]))
+            nullable.advanced(by: c).initialize(to: field.nullable)
+            let kind: ValueKind
+            switch field.type {
+            case .string: kind = .string
+            case .byte, .short, .int, .long, .float, .double, .decimal: kind = .number
+            case .boolean: kind = .boolean
+            case .date, .timestamp, .timestampNTZ, .binary: kind = .text
+            case .struct, .array, .map: kind = .nested
+            }
+            kinds.advanced(by: c).initialize(to: kind)
+            nameStarts[c] = nameBytes.count
+            nameBytes += field.name.utf8
         }
+        nameStarts[n] = nameBytes.count
+        names = .allocate(byteCount: max(1, nameBytes.count), alignment: 1)
+        names.copyBytes(from: nameBytes)
+        places = 2 * n + 16
+        placeColumns = .allocate(capacity: places)
+        placeColumns.initialize(repeating: -1, count: places)
+        provided = [Bool](repeating: false, count: n)
+    }
+
+    deinit {
+        builderRefs.deallocate()
+        kinds.deallocate()
+        nullable.deallocate()
+        stamps.deallocate()
+        nameStarts.deallocate()
+        names.deallocate()
+        placeColumns.deallocate()
     }
 
     /// The next line's bytes (without the newline), or nil at the end.
     private func nextLine() throws -> Range<Int>? {
         while true {
-            if let nl = buffer[position...].firstIndex(of: 0x0A) {
+            let found = buffer.withUnsafeBytes { b -> Int? in
+                guard position < b.count, let p = memchr(b.baseAddress! + position, 0x0A, b.count - position) else { return nil }
+                return UnsafeRawPointer(p) - b.baseAddress!
+            }
+            if let nl = found {
                 defer { position = nl + 1 }
                 line += 1
                 var end = nl
@@ -65,7 +148,13 @@ final class NDJSONReader: BatchReader {
         batchLines.removeAll(keepingCapacity: true)
         while rows < batchRows, var range = try nextLine() {
             if line == 1 && buffer[range].starts(with: [0xEF, 0xBB, 0xBF]) { range = (range.lowerBound + 3)..<range.upperBound }
-            if try appendLine(range) {
+            let loaded = try buffer.withUnsafeBytes { b -> Bool in
+                let bytes = UnsafeRawBufferPointer(rebasing: b[range])
+                if appendDirectly(bytes, row: rows) { return true }
+                for builder in builders { builder.truncate(to: rows) }
+                return try appendAsTree(bytes)
+            }
+            if loaded {
                 rows += 1
                 batchLines.append(line)
             }
@@ -75,20 +164,150 @@ final class NDJSONReader: BatchReader {
         return RecordBatch(schema: table, columns: builders.map { $0.finish() })
     }
 
-    /// Appends one line's object; false when it was blank or skipped.
-    private func appendLine(_ range: Range<Int>) throws -> Bool {
+    // MARK: - The direct path
+
+    /// Appends one line's object as row `row` straight from its bytes; false when the line
+    /// is blank, not valid UTF-8, malformed, or holds something this path leaves to
+    /// ``appendAsTree(_:)`` (which then decides), with the builders possibly part-filled.
+    private func appendDirectly(_ bytes: UnsafeRawBufferPointer, row: Int) -> Bool {
+        guard UTF8Bytes.isASCII(bytes) || UTF8Bytes.isValid(bytes) else { return false }
+        var scanner = JSONScanner(bytes)
+        scanner.skipSpace()
+        guard scanner.next == UInt8(ascii: "{") else { return false }
+        scanner.position += 1
+        scanner.skipSpace()
+        var distinct = 0
+        if scanner.next == UInt8(ascii: "}") {
+            scanner.position += 1
+        } else {
+            var place = 0
+            while true {
+                scanner.skipSpace()
+                guard scanner.next == UInt8(ascii: "\""), let c = try? column(of: &scanner, place: place) else { return false }
+                place += 1
+                scanner.skipSpace()
+                guard scanner.next == UInt8(ascii: ":") else { return false }
+                scanner.position += 1
+                scanner.skipSpace()
+                if stamps[c] == line {
+                    builderRefs[c]._withUnsafeGuaranteedRef { $0.truncate(to: row) }  // a repeated key: the last value wins
+                } else {
+                    stamps[c] = line
+                    distinct += 1
+                }
+                guard (try? appendValue(&scanner, column: c)) == true else { return false }
+                scanner.skipSpace()
+                if scanner.next == UInt8(ascii: ",") { scanner.position += 1; continue }
+                if scanner.next == UInt8(ascii: "}") { scanner.position += 1; break }
+                return false
+            }
+        }
+        scanner.skipSpace()
+        guard scanner.atEnd else { return false }
+        if distinct < builders.count {
+            for c in builders.indices where stamps[c] != line {
+                guard nullable[c] else { return false }
+                builderRefs[c]._withUnsafeGuaranteedRef { $0.appendNull() }
+            }
+        }
+        return true
+    }
+
+    /// Reads a key; returns its column (nil: not a column of the table).
+    @inline(__always)
+    private func column(of scanner: inout JSONScanner, place: Int) throws -> Int? {
+        if let range = try scanner.string() {
+            return column(of: UnsafeRawBufferPointer(rebasing: scanner.bytes[range]), place: place)
+        }
+        return scanner.scratch.withUnsafeBytes { column(of: $0, place: place) }
+    }
+
+    @inline(__always)
+    private func column(of key: UnsafeRawBufferPointer, place: Int) -> Int? {
+        if place < places {
+            let c = placeColumns[place]
+            if c >= 0 {
+                let start = nameStarts[c], length = nameStarts[c + 1] - start
+                if length == key.count && (length == 0 || Self.equal(names.baseAddress! + start, key.baseAddress!, length)) {
+                    return c
+                }
+            }
+        }
+        guard let c = keys.column(key) else { return nil }
+        if place < places { placeColumns[place] = c }
+        provided[c] = true
+        return c
+    }
+
+    /// Whether `count` bytes at `a` and `b` are equal (inline: keys are short).
+    @inline(__always)
+    private static func equal(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ count: Int) -> Bool {
+        var i = 0
+        while i + 8 <= count {
+            if a.loadUnaligned(fromByteOffset: i, as: UInt64.self) != b.loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
+            i += 8
+        }
+        while i < count {
+            if a.load(fromByteOffset: i, as: UInt8.self) != b.load(fromByteOffset: i, as: UInt8.self) { return false }
+            i += 1
+        }
+        return true
+    }
+
+    /// Appends the value at the scanner to column `c`; false when it is one the tree path decides.
+    @inline(__always)
+    private func appendValue(_ scanner: inout JSONScanner, column c: Int) throws -> Bool {
+        let kind = kinds[c]
+        return try builderRefs[c]._withUnsafeGuaranteedRef { builder in
+            switch scanner.next {
+            case UInt8(ascii: "\""):
+                guard kind != .nested else { return false }
+                if let range = try scanner.string() {
+                    let text = UnsafeRawBufferPointer(rebasing: scanner.bytes[range])
+                    if kind == .string { builder.append(validText: text) } else { try builder.append(text: text) }
+                } else {
+                    try scanner.scratch.withUnsafeBytes { text in
+                        if kind == .string { builder.append(validText: text) } else { try builder.append(text: text) }
+                    }
+                }
+            case UInt8(ascii: "n"):
+                guard nullable[c] else { return false }
+                try scanner.literal("null")
+                builder.appendNull()
+            case UInt8(ascii: "t"), UInt8(ascii: "f"):
+                let value = scanner.next == UInt8(ascii: "t")
+                let start = scanner.position
+                try scanner.literal(value ? "true" : "false")
+                switch kind {
+                case .boolean: builder.append(boolean: value)
+                case .string: builder.append(validText: UnsafeRawBufferPointer(rebasing: scanner.bytes[start..<scanner.position]))
+                default: return false
+                }
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                guard kind == .nested || kind == .string else { return false }
+                try builder.append(json: try scanner.value(depth: 1))
+            default:
+                guard kind == .number || kind == .string else { return false }
+                let range = try scanner.number()
+                try builder.append(text: UnsafeRawBufferPointer(rebasing: scanner.bytes[range]))
+            }
+            return true
+        }
+    }
+
+    // MARK: - The tree path
+
+    /// Appends one line's object read as a tree; false when it was blank or skipped as a bad
+    /// row. Each key's last value counts.
+    private func appendAsTree(_ bytes: UnsafeRawBufferPointer) throws -> Bool {
+        let start = builders[0].count
         let json: JSONValue
         do {
-            let parsed = try buffer.withUnsafeBytes { b -> JSONValue? in
-                let bytes = UnsafeRawBufferPointer(rebasing: b[range])
-                if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return nil }
-                if bytes.contains(where: { $0 >= 0x80 }) && !TextParsing.isValidUTF8(bytes) {
-                    throw JSONError(message: "the line is not valid UTF-8", offset: 0)
-                }
-                return try JSONValue.parse(bytes)
+            if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return false }
+            if !UTF8Bytes.isValid(bytes) {
+                throw JSONError(message: "the line is not valid UTF-8", offset: 0)
             }
-            guard let parsed else { return false }
-            json = parsed
+            json = try JSONValue.parse(bytes)
         } catch let error as JSONError {
             try budget.record(BadRow(file: input.name, line: line, column: nil, message: "not a JSON object: \(error.message) (at character \(error.offset + 1))"))
             return false
@@ -97,17 +316,24 @@ final class NDJSONReader: BatchReader {
             try budget.record(BadRow(file: input.name, line: line, column: nil, message: "the line is not a JSON object"))
             return false
         }
-        let start = builders[0].count
-        var seen = [Bool](repeating: false, count: builders.count)
-        for (key, value) in members {
-            guard let c = columnByName[key] ?? columnByName[key.lowercased()] else {
+        // Each member's column, and the member each column takes: the last one with its key.
+        var columns = [Int?](repeating: nil, count: members.count)
+        var chosen = [Int](repeating: -1, count: builders.count)
+        for (m, (key, _)) in members.enumerated() {
+            var utf8 = Array(key.utf8)
+            guard let c = utf8.withUnsafeMutableBytes({ keys.column(UnsafeRawBufferPointer($0)) }) else { continue }
+            columns[m] = c
+            chosen[c] = m
+        }
+        // In the members' order, so the first problem of the line is the one reported.
+        for (m, (key, value)) in members.enumerated() {
+            guard let c = columns[m] else {
                 rollback(start)
                 throw IngestError(.badInput, "\(input.shownName):\(line): key \(excerpt(key)) is not a column of the table (its columns: \(table.fields.map(\.name).joined(separator: ", "))); add it with --merge-schema or lake alter TABLE add-column")
             }
-            guard !seen[c] else { continue }
-            seen[c] = true
-            providedColumns.insert(c)
-            if value == .null && !table.fields[c].nullable {
+            provided[c] = true
+            guard chosen[c] == m else { continue }
+            if value == .null && !nullable[c] {
                 rollback(start)
                 try budget.record(BadRow(file: input.name, line: line, column: table.fields[c].name,
                                          message: "null in a column that does not allow nulls"))
@@ -122,8 +348,8 @@ final class NDJSONReader: BatchReader {
                 return false
             }
         }
-        for c in builders.indices where !seen[c] {
-            guard table.fields[c].nullable else {
+        for c in builders.indices where chosen[c] < 0 {
+            guard nullable[c] else {
                 rollback(start)
                 try budget.record(BadRow(file: input.name, line: line, column: table.fields[c].name,
                                          message: "the key is missing, and the column does not allow nulls"))

@@ -41,14 +41,25 @@ public enum SchemaInference {
             case (.decimal(let i, let s), .decimal(let j, let t)): return .decimal(integerDigits: max(i, j), scale: max(s, t))
             case (.decimal, .double), (.double, .decimal): return .double
             case (.array(let x), .array(let y)): return .array(x.merged(with: y))
-            case (.structure(let x), .structure(let y)):
-                var fields = x
-                for (name, kind) in y {
-                    if let i = fields.firstIndex(where: { $0.0 == name }) { fields[i].1 = fields[i].1.merged(with: kind) }
-                    else { fields.append((name, kind)) }
-                }
+            case (.structure(var fields), .structure(let y)):
+                Kind.fold(y, into: &fields) { $0.merged(with: $1) }
                 return .structure(fields)
             default: return .string
+            }
+        }
+
+        /// Folds `fields` into `base`: a name already there, in any case, combines its kinds
+        /// (`combine(old, new)`) and keeps the first spelling; a new name is appended.
+        static func fold(_ fields: [(String, Kind)], into base: inout [(String, Kind)], combine: (Kind, Kind) -> Kind) {
+            if base.count == fields.count && zip(base, fields).allSatisfy({ $0.0 == $1.0 }) {
+                for i in fields.indices { base[i].1 = combine(base[i].1, fields[i].1) }
+                return
+            }
+            var index: [String: Int] = [:]
+            for (i, field) in base.enumerated() where index[field.0.lowercased()] == nil { index[field.0.lowercased()] = i }
+            for (name, kind) in fields {
+                let key = name.lowercased()
+                if let i = index[key] { base[i].1 = combine(base[i].1, kind) } else { index[key] = base.count; base.append((name, kind)) }
             }
         }
 
@@ -160,7 +171,10 @@ public enum SchemaInference {
         case .array(let items):
             return .array(items.reduce(Kind.null) { $0.merged(with: kind(of: $1, decimals: decimals)) })
         case .object(let members):
-            return .structure(members.map { ($0.0, kind(of: $0.1, decimals: decimals)) })
+            // A key repeated (in any case) is one field: its last value decides, as append loads it.
+            var fields: [(String, Kind)] = []
+            Kind.fold(members.map { ($0.0, kind(of: $0.1, decimals: decimals)) }, into: &fields) { $1 }
+            return .structure(fields)
         }
     }
 

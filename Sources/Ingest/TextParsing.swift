@@ -90,7 +90,6 @@ enum TextParsing {
     }
 
     private static func slowDouble(_ b: UnsafeRawBufferPointer) -> Double? {
-        guard b.count < 64 else { return nil }
         var text = [CChar](repeating: 0, count: b.count + 1)
         for k in 0..<b.count { text[k] = CChar(bitPattern: b[k]) }
         let lower = String(decoding: UnsafeRawBufferPointer(start: b.baseAddress, count: b.count), as: UTF8.self).lowercased()
@@ -186,31 +185,5 @@ enum TextParsing {
             }
         }
         return padding <= 2
-    }
-
-    /// Whether the bytes are valid UTF-8.
-    static func isValidUTF8(_ b: UnsafeRawBufferPointer) -> Bool {
-        var i = 0
-        let n = b.count
-        while i < n {
-            let c = b[i]
-            if c < 0x80 { i += 1; continue }
-            let length: Int
-            var minimum: UInt32
-            var scalar: UInt32
-            if c & 0xE0 == 0xC0 { length = 2; scalar = UInt32(c & 0x1F); minimum = 0x80 }
-            else if c & 0xF0 == 0xE0 { length = 3; scalar = UInt32(c & 0x0F); minimum = 0x800 }
-            else if c & 0xF8 == 0xF0 { length = 4; scalar = UInt32(c & 0x07); minimum = 0x10000 }
-            else { return false }
-            guard i + length <= n else { return false }
-            for k in 1..<length {
-                let d = b[i + k]
-                guard d & 0xC0 == 0x80 else { return false }
-                scalar = scalar << 6 | UInt32(d & 0x3F)
-            }
-            guard scalar >= minimum, scalar <= 0x10FFFF, !(0xD800...0xDFFF).contains(scalar) else { return false }
-            i += length
-        }
-        return true
     }
 }

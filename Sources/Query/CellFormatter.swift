@@ -38,26 +38,102 @@ final class PinnedCells: @unchecked Sendable {
         present.deallocate()
     }
 
+    /// The cells' buffers as plain pointers, for loops that touch every cell (no reference
+    /// counting per cell); valid while this object is.
+    struct View {
+        let bytes: UnsafePointer<UInt8>
+        let offsets: UnsafeMutablePointer<Int>
+        let present: UnsafeMutablePointer<UInt8>
+    }
+
+    var view: View {
+        View(bytes: UnsafePointer(bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)), offsets: offsets.baseAddress!,
+             present: present.baseAddress!)
+    }
+
+    /// Calls `body` with the views of `columns`, kept alive meanwhile.
+    static func withViews<R>(_ columns: [PinnedCells], _ body: (UnsafeBufferPointer<View>) -> R) -> R {
+        withExtendedLifetime(columns) { columns.map(\.view).withUnsafeBufferPointer(body) }
+    }
+
     /// Assembles delimited rows `range` of `columns` into a new byte array.
     static func assemble(_ columns: [PinnedCells], _ range: Range<Int>, delimiter: UInt8) -> [UInt8] {
         var size = range.count * max(1, columns.count)
         for c in columns { size += c.offsets[range.upperBound] - c.offsets[range.lowerBound] }
-        return [UInt8](unsafeUninitializedCapacity: size) { out, written in
-            var p = 0
-            let base = out.baseAddress!
-            for row in range {
-                for (k, c) in columns.enumerated() {
-                    if k > 0 { base[p] = delimiter; p += 1 }
-                    if c.present[row] != 0 {
-                        let lo = c.offsets[row], n = c.offsets[row + 1] - lo
-                        if n > 0 { (base + p).update(from: c.bytes.baseAddress!.assumingMemoryBound(to: UInt8.self) + lo, count: n) }
+        return withViews(columns) { views in
+            [UInt8](unsafeUninitializedCapacity: size) { out, written in
+                var p = 0
+                let base = out.baseAddress!
+                for row in range {
+                    for k in 0..<views.count {
+                        let c = views[k]
+                        if k > 0 { base[p] = delimiter; p += 1 }
+                        if c.present[row] != 0 {
+                            let lo = c.offsets[row], n = c.offsets[row + 1] - lo
+                            if n > 0 { (base + p).update(from: c.bytes + lo, count: n) }
+                            p += n
+                        }
+                    }
+                    base[p] = 0x0A
+                    p += 1
+                }
+                written = p
+            }
+        }
+    }
+
+    /// Assembles rows `range` of `columns` as JSON objects into a new byte array: each row is
+    /// `prefix` (`firstPrefix` for the output's first row, when given), `{`, each column's
+    /// key (`"name":`, from `keys`) and cell (or `null`) separated by commas, `}`, `suffix`.
+    static func assembleJSON(_ columns: [PinnedCells], _ range: Range<Int>, keys: [[UInt8]],
+                             prefix: [UInt8], firstPrefix: [UInt8]?, suffix: [UInt8]) -> [UInt8] {
+        // One buffer of every fixed piece: `{` and the keys (a comma before each but the
+        // first) with the end of each, `}`, the prefixes, the suffix and `null`.
+        var fixed: [UInt8] = [UInt8(ascii: "{")]
+        var keyEnds: [Int] = []
+        for (k, key) in keys.enumerated() {
+            if k > 0 { fixed.append(UInt8(ascii: ",")) }
+            fixed += key
+            keyEnds.append(fixed.count)
+        }
+        fixed.append(UInt8(ascii: "}"))
+        let frameCount = fixed.count
+        let firstPrefix = firstPrefix ?? prefix
+        let prefixAt = fixed.count, firstPrefixAt = prefixAt + prefix.count, suffixAt = firstPrefixAt + firstPrefix.count
+        let nullAt = suffixAt + suffix.count
+        fixed += prefix + firstPrefix + suffix + Array("null".utf8)
+        var size = range.count * (max(prefix.count, firstPrefix.count) + frameCount + suffix.count + 4 * columns.count)
+        for c in columns { size += c.offsets[range.upperBound] - c.offsets[range.lowerBound] }
+        return withViews(columns) { views in
+            fixed.withUnsafeBufferPointer { fixed in
+                let f = fixed.baseAddress!
+                return [UInt8](unsafeUninitializedCapacity: size) { out, written in
+                    var p = 0
+                    let base = out.baseAddress!
+                    @inline(__always) func put(_ from: UnsafePointer<UInt8>, _ n: Int) {
+                        if n > 0 { (base + p).update(from: from, count: n) }
                         p += n
                     }
+                    for row in range {
+                        if row == range.lowerBound { put(f + firstPrefixAt, firstPrefix.count) } else { put(f + prefixAt, prefix.count) }
+                        var at = 0
+                        for k in 0..<views.count {
+                            put(f + at, keyEnds[k] - at)
+                            at = keyEnds[k]
+                            let c = views[k]
+                            if c.present[row] != 0 {
+                                let lo = c.offsets[row]
+                                put(c.bytes + lo, c.offsets[row + 1] - lo)
+                            } else {
+                                put(f + nullAt, 4)
+                            }
+                        }
+                        put(f + at, frameCount - at)
+                        put(f + suffixAt, suffix.count)
+                    }
+                    written = p
                 }
-                base[p] = 0x0A
-                p += 1
             }
-            written = p
         }
     }
 }

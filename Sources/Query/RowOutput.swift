@@ -109,27 +109,19 @@ public final class RowPrinter {
             }
             for part in parts.value { try out.write { $0 += part } }
         case .json, .jsonl:
-            let cells = CellFormatter.format(batch, style: .json)
-            for row in 0..<batch.rowCount {
-                let first = rowsWritten == 0
-                try out.write { buffer in
-                    if format == .json { buffer += (first ? "\n" : ",\n").utf8 }
-                    buffer.append(UInt8(ascii: "{"))
-                    for (c, cell) in cells.enumerated() {
-                        if c > 0 { buffer.append(UInt8(ascii: ",")) }
-                        buffer += keys[c]
-                        if cell.nulls?[row] ?? true {
-                            buffer.append(contentsOf: cell.bytes[cell.offsets[row]..<cell.offsets[row + 1]])
-                        } else {
-                            buffer += "null".utf8
-                        }
-                    }
-                    buffer.append(UInt8(ascii: "}"))
-                    if format == .jsonl { buffer.append(0x0A) }
-                }
-                rowsWritten += 1
+            let cells = CellFormatter.format(batch, style: .json).map(PinnedCells.init)
+            // As for CSV: objects are assembled in parallel slices, then written in order.
+            let n = batch.rowCount
+            let slices = n < 16_384 ? [0..<n] : [0..<n / 2, n / 2..<n]
+            let parts = UncheckedBox<[[UInt8]]>(Array(repeating: [], count: slices.count))
+            let json = format == .json, firstRow = rowsWritten == 0
+            DispatchQueue.concurrentPerform(iterations: slices.count) { [keys] k in
+                let first: [UInt8]? = json && firstRow && k == 0 ? Array("\n".utf8) : nil
+                let part = PinnedCells.assembleJSON(cells, slices[k], keys: keys, prefix: json ? Array(",\n".utf8) : [],
+                                                    firstPrefix: first, suffix: json ? [] : [0x0A])
+                parts.lock.withLock { parts.value[k] = part }
             }
-            return
+            for part in parts.value { try out.write { $0 += part } }
         case .table:
             var cell: [UInt8] = []
             for row in 0..<batch.rowCount {

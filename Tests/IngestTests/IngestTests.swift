@@ -49,9 +49,9 @@ func temporaryFile(_ contents: String, suffix: String) -> String {
 
     @Test func utf8Validation() {
         let good: [UInt8] = Array("héllo 日本 😀".utf8)
-        #expect(good.withUnsafeBytes { TextParsing.isValidUTF8($0) })
+        #expect(good.withUnsafeBytes { UTF8Bytes.isValid($0) })
         for bad: [UInt8] in [[0xFF], [0xC3], [0xED, 0xA0, 0x80], [0xC0, 0x80]] {
-            #expect(!bad.withUnsafeBytes { TextParsing.isValidUTF8($0) })
+            #expect(!bad.withUnsafeBytes { UTF8Bytes.isValid($0) })
         }
     }
 }
@@ -258,5 +258,126 @@ func temporaryFile(_ contents: String, suffix: String) -> String {
         #expect(try pipeline.next() == nil)
         pipeline.wait()
         #expect(BatchPipeline.stackSize >= 16 << 20)
+    }
+}
+
+@Suite struct NDJSONDirectPathTests {
+    let schema = Schema([Field("id", .long, nullable: false), Field("Name", .string), Field("qty", .int),
+                         Field("s", .struct([Field("a", .int), Field("b", .string)])), Field("m", .map(key: .string, value: .long, valueContainsNull: true))])
+
+    /// The rows `text` loads, as (id, Name, qty, s, m) text.
+    func rows(_ text: String, maxBadRows: Int = 0) throws -> [[Value]] {
+        let path = temporaryFile(text, suffix: ".ndjson")
+        defer { unlink(path) }
+        let reader = NDJSONReader(input: try InputStream(path: path), table: schema, budget: BadRowBudget(limit: maxBadRows), batchRows: 3)
+        var out: [[Value]] = []
+        while let batch = try reader.next() {
+            for r in 0..<batch.rowCount { out.append(batch.columns.map { $0.value(at: r) }) }
+        }
+        return out
+    }
+
+    @Test func keysInAnyOrderAnyCaseAndRepeatedLoadTheLastValue() throws {
+        let got = try rows("""
+            {"id":1,"Name":"a","qty":1}
+            {"qty":2,"id":2,"name":"b"}
+            {"id":3,"NAME":"c","qty":3,"Name":"z","qty":"4"}
+            {"id":4,"qty":"lots","qty":5}
+            {"id":5,"s":{"a":1,"b":"x","a":2},"m":{"k":1,"j":2,"k":3}}
+            {"id":6,"s":{"b":"y"},"s":null,"id":7}
+            """)
+        let plain = try rows("""
+            {"id":1,"Name":"a","qty":1}
+            {"id":2,"Name":"b","qty":2}
+            {"id":3,"Name":"z","qty":4}
+            {"id":4,"qty":5}
+            {"id":5,"s":{"a":2,"b":"x"},"m":{"k":3,"j":2}}
+            {"id":7}
+            """)
+        #expect(got == plain)
+        #expect(got.count == 6)
+        #expect(got[2][1] == .string("z") && got[2][2] == .int(4))
+        #expect(got[4][4] == .map([(key: .string("k"), value: .int(3)), (key: .string("j"), value: .int(2))]))
+    }
+
+    @Test func aBadLastValueIsABadRowWhateverCameBefore() throws {
+        let path = temporaryFile("{\"id\":1,\"qty\":5,\"qty\":2147483648}\n", suffix: ".ndjson")
+        defer { unlink(path) }
+        let reader = NDJSONReader(input: try InputStream(path: path), table: schema, budget: BadRowBudget(limit: 0))
+        let error = #expect(throws: IngestError.self) { _ = try reader.next() }
+        #expect(error?.message.contains(":1:qty: 2147483648 is not an integer that fits int") == true, "\(error.map { $0.message } ?? "")")
+        #expect(try rows("{\"id\":1,\"qty\":5,\"qty\":2147483648}\n{\"id\":2}\n", maxBadRows: 1).count == 1)
+    }
+}
+
+@Suite struct JSONScannerTests {
+    func scan(_ text: String, _ body: (inout JSONScanner) throws -> Void) rethrows {
+        var utf8 = Array(text.utf8)
+        try utf8.withUnsafeMutableBytes { b in
+            var scanner = JSONScanner(UnsafeRawBufferPointer(b))
+            try body(&scanner)
+        }
+    }
+
+    @Test func stringsWithoutEscapesAreRangesOfTheText() throws {
+        try scan(#""a long string without escapes" 1"#) { s in
+            let range = try s.string()
+            #expect(range == 1..<30)
+            s.skipSpace()
+            let number = try s.number()
+            #expect(number == 32..<33)
+        }
+    }
+
+    @Test(arguments: [
+        (#""\ud83d\ude00""#, "😀"), (#""\ud83d\u0041""#, "\u{FFFD}A"), (#""\ud83d\ud83d\ude00""#, "\u{FFFD}😀"),
+        (#""\ude00x""#, "\u{FFFD}x"), (#""a\"b\\c\/d\n""#, "a\"b\\c/d\n"), (#""\u00e9 and é""#, "é and é"),
+    ])
+    func escapesAndSurrogatesUnescape(text: String, expected: String) throws {
+        try scan(text) { s in
+            let value = try s.stringValue()
+            #expect(value == expected)
+        }
+        #expect(try JSONValue.parse(text) == .string(expected))
+    }
+
+    @Test func longDecimalsParse() {
+        let digits = "0." + String(repeating: "1", count: 80)
+        #expect(withBytes(digits) { TextParsing.double($0) } == 0.1111111111111111)
+    }
+}
+
+@Suite struct JSONKeyMapTests {
+    @Test func keysMatchExactlyThenInLowerCaseAndTheFirstColumnWins() {
+        let map = JSONKeyMap(["id", "Name", "name", "Été"] + (0..<300).map { "c\($0)" })
+        #expect(withBytes("id") { map.column($0) } == 0)
+        #expect(withBytes("Name") { map.column($0) } == 1)
+        #expect(withBytes("name") { map.column($0) } == 2)
+        #expect(withBytes("NAME") { map.column($0) } == 2)  // lower-cased, it is the name of column 2
+        #expect(withBytes("nAmE") { map.column($0) } == 2)
+        #expect(withBytes("été") { map.column($0) } == 3)
+        #expect(withBytes("ÉTÉ") { map.column($0) } == 3)
+        #expect(withBytes("c299") { map.column($0) } == 303)
+        #expect(withBytes("C17") { map.column($0) } == 21)
+        #expect(withBytes("nope") { map.column($0) } == nil)
+        #expect(withBytes("") { map.column($0) } == nil)
+    }
+}
+
+@Suite struct ColumnBuilderTruncateTests {
+    @Test func truncateKeepsTheFirstValuesAndTheirNulls() throws {
+        let builder = ColumnBuilder(.string)
+        for i in 0..<200 {
+            if i % 3 == 0 { builder.appendNull() } else { try withBytes("v\(i)") { try builder.append(text: $0) } }
+        }
+        builder.truncate(to: 130)
+        try withBytes("last") { try builder.append(text: $0) }
+        let column = builder.finish()
+        #expect(column.count == 131)
+        #expect(column.nullCount == 44)
+        #expect(column.value(at: 128) == .string("v128"))
+        #expect(column.value(at: 129) == .null)
+        #expect(column.value(at: 130) == .string("last"))
+        #expect(column.isNull(129) && !column.isNull(128) && !column.isNull(130))
     }
 }
