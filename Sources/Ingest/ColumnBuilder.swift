@@ -12,6 +12,7 @@ struct CellError: Error {
 final class ColumnBuilder {
     let type: DataType
     private(set) var count = 0
+    /// One bit per value once a null was appended (empty until then: all values valid).
     private var validity = Bitmap(repeating: true, count: 0)
     private var nulls = 0
     private var bools: [Bool] = []
@@ -87,13 +88,15 @@ final class ColumnBuilder {
         case .nested:
             if case .struct = type { for c in children { c.appendNull() } } else { offsets.append(offsets.last!) }
         }
+        if validity.count < count { validity = Bitmap(repeating: true, count: count) }
         validity.append(false)
         nulls += 1
         count += 1
     }
 
+    @inline(__always)
     private func appendValid() {
-        validity.append(true)
+        if validity.count > 0 { validity.append(true) }
         count += 1
     }
 
@@ -256,8 +259,10 @@ final class ColumnBuilder {
             for c in children { c.truncate(to: offsets[n]) }
             offsets.removeSubrange((n + 1)...)
         }
-        for i in n..<count where !validity[i] { nulls -= 1 }
-        validity.truncate(to: n)
+        if validity.count > 0 {
+            for i in n..<count where !validity[i] { nulls -= 1 }
+            validity.truncate(to: n)
+        }
         count = n
     }
 

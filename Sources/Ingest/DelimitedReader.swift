@@ -41,11 +41,29 @@ final class DelimitedReader: BatchReader {
         var isString: Bool
         var nullable: Bool
     }
-    private var plans: [FieldPlan] = []
+    private var plans = UnsafeMutableBufferPointer<FieldPlan>(start: nil, count: 0)
     /// The table columns no input field fills (null in every row).
     private var missingColumns: [Int] = []
     private let hasNullValue: Bool
-    private var fields: [(start: Int, end: Int, quoted: Bool, escaped: Bool)] = []
+    typealias FieldSpan = (start: Int, end: Int, quoted: Bool, escaped: Bool)
+    /// The current row's field spans, in a buffer of their own (grown as rows need).
+    private var fieldSpans = UnsafeMutablePointer<FieldSpan>.allocate(capacity: 64)
+    private var fieldCapacity = 64
+    private var fieldCount = 0
+    private var fields: UnsafeBufferPointer<FieldSpan> { UnsafeBufferPointer(start: fieldSpans, count: fieldCount) }
+
+    @inline(__always)
+    private func appendField(_ span: FieldSpan) {
+        if fieldCount == fieldCapacity {
+            let grown = UnsafeMutablePointer<FieldSpan>.allocate(capacity: 2 * fieldCapacity)
+            grown.moveInitialize(from: fieldSpans, count: fieldCount)
+            fieldSpans.deallocate()
+            fieldSpans = grown
+            fieldCapacity *= 2
+        }
+        (fieldSpans + fieldCount).initialize(to: span)
+        fieldCount += 1
+    }
     /// Unescaped field text; its own allocation so field pointers stay valid while used.
     private var scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 256, alignment: 1)
     private var nullBytes: [UInt8]
@@ -70,12 +88,18 @@ final class DelimitedReader: BatchReader {
         builders = table.fields.map { ColumnBuilder($0.type) }
         try readHeader()
         missingColumns = Array(Set(self.table.fields.indices).subtracting(fieldColumns)).sorted()
-        plans = fieldColumns.map { c in
-            FieldPlan(builder: .passUnretained(builders[c]), isString: self.table.fields[c].type == .string, nullable: self.table.fields[c].nullable)
+        plans = .allocate(capacity: fieldColumns.count)
+        for (k, c) in fieldColumns.enumerated() {
+            plans.initializeElement(at: k, to: FieldPlan(builder: .passUnretained(builders[c]), isString: self.table.fields[c].type == .string,
+                                                         nullable: self.table.fields[c].nullable))
         }
     }
 
-    deinit { scratch.deallocate() }
+    deinit {
+        scratch.deallocate()
+        fieldSpans.deallocate()
+        plans.deallocate()
+    }
 
     private func fill() throws -> Bool {
         if position > 0 {
@@ -84,8 +108,12 @@ final class DelimitedReader: BatchReader {
         }
         if eof { return false }
         if try !input.read(into: &buffer) { eof = true }
+        bufferIsASCII = buffer.withUnsafeBytes { UTF8Bytes.isASCII($0) }
         return true
     }
+
+    /// Whether the buffer holds ASCII only (string fields then need no UTF-8 check each).
+    private var bufferIsASCII = false
 
     private func readHeader() throws {
         _ = try fill()
@@ -179,7 +207,7 @@ final class DelimitedReader: BatchReader {
 
     /// Finds the fields of the row at `position`; counts its newlines into `headerNewlines`.
     private func scanRow(_ b: UnsafeRawBufferPointer) -> RowStatus {
-        fields.removeAll(keepingCapacity: true)
+        fieldCount = 0
         headerNewlines = 0
         let n = b.count
         let delimiter = options.delimiter, quote = options.quote
@@ -208,7 +236,7 @@ final class DelimitedReader: BatchReader {
                     if c == 0x0A { headerNewlines += 1 }
                     q += 1
                 }
-                fields.append((p + 1, q, true, escaped))
+                appendField((p + 1, q, true, escaped))
                 p = q + 1
             } else {
                 var q = p
@@ -230,7 +258,7 @@ final class DelimitedReader: BatchReader {
                     q += 1
                 }
                 if q == n && !eof { return .incomplete }
-                fields.append((p, q, false, false))
+                appendField((p, q, false, false))
                 p = q
             }
             // After a field: delimiter, end of line, or end of input.
@@ -346,27 +374,25 @@ final class DelimitedReader: BatchReader {
             return false
         }
         let start = builders[0].count
-        // The fields go into their columns through unsafe views (no reference counting per field).
+        // The fields go into their columns through unsafe buffers (no reference counting per field).
         var fatal: Error?
-        let failed = fields.withUnsafeBufferPointer { fields in
-            plans.withUnsafeBufferPointer { plans -> (field: Int, error: CellError?)? in
-                for k in 0..<fields.count {
-                    let f = fields[k], plan = plans[k]
-                    let text = unquote(b, f)
-                    let failure = plan.builder._withUnsafeGuaranteedRef { builder -> (field: Int, error: CellError?)? in
-                        if (text.isEmpty && !(f.quoted && plan.isString))
-                            || (!f.quoted && hasNullValue && text.elementsEqual(nullBytes)) {
-                            guard plan.nullable else { return (k, nil) }
-                            builder.appendNull()
-                        } else {
-                            do { try builder.append(text: text) } catch let error as CellError { return (k, error) } catch { fatal = error; return (k, nil) }
-                        }
-                        return nil
-                    }
-                    if let failure { return failure }
+        var failed: (field: Int, error: CellError?)?
+        let fields = fields, plans = plans, ascii = bufferIsASCII
+        for k in 0..<fields.count {
+            let f = fields[k], plan = plans[k]
+            let text = unquote(b, f)
+            failed = plan.builder._withUnsafeGuaranteedRef { builder -> (field: Int, error: CellError?)? in
+                if (text.isEmpty && !(f.quoted && plan.isString)) || (!f.quoted && hasNullValue && text.elementsEqual(nullBytes)) {
+                    guard plan.nullable else { return (k, nil) }
+                    builder.appendNull()
+                } else if plan.isString && ascii {
+                    builder.append(validText: text)
+                } else {
+                    do { try builder.append(text: text) } catch let error as CellError { return (k, error) } catch { fatal = error; return (k, nil) }
                 }
                 return nil
             }
+            if failed != nil { break }
         }
         if let fatal { failure = fatal; return false }
         if let (k, error) = failed {
