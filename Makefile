@@ -74,6 +74,7 @@ fuzz: deps
 	  [ -f "$$f" ] && [ $$(stat -c %s "$$f") -le 65536 ] && cp -n "$$f" "fuzz-corpus/LogFuzz/$$(echo $$f | tr / _)" 2>/dev/null || true; done
 	printf 'a,b,c\n1,"x ""y""",2.5\n' > fuzz-corpus/IngestFuzz/seed.csv
 	printf '{"a": 1, "i": [1, null], "j": {"x": "y"}, "k": {"z": 2}}\n' > fuzz-corpus/IngestFuzz/seed.json
+	printf '{"a":1,"b":"x\\u00e9\\ud83d\\ude00","A":2,"j":{"x":"1","x":null},"k":{"z":1,"z":2}}\n{"B":"y","a":3,"g":true}\n\n{"c":1e999,"d":"12.5"}\r\n' > fuzz-corpus/IngestFuzz/seed-keys.json
 	for t in $(FUZZ_TARGETS); do \
 	  swift build -c debug --product $$t --scratch-path .build-fuzz \
 	    -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING -Xswiftc -parse-as-library && \

@@ -52,7 +52,7 @@ let package = Package(
         .testTarget(name: "ColumnarTests", dependencies: ["Columnar"]),
         .testTarget(name: "ParquetTests", dependencies: ["Columnar", "Parquet"]),
         .testTarget(name: "QueryTests", dependencies: ["LakeCore", "Columnar", "Query"]),
-        .testTarget(name: "DeltaLogTests", dependencies: ["LakeCore", "Columnar", "DeltaLog"]),
+        .testTarget(name: "DeltaLogTests", dependencies: ["LakeCore", "Columnar", "Parquet", "DeltaLog"]),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog"]),
         .testTarget(name: "LakeTests", dependencies: ["LakeCore", "Columnar", "DeltaLog", "Lake"]),
         .testTarget(name: "IngestTests", dependencies: ["LakeCore", "Columnar", "Ingest"]),

@@ -3,6 +3,7 @@ import Columnar
 import Glibc
 #endif
 import LakeCore
+import Parquet
 
 /// Per-file statistics for `add.stats` (PROTOCOL.md, "Per-file Statistics"): `numRecords`,
 /// and per column `minValues`, `maxValues`, `nullCount`.
@@ -48,10 +49,26 @@ public enum FileStats {
         private var rows = 0
         private var columns: [ColumnStats]
 
-        public init(schema: Schema, indexed: Set<String>) {
+        /// With `stringBoundsFromFooter`, string columns only count nulls as batches come: their
+        /// bounds are taken from the Parquet footer of the file once it is written
+        /// (``takeStringBounds(from:)``), whose row group statistics are exact and were computed
+        /// while the values were in cache.
+        public init(schema: Schema, indexed: Set<String>, stringBoundsFromFooter: Bool = false) {
             self.schema = schema
             self.indexed = indexed
-            columns = schema.fields.map { ColumnStats(type: $0.type) }
+            columns = schema.fields.map { ColumnStats(type: $0.type, footerBounds: stringBoundsFromFooter) }
+        }
+
+        /// Sets the bounds of string columns from the row group statistics of `footer`, the
+        /// file these rows were written to (the accumulator's schema names its columns).
+        public mutating func takeStringBounds(from footer: FileMetaData) {
+            var chunkIndex: [[String]: Int] = [:]
+            for (i, chunk) in (footer.rowGroups.first?.columns ?? []).enumerated() {
+                if let path = chunk.metaData?.pathInSchema { chunkIndex[path] = i }
+            }
+            for (c, field) in schema.fields.enumerated() where indexed.contains(field.name) {
+                columns[c].takeBounds(path: [field.name], footer, chunkIndex)
+            }
         }
 
         /// Adds the rows of `batch` (whose schema is the accumulator's).
@@ -90,9 +107,36 @@ public enum FileStats {
         var maxUsable = true
         var children: [ColumnStats] = []
 
-        init(type: DataType) {
+        /// Whether the bounds come from the file's footer (a string column, see ``Accumulator``).
+        let footerBounds: Bool
+
+        init(type: DataType, footerBounds: Bool) {
             self.type = type
-            if case .struct(let fields) = type { children = fields.map { ColumnStats(type: $0.type) } }
+            self.footerBounds = footerBounds && type == .string
+            if case .struct(let fields) = type { children = fields.map { ColumnStats(type: $0.type, footerBounds: footerBounds) } }
+        }
+
+        /// The bounds of a string column (or of the string fields of a struct) from the
+        /// statistics of its chunk, at `path`, in each row group of `footer`.
+        mutating func takeBounds(path: [String], _ footer: FileMetaData, _ chunkIndex: [[String]: Int]) {
+            if case .struct(let fields) = type {
+                for k in children.indices { children[k].takeBounds(path: path + [fields[k].name], footer, chunkIndex) }
+                return
+            }
+            guard footerBounds else { return }
+            var low: [UInt8]?, high: [UInt8]?
+            for group in footer.rowGroups {
+                let i = chunkIndex[path].flatMap { i in i < group.columns.count && group.columns[i].metaData?.pathInSchema == path ? i : nil }
+                    ?? group.columns.firstIndex { $0.metaData?.pathInSchema == path }
+                guard let i, let statistics = group.columns[i].metaData?.statistics else { continue }
+                if let v = statistics.minValue, low.map({ v.lexicographicallyPrecedes($0) }) ?? true { low = v }
+                if let v = statistics.maxValue, high.map({ $0.lexicographicallyPrecedes(v) }) ?? true { high = v }
+            }
+            guard let low, let high else { return }
+            let minText = String(String(decoding: low, as: UTF8.self).prefix(FileStats.stringPrefixLength))
+            let maxText = String(decoding: high, as: UTF8.self)
+            (min, minKey) = (.string(minText), .string(minText))
+            if maxText.count <= FileStats.stringPrefixLength { (max, maxKey) = (.string(maxText), .string(maxText)) } else { maxUsable = false }
         }
 
         mutating func add(_ column: Column, parentValidity: Bitmap?) {
@@ -107,6 +151,7 @@ public enum FileStats {
                 for k in children.indices { children[k].add(fields[k], parentValidity: validity) }
                 return
             }
+            if footerBounds { return }
             var effective = column
             effective.validity = validity
             guard let b = FileStats.bounds(effective) else {

@@ -31,7 +31,7 @@ public func fuzzIngest(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         options.delimited.header = header
         options.maxBadRows = 5
         try? Ingest.read([path], table: fuzzSchema(), options: options, budget: BadRowBudget(limit: 5)) { _ in }
-        if format == "csv" && header { _ = try? SchemaInference.infer(path, options: options) }
+        if header { _ = try? SchemaInference.infer(path, options: options) }
         unlink(path)
     }
     return 0

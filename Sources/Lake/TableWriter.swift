@@ -171,7 +171,7 @@ final class TableWriter {
             throw error
         }
         return OpenFile(writer: writer, relativePath: relative, partitionValues: partitionValues,
-                        stats: FileStats.Accumulator(schema: dataSchema, indexed: indexed))
+                        stats: FileStats.Accumulator(schema: dataSchema, indexed: indexed, stringBoundsFromFooter: true))
     }
 
     private func finish(_ file: OpenFile) throws {
@@ -181,7 +181,7 @@ final class TableWriter {
         let handoff = Handoff(file: file, storage: storage)
         finishing = BackgroundJob {
             let file = handoff.file
-            try file.writer.close()
+            file.stats.takeStringBounds(from: try file.writer.close())
             let info = handoff.storage.info(absolute)
             return AddFile(path: Partitioning.uriEncode(file.relativePath), partitionValues: file.partitionValues,
                            size: info?.size ?? 0,

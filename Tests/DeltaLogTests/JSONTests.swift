@@ -1,7 +1,11 @@
 import LakeCore
 import Columnar
+import Parquet
 import Testing
 @testable import DeltaLog
+#if canImport(Glibc)
+import Glibc
+#endif
 
 @Suite struct JSONTests {
     @Test func roundTripKeepsOrderNumbersAndEscapes() throws {
@@ -124,6 +128,55 @@ import Testing
         #expect(stats["minValues"]?["d"] == .string("1970-01-01"))
         #expect(stats["nullCount"]?["st"]?["a"] == .number("2"))
         #expect(stats["minValues"]?["st"]?["a"] == .number("7"))
+    }
+}
+
+extension FileStatsTests {
+    /// String bounds taken from the written file's footer are those computed from the batches,
+    /// over several row groups, nested strings, nulls, a column of nulls, long and multi-byte values.
+    @Test func stringBoundsFromTheFooterMatchTheBatches() throws {
+        let long = "a" + String(repeating: "é", count: 40)
+        let schema = Schema([Field("s", .string), Field("n", .string), Field("st", .struct([Field("a", .string), Field("b", .long)])),
+                             Field("i", .long)])
+        func batch(_ k: Int) throws -> RecordBatch {
+            var texts: [Value] = [], structs: [Value] = [], ints: [Value] = []
+            for i in 0..<50 {
+                let text = i == 13 && k == 1 ? long : "v\(k)-\(i * 37 % 50)"
+                texts.append(i % 7 == 0 ? .null : .string(text))
+                let a: Value = i % 3 == 0 ? .null : .string("a\(k)\(i)")
+                structs.append(i % 5 == 0 ? .null : .structure([a, .int(Int64(i))]))
+                ints.append(.int(Int64(i * k)))
+            }
+            return RecordBatch(schema: schema, columns: [
+                try Column(.string, texts),
+                try Column(.string, [Value](repeating: .null, count: 50)),
+                try Column(.struct([Field("a", .string), Field("b", .long)]), structs),
+                try Column(.long, ints),
+            ])
+        }
+        let path = "/tmp/lake-footer-stats-\(UInt64.random(in: 0...UInt64.max)).parquet"
+        defer { unlink(path) }
+        var options = ParquetWriter.Options()
+        options.rowGroupRows = 30
+        let writer = try ParquetWriter(path: path, schema: schema, options: options)
+        let indexed = Set(schema.fields.map(\.name))
+        var fromFooter = FileStats.Accumulator(schema: schema, indexed: indexed, stringBoundsFromFooter: true)
+        var fromBatches = FileStats.Accumulator(schema: schema, indexed: indexed)
+        for k in 0..<3 {
+            let b = try batch(k)
+            try writer.write(b)
+            fromFooter.add(b)
+            fromBatches.add(b)
+        }
+        let footer = try writer.close()
+        #expect(footer.rowGroups.count == 5)
+        fromFooter.takeStringBounds(from: footer)
+        #expect(fromFooter.json() == fromBatches.json())
+        let stats = try JSONValue.parse(fromFooter.json())
+        #expect(stats["minValues"]?["s"] == .string("a" + String(repeating: "é", count: 31)))
+        #expect(stats["maxValues"]?["s"] == .string("v2-8"))
+        #expect(stats["minValues"]?["n"] == nil && stats["nullCount"]?["n"] == .number("150"))
+        #expect(stats["minValues"]?["st"]?["a"] == .string("a01"))
     }
 }
 

@@ -49,47 +49,52 @@ enum DictionaryBuilder {
     private static func fixed<T>(_ values: [T], limit: Int, key: (T) -> UInt64) -> ([T], [UInt32])? {
         let n = values.count
         let maxEntries = max(1, limit / MemoryLayout<T>.size)
-        // Sized once for the most entries the limit allows: no rehashing.
+        // The table starts small and doubles as entries come: a chunk of few distinct values,
+        // or one given up on after the first probe values, never sizes it for the limit.
         var capacity = 1024
-        while capacity < 2 * min(n, maxEntries + 1) { capacity *= 2 }
-        let mask = capacity - 1
         var slots = [Int32](repeating: -1, count: capacity)
-        var keys = [UInt64](repeating: 0, count: min(n, maxEntries + 1))
+        var keys: [UInt64] = []
         var dictionary: [T] = []
-        dictionary.reserveCapacity(min(n, maxEntries + 1))
-        var indices = [UInt32](repeating: 0, count: n)
         var entries = 0
+        var indices = [UInt32](unsafeUninitializedCapacity: n) { _, initialized in initialized = n }
         let ok = values.withUnsafeBufferPointer { v in
-            slots.withUnsafeMutableBufferPointer { slots in
-                keys.withUnsafeMutableBufferPointer { keys in
-                    indices.withUnsafeMutableBufferPointer { indices in
-                        for i in 0..<n {
-                            // Values all distinct so far, more of them than the dictionary can hold:
-                            // it would overflow, so the work stops now, not at the limit.
-                            if i == Self.probeValues && entries == i && n > maxEntries { return false }
-                            let k = key(v[i])
-                            var slot = Int(truncatingIfNeeded: mix(k)) & mask
-                            while true {
-                                let entry = slots[slot]
-                                if entry < 0 {
-                                    guard entries < maxEntries else { return false }
-                                    slots[slot] = Int32(entries)
-                                    keys[entries] = k
-                                    dictionary.append(v[i])
-                                    indices[i] = UInt32(entries)
-                                    entries += 1
-                                    break
+            indices.withUnsafeMutableBufferPointer { indices in
+                var mask = capacity - 1
+                for i in 0..<n {
+                    // Values all distinct so far, more of them than the dictionary can hold:
+                    // it would overflow, so the work stops now, not at the limit.
+                    if i == Self.probeValues && entries == i && n > maxEntries { return false }
+                    let k = key(v[i])
+                    var slot = Int(truncatingIfNeeded: mix(k)) & mask
+                    while true {
+                        let entry = slots[slot]
+                        if entry < 0 {
+                            guard entries < maxEntries else { return false }
+                            slots[slot] = Int32(entries)
+                            keys.append(k)
+                            dictionary.append(v[i])
+                            indices[i] = UInt32(entries)
+                            entries += 1
+                            if entries * 2 > capacity {
+                                capacity *= 2
+                                mask = capacity - 1
+                                slots = [Int32](repeating: -1, count: capacity)
+                                for (j, key) in keys.enumerated() {
+                                    var s = Int(truncatingIfNeeded: mix(key)) & mask
+                                    while slots[s] >= 0 { s = (s + 1) & mask }
+                                    slots[s] = Int32(j)
                                 }
-                                if keys[Int(entry)] == k {
-                                    indices[i] = UInt32(entry)
-                                    break
-                                }
-                                slot = (slot + 1) & mask
                             }
+                            break
                         }
-                        return true
+                        if keys[Int(entry)] == k {
+                            indices[i] = UInt32(entry)
+                            break
+                        }
+                        slot = (slot + 1) & mask
                     }
                 }
+                return true
             }
         }
         return ok ? (dictionary, indices) : nil
