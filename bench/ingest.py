@@ -309,10 +309,10 @@ def generate_wide_csv(path: Path, n_cols: int) -> dict:
 
 # Runs as its own process (timed whole, like `lake append`), so it repeats ARROW_SCHEMA
 # instead of importing this module and its numpy start-up cost.
-DELTARS_SCRIPT = r"""
+# The peers' shared start: arguments and the table's arrow schema.
+PEER_PRELUDE = r"""
 import sys
 import pyarrow as pa
-import pyarrow.csv as csv
 from deltalake import WriterProperties, write_deltalake
 
 path, table_dir, level = sys.argv[1], sys.argv[2], int(sys.argv[3])
@@ -325,6 +325,10 @@ schema = pa.schema([
     pa.field("session", pa.string()),
     pa.field("note", pa.string()),
 ])
+"""
+
+DELTARS_SCRIPT = PEER_PRELUDE + r"""
+import pyarrow.csv as csv
 convert = csv.ConvertOptions(
     column_types={f.name: f.type for f in schema},
     strings_can_be_null=True,          # an empty unquoted field is null (as lake reads it)
@@ -339,22 +343,8 @@ print(table.num_rows)
 
 # The NDJSON peer: pyarrow.json with the table's schema given (it parses the ISO 8601
 # `...Z` strings straight into timestamp[us, UTC]; no cast from string is needed).
-DELTARS_NDJSON_SCRIPT = r"""
-import sys
-import pyarrow as pa
+DELTARS_NDJSON_SCRIPT = PEER_PRELUDE + r"""
 import pyarrow.json as pj
-from deltalake import WriterProperties, write_deltalake
-
-path, table_dir, level = sys.argv[1], sys.argv[2], int(sys.argv[3])
-schema = pa.schema([
-    pa.field("event_id", pa.int64(), nullable=False),
-    pa.field("ts", pa.timestamp("us", tz="UTC")),
-    pa.field("event_type", pa.string()),
-    pa.field("amount", pa.float64()),
-    pa.field("qty", pa.int32()),
-    pa.field("session", pa.string()),
-    pa.field("note", pa.string()),
-])
 table = pj.read_json(path, parse_options=pj.ParseOptions(explicit_schema=schema)).cast(schema)
 write_deltalake(table_dir, table, mode="append",
                 writer_properties=WriterProperties(compression="ZSTD", compression_level=level))

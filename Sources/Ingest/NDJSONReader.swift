@@ -228,7 +228,7 @@ final class NDJSONReader: BatchReader {
             let c = placeColumns[place]
             if c >= 0 {
                 let start = nameStarts[c], length = nameStarts[c + 1] - start
-                if length == key.count && (length == 0 || Self.equal(names.baseAddress! + start, key.baseAddress!, length)) {
+                if length == key.count && (length == 0 || ByteText.equal(names.baseAddress! + start, key.baseAddress!, length)) {
                     return c
                 }
             }
@@ -237,21 +237,6 @@ final class NDJSONReader: BatchReader {
         if place < places { placeColumns[place] = c }
         provided[c] = true
         return c
-    }
-
-    /// Whether `count` bytes at `a` and `b` are equal (inline: keys are short).
-    @inline(__always)
-    private static func equal(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ count: Int) -> Bool {
-        var i = 0
-        while i + 8 <= count {
-            if a.loadUnaligned(fromByteOffset: i, as: UInt64.self) != b.loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
-            i += 8
-        }
-        while i < count {
-            if a.load(fromByteOffset: i, as: UInt8.self) != b.load(fromByteOffset: i, as: UInt8.self) { return false }
-            i += 1
-        }
-        return true
     }
 
     /// Appends the value at the scanner to column `c`; false when it is one the tree path decides.

@@ -5,6 +5,22 @@ import Glibc
 /// Byte-level operations on strings for hot paths (paths in logs, file names): the generic
 /// collection algorithms over `String.UTF8View` cost tens of instructions a byte, these a few.
 public enum ByteText {
+    /// Whether `count` bytes at `a` and `b` are equal, compared inline eight at a time (for
+    /// short keys, where a call to `memcmp` costs more than the comparison).
+    @inline(__always)
+    public static func equal(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ count: Int) -> Bool {
+        var i = 0
+        while i + 8 <= count {
+            if a.loadUnaligned(fromByteOffset: i, as: UInt64.self) != b.loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
+            i += 8
+        }
+        while i < count {
+            if a.load(fromByteOffset: i, as: UInt8.self) != b.load(fromByteOffset: i, as: UInt8.self) { return false }
+            i += 1
+        }
+        return true
+    }
+
     /// Whether `text` holds `byte`.
     @inlinable
     public static func contains(_ text: String, _ byte: UInt8) -> Bool {

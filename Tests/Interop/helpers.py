@@ -626,6 +626,18 @@ class Lake:
 # --------------------------------------------------------------------------------------
 
 
+def tdir(lk: Lake, name: str) -> Path:
+    """The folder of table `name` in the default namespace of `lk`'s warehouse."""
+    return lk.warehouse / "default" / name
+
+
+def write_input(directory: Path, name: str, content: str | bytes) -> Path:
+    """Write an input file byte for byte (no newline translation); text is UTF-8."""
+    p = directory / name
+    p.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+    return p
+
+
 def data_files(table_dir) -> list[str]:
     """Every *.parquet file under a table directory (relative paths, sorted), referenced
     by the log or not: a failed load must leave none behind."""

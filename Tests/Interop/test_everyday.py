@@ -714,9 +714,10 @@ def test_error_lines_are_file_line_column_message(given, lk, tmp_path):
 # Progress
 # --------------------------------------------------------------------------------------
 
-# Choice: the brief suggests ~300k rows; lake loads that in ~0.3 s, which a bar that waits
-# a moment before drawing might never reach, so the input is ~1M rows (~25 MB).
-BIG_ROWS = 1_000_000
+# Choice: the brief suggests ~300k rows; a bar that waits 0.1 s before drawing never shows
+# on that, nor on 1M rows (~19 MB, ~0.1 s since ingest runs near 200 MB/s), so the input is
+# 4M rows (~80 MB): the bar draws with a rate and an ETA before the load is done.
+BIG_ROWS = 4_000_000
 
 
 @pytest.fixture(scope="module")

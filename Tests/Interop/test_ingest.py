@@ -33,6 +33,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import describe
+from helpers import tdir, write_input as write
 from helpers import (
     UTC,
     Lake,
@@ -60,17 +61,6 @@ ENGINES = ["delta-rs", "duckdb"]
 # --------------------------------------------------------------------------------------
 # Fixtures and helpers
 # --------------------------------------------------------------------------------------
-
-
-def tdir(lk: Lake, name: str) -> Path:
-    return lk.warehouse / "default" / name
-
-
-def write(directory: Path, name: str, content: str | bytes) -> Path:
-    """Write a file byte for byte (no newline translation); text is UTF-8."""
-    p = directory / name
-    p.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
-    return p
 
 
 def ndjson(*objects) -> str:

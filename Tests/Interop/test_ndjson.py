@@ -42,6 +42,7 @@ import pyarrow as pa
 import pytest
 
 from conftest import describe
+from helpers import tdir, write_input as write
 from helpers import (
     Lake,
     assert_same_multiset,
@@ -68,17 +69,6 @@ SEED = 20260601
 # --------------------------------------------------------------------------------------
 # Helpers: files, the Python reference, loading and comparing
 # --------------------------------------------------------------------------------------
-
-
-def tdir(lk: Lake, name: str) -> Path:
-    return lk.warehouse / "default" / name
-
-
-def write(directory: Path, name: str, content: str | bytes) -> Path:
-    """Write a file byte for byte (no newline translation); text is UTF-8."""
-    p = directory / name
-    p.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
-    return p
 
 
 def obj_text(pairs) -> str:

@@ -29,14 +29,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import describe
+from helpers import tdir
 from helpers import Lake, error_lines
 
 LIMIT = 1000
 ESC = "\x1b"
-
-
-def tdir(lk: Lake, name: str) -> Path:
-    return lk.warehouse / "default" / name
 
 
 def run_bytes(lk: Lake, *args, json_output: bool = False, timeout: float = 30.0, **kwargs) -> subprocess.CompletedProcess:

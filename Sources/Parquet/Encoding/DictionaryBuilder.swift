@@ -1,3 +1,4 @@
+import LakeCore
 /// Builds a dictionary for RLE_DICTIONARY encoding: the distinct values in first-seen order
 /// and one index per value. Open-addressing hash tables over the raw value bytes; no value is
 /// allocated on its own.
@@ -46,52 +47,58 @@ enum DictionaryBuilder {
         return h
     }
 
+    /// A full 64-bit mix (MurmurHash3's finalizer): a table's slot takes the low bits, and
+    /// values such as doubles of few decimals differ mostly in their high ones.
+    @inline(__always)
+    private static func spread(_ x: UInt64) -> UInt64 {
+        var h = x
+        h ^= h >> 33
+        h = h &* 0xff51_afd7_ed55_8ccd
+        h ^= h >> 33
+        h = h &* 0xc4ce_b9fe_1a85_ec53
+        h ^= h >> 33
+        return h
+    }
+
     private static func fixed<T>(_ values: [T], limit: Int, key: (T) -> UInt64) -> ([T], [UInt32])? {
         let n = values.count
         let maxEntries = max(1, limit / MemoryLayout<T>.size)
-        // The table starts small and doubles as entries come: a chunk of few distinct values,
-        // or one given up on after the first probe values, never sizes it for the limit.
-        var capacity = 1024
-        var slots = [Int32](repeating: -1, count: capacity)
-        var keys: [UInt64] = []
+        // The hash table starts small and doubles as entries come, so a chunk of few distinct
+        // values, or one given up on after the first probe values, never fills a table sized
+        // for the limit; the keys' and indices' buffers are allocated whole but written only
+        // as far as they are used.
+        var table = SlotTable()
+        let keys = UnsafeMutablePointer<UInt64>.allocate(capacity: min(n, maxEntries) + 1)
+        defer { table.deallocate(); keys.deallocate() }
         var dictionary: [T] = []
-        var entries = 0
+        dictionary.reserveCapacity(min(n, maxEntries))
         var indices = [UInt32](unsafeUninitializedCapacity: n) { _, initialized in initialized = n }
+        var entries = 0
         let ok = values.withUnsafeBufferPointer { v in
             indices.withUnsafeMutableBufferPointer { indices in
-                var mask = capacity - 1
                 for i in 0..<n {
                     // Values all distinct so far, more of them than the dictionary can hold:
                     // it would overflow, so the work stops now, not at the limit.
                     if i == Self.probeValues && entries == i && n > maxEntries { return false }
                     let k = key(v[i])
-                    var slot = Int(truncatingIfNeeded: mix(k)) & mask
+                    var slot = Int(truncatingIfNeeded: spread(k)) & table.mask
                     while true {
-                        let entry = slots[slot]
+                        let entry = table.slots[slot]
                         if entry < 0 {
                             guard entries < maxEntries else { return false }
-                            slots[slot] = Int32(entries)
-                            keys.append(k)
+                            table.slots[slot] = Int32(entries)
+                            keys[entries] = k
                             dictionary.append(v[i])
                             indices[i] = UInt32(entries)
                             entries += 1
-                            if entries * 2 > capacity {
-                                capacity *= 2
-                                mask = capacity - 1
-                                slots = [Int32](repeating: -1, count: capacity)
-                                for (j, key) in keys.enumerated() {
-                                    var s = Int(truncatingIfNeeded: mix(key)) & mask
-                                    while slots[s] >= 0 { s = (s + 1) & mask }
-                                    slots[s] = Int32(j)
-                                }
-                            }
+                            table.grow(toHold: entries) { spread(keys[$0]) }
                             break
                         }
                         if keys[Int(entry)] == k {
                             indices[i] = UInt32(entry)
                             break
                         }
-                        slot = (slot + 1) & mask
+                        slot = (slot + 1) & table.mask
                     }
                 }
                 return true
@@ -119,75 +126,86 @@ enum DictionaryBuilder {
 
     private static func byteArrays(offsets: [Int], bytes: [UInt8], limit: Int) -> Result? {
         let n = offsets.count - 1
-        var capacity = 1024
-        var slots = [Int32](repeating: -1, count: capacity)
-        var hashes: [UInt64] = []
+        // As for fixed-width values: a table that doubles as entries come, buffers written
+        // only as far as they are used.
+        var table = SlotTable()
+        let hashes = UnsafeMutablePointer<UInt64>.allocate(capacity: max(1, n))
+        defer { table.deallocate(); hashes.deallocate() }
+        var entries = 0
         var dictOffsets: [Int] = [0]
         var dictBytes: [UInt8] = []
-        var indices = [UInt32](repeating: 0, count: n)
+        var indices = [UInt32](unsafeUninitializedCapacity: n) { _, initialized in initialized = n }
         var plainSize = 0
-        var mask = capacity - 1
         let ok: Bool = bytes.withUnsafeBytes { src -> Bool in
-            let base = src.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!
-            for i in 0..<n {
-                // Distinct so far, and bound past the limit at that rate: PLAIN it is.
-                if i == Self.probeValues && hashes.count == i && plainSize / i * n > 2 * limit { return false }
-                let lo = offsets[i], len = offsets[i + 1] - lo
-                let h = hashBytes(base + lo, len)
-                var slot = Int(truncatingIfNeeded: h) & mask
-                while true {
-                    let entry = slots[slot]
-                    if entry < 0 {
-                        let index = Int32(hashes.count)
-                        slots[slot] = index
-                        hashes.append(h)
-                        dictBytes.append(contentsOf: UnsafeRawBufferPointer(start: base + lo, count: len))
-                        dictOffsets.append(dictBytes.count)
-                        indices[i] = UInt32(index)
-                        plainSize += 4 + len
-                        if plainSize > limit { return false }
-                        if hashes.count * 2 > capacity {
-                            capacity *= 2
-                            mask = capacity - 1
-                            slots = [Int32](repeating: -1, count: capacity)
-                            for (j, hash) in hashes.enumerated() {
-                                var s = Int(truncatingIfNeeded: hash) & mask
-                                while slots[s] >= 0 { s = (s + 1) & mask }
-                                slots[s] = Int32(j)
-                            }
-                        }
-                        break
-                    }
-                    let e = Int(entry)
-                    if hashes[e] == h {
-                        let dlo = dictOffsets[e], dlen = dictOffsets[e + 1] - dlo
-                        if dlen == len && (len == 0 || dictBytes.withUnsafeBytes {
-                            memcmpEqual($0.baseAddress! + dlo, base + lo, len)
-                        }) {
-                            indices[i] = UInt32(entry)
+            indices.withUnsafeMutableBufferPointer { indices in
+                let base = src.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!
+                for i in 0..<n {
+                    // Distinct so far, and bound past the limit at that rate: PLAIN it is.
+                    if i == Self.probeValues && entries == i && plainSize / i * n > 2 * limit { return false }
+                    let lo = offsets[i], len = offsets[i + 1] - lo
+                    let h = hashBytes(base + lo, len)
+                    var slot = Int(truncatingIfNeeded: h) & table.mask
+                    while true {
+                        let entry = table.slots[slot]
+                        if entry < 0 {
+                            table.slots[slot] = Int32(entries)
+                            hashes[entries] = h
+                            dictBytes.append(contentsOf: UnsafeRawBufferPointer(start: base + lo, count: len))
+                            dictOffsets.append(dictBytes.count)
+                            indices[i] = UInt32(entries)
+                            entries += 1
+                            plainSize += 4 + len
+                            if plainSize > limit { return false }
+                            table.grow(toHold: entries) { hashes[$0] }
                             break
                         }
+                        let e = Int(entry)
+                        if hashes[e] == h {
+                            let dlo = dictOffsets[e], dlen = dictOffsets[e + 1] - dlo
+                            if dlen == len && (len == 0 || dictBytes.withUnsafeBytes {
+                                ByteText.equal($0.baseAddress! + dlo, base + lo, len)
+                            }) {
+                                indices[i] = UInt32(entry)
+                                break
+                            }
+                        }
+                        slot = (slot + 1) & table.mask
                     }
-                    slot = (slot + 1) & mask
                 }
+                return true
             }
-            return true
         }
         guard ok else { return nil }
         return Result(dictionary: .byteArray(offsets: dictOffsets, bytes: dictBytes), indices: indices)
     }
+}
 
+/// Open-addressing slots holding entry indices (-1: empty) for the dictionary builders; it
+/// starts small and doubles when half full.
+private struct SlotTable {
+    private(set) var slots: UnsafeMutablePointer<Int32>
+    private(set) var mask: Int
+
+    init() {
+        mask = 1023
+        slots = .allocate(capacity: mask + 1)
+        slots.initialize(repeating: -1, count: mask + 1)
+    }
+
+    func deallocate() { slots.deallocate() }
+
+    /// Doubles the table when `entries` fill half of it, placing entry `j` again by `hash(j)`.
     @inline(__always)
-    private static func memcmpEqual(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ n: Int) -> Bool {
-        var i = 0
-        while i + 8 <= n {
-            if a.loadUnaligned(fromByteOffset: i, as: UInt64.self) != b.loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
-            i += 8
+    mutating func grow(toHold entries: Int, hash: (Int) -> UInt64) {
+        guard entries * 2 > mask + 1 else { return }
+        slots.deallocate()
+        mask = 2 * mask + 1
+        slots = .allocate(capacity: mask + 1)
+        slots.initialize(repeating: -1, count: mask + 1)
+        for j in 0..<entries {
+            var s = Int(truncatingIfNeeded: hash(j)) & mask
+            while slots[s] >= 0 { s = (s + 1) & mask }
+            slots[s] = Int32(j)
         }
-        while i < n {
-            if a.load(fromByteOffset: i, as: UInt8.self) != b.load(fromByteOffset: i, as: UInt8.self) { return false }
-            i += 1
-        }
-        return true
     }
 }

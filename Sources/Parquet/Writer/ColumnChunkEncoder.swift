@@ -39,10 +39,11 @@ struct ColumnChunkEncoder {
     }
 
     func plan(_ chunk: LeafChunk, leaf: LeafDescriptor, codec: Codec) throws -> Plan {
-        let statistics = StatisticsBuilder.compute(chunk.values, nullCount: chunk.entryCount - chunk.values.count,
-                                                   type: leaf.type)
         let dictionary = options.dictionaryEnabled
             ? DictionaryBuilder.build(chunk.values, limit: options.dictionaryPageSizeLimit) : nil
+        // A dictionary holds each distinct value once: the chunk's bounds are its bounds.
+        let statistics = StatisticsBuilder.compute(dictionary?.dictionary ?? chunk.values,
+                                                   nullCount: chunk.entryCount - chunk.values.count, type: leaf.type)
         var dictionaryPage: EncodedPage?
         if let dictionary {
             var body: [UInt8] = []
