@@ -30,7 +30,6 @@ final class DelimitedReader: BatchReader {
     private var eof = false
     private var line = 1
     private var builders: [ColumnBuilder]
-    /// Per table column, decided once: whether it is a string and whether it may be null.
     /// For each input field, the table column it fills (nil: none — only before the header check).
     private var fieldColumns: [Int] = []
     var providedColumns: Set<Int> { Set(fieldColumns) }
