@@ -1,13 +1,13 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import LakeCore
 
-/// Finds the column of a JSON key from its UTF-8 bytes, without making a `String`: an
-/// open-addressing table over the column names (FNV-1a hashes), built once per table.
+/// Finds the column of a JSON key from its UTF-8 bytes: an open-addressing table over the
+/// column names' bytes (FNV-1a hashes), built once per table, answers a key spelled exactly
+/// as a column without making a `String`.
 ///
-/// A key matches a column of the same name, else one whose name is the key in lower case
-/// (names are compared lower-cased, so `Name`, `name` and `NAME` all find a column `name`);
-/// where two columns differ only in case, the first one wins for the lower-cased spelling.
+/// A key spelled otherwise is matched as `String`s, as header names are: exactly (so
+/// Unicode-equivalent spellings match), then lower-cased (`Name`, `name` and `NAME` all find a
+/// column `name`). Where two columns differ only in case, a lower-cased key finds the one
+/// named exactly so, else the first.
 struct JSONKeyMap {
     /// The names, one after another; entry `e` is `names[starts[e]..<starts[e + 1]]`.
     private var names: [UInt8] = []
@@ -15,31 +15,35 @@ struct JSONKeyMap {
     private var columns: [Int] = []
     /// Entry indices by hash, -1 where empty; its count is a power of two.
     private var slots: [Int32]
+    /// The names and their lower-cased forms as strings, for keys not spelled exactly.
+    private var byName: [String: Int] = [:]
 
     init(_ columnNames: [String]) {
-        slots = [Int32](repeating: -1, count: max(16, (columnNames.count * 4).nextPowerOfTwo))
-        for (c, name) in columnNames.enumerated() { insert(Array(name.utf8), column: c) }
-        for (c, name) in columnNames.enumerated() { insert(Array(name.lowercased().utf8), column: c) }
+        var capacity = 16
+        while capacity < 2 * columnNames.count { capacity *= 2 }
+        slots = [Int32](repeating: -1, count: capacity)
+        for (c, name) in columnNames.enumerated() {
+            let key = Array(name.utf8)
+            let found = key.withUnsafeBytes { slot(of: $0) }
+            if slots[found] < 0 {
+                slots[found] = Int32(columns.count)
+                names += key
+                starts.append(names.count)
+                columns.append(c)
+            }
+            byName[name] = c
+            if byName[name.lowercased()] == nil { byName[name.lowercased()] = c }
+        }
     }
 
-    /// Adds `key` unless some column already has it.
-    private mutating func insert(_ key: [UInt8], column: Int) {
-        let found = key.withUnsafeBytes { b in slot(of: b) }
-        guard slots[found] < 0 else { return }
-        slots[found] = Int32(columns.count)
-        names += key
-        starts.append(names.count)
-        columns.append(column)
-    }
-
-    /// The column of a key, matched exactly, then lower-cased.
+    /// The column of a key: spelled exactly as its name, else equal to it as text, else
+    /// lower-cased.
     @inline(__always)
     func column(_ key: UnsafeRawBufferPointer) -> Int? {
         let e = slots[slot(of: key)]
         if e >= 0 { return columns[Int(e)] }
-        var lower = Array(String(decoding: key, as: UTF8.self).lowercased().utf8)
-        let l = lower.withUnsafeMutableBytes { slots[slot(of: UnsafeRawBufferPointer($0))] }
-        return l >= 0 ? columns[Int(l)] : nil
+        let text = String(decoding: key, as: UTF8.self)
+        return byName[text] ?? byName[text.lowercased()]
     }
 
     /// The slot holding `key`, or the empty slot where it would go.
@@ -53,19 +57,10 @@ struct JSONKeyMap {
             let e = slots[s]
             if e < 0 { return s }
             let start = starts[Int(e)], length = starts[Int(e) + 1] - start
-            if length == key.count && names.withUnsafeBytes({ n in
-                length == 0 || memcmp(n.baseAddress! + start, key.baseAddress!, length) == 0
-            }) { return s }
+            if length == key.count && (length == 0 || names.withUnsafeBytes { ByteText.equal($0.baseAddress! + start, key.baseAddress!, length) }) {
+                return s
+            }
             s = (s + 1) & mask
         }
-    }
-}
-
-extension Int {
-    /// The smallest power of two at least this (1 for 0).
-    fileprivate var nextPowerOfTwo: Int {
-        var p = 1
-        while p < self { p <<= 1 }
-        return p
     }
 }

@@ -34,20 +34,23 @@ final class NDJSONReader: BatchReader {
     private let kinds: UnsafeMutablePointer<ValueKind>
     private let nullable: UnsafeMutablePointer<Bool>
     private let stamps: UnsafeMutablePointer<Int>
-    /// The column names' bytes, one after another (column `c`'s from `nameStarts[c]` to `nameStarts[c + 1]`).
-    private let names: UnsafeMutableRawBufferPointer
-    private let nameStarts: UnsafeMutablePointer<Int>
-    /// The column the last line's key at each place found (-1: none yet), for the first
-    /// `places` places; a key is checked against that column's name before the map is asked.
+    /// The key each of the first `places` places of the last lines held (up to
+    /// `placeKeyWidth` bytes each, its length -1 when none) and the column it found: a key is
+    /// compared with it before the map is asked.
+    private let placeKeys: UnsafeMutableRawPointer
+    private let placeLengths: UnsafeMutablePointer<Int>
     private let placeColumns: UnsafeMutablePointer<Int>
     private let places: Int
-    /// Per column: whether some line gave it a key.
-    private var provided: [Bool]
+    private static let placeKeyWidth = 32
+    /// Per column: whether some loaded line gave it a key.
+    private let provided: UnsafeMutablePointer<Bool>
+    /// Columns the line being read gives a key that no loaded line gave yet.
+    private var newlyProvided: [Int] = []
     private(set) var rowsRead = 0
 
     var bytesRead: Int64 { input.consumed }
     var totalBytes: Int64? { input.size }
-    var providedColumns: Set<Int> { Set(provided.indices.filter { provided[$0] }) }
+    var providedColumns: Set<Int> { Set((0..<builders.count).filter { provided[$0] }) }
 
     /// What a column takes from a JSON value on the direct path (anything else goes the tree way).
     private enum ValueKind: UInt8 {
@@ -76,8 +79,6 @@ final class NDJSONReader: BatchReader {
         nullable = .allocate(capacity: n)
         stamps = .allocate(capacity: n)
         stamps.initialize(repeating: 0, count: n)
-        nameStarts = .allocate(capacity: n + 1)
-        var nameBytes: [UInt8] = []
         for (c, field) in table.fields.enumerated() {
             builderRefs.advanced(by: c).initialize(to: Unmanaged.passUnretained(builders[c]))
             nullable.advanced(by: c).initialize(to: field.nullable)
@@ -90,16 +91,15 @@ final class NDJSONReader: BatchReader {
             case .struct, .array, .map: kind = .nested
             }
             kinds.advanced(by: c).initialize(to: kind)
-            nameStarts[c] = nameBytes.count
-            nameBytes += field.name.utf8
         }
-        nameStarts[n] = nameBytes.count
-        names = .allocate(byteCount: max(1, nameBytes.count), alignment: 1)
-        names.copyBytes(from: nameBytes)
-        places = 2 * n + 16
+        places = min(2 * n + 16, 4096)
+        placeKeys = .allocate(byteCount: places * Self.placeKeyWidth, alignment: 8)
+        placeLengths = .allocate(capacity: places)
+        placeLengths.initialize(repeating: -1, count: places)
         placeColumns = .allocate(capacity: places)
         placeColumns.initialize(repeating: -1, count: places)
-        provided = [Bool](repeating: false, count: n)
+        provided = .allocate(capacity: max(1, n))
+        provided.initialize(repeating: false, count: max(1, n))
     }
 
     deinit {
@@ -107,9 +107,10 @@ final class NDJSONReader: BatchReader {
         kinds.deallocate()
         nullable.deallocate()
         stamps.deallocate()
-        nameStarts.deallocate()
-        names.deallocate()
+        placeKeys.deallocate()
+        placeLengths.deallocate()
         placeColumns.deallocate()
+        provided.deallocate()
     }
 
     /// The next line's bytes (without the newline), or nil at the end.
@@ -170,6 +171,7 @@ final class NDJSONReader: BatchReader {
     /// is blank, not valid UTF-8, malformed, or holds something this path leaves to
     /// ``appendAsTree(_:)`` (which then decides), with the builders possibly part-filled.
     private func appendDirectly(_ bytes: UnsafeRawBufferPointer, row: Int) -> Bool {
+        newlyProvided.removeAll(keepingCapacity: true)
         guard UTF8Bytes.isASCII(bytes) || UTF8Bytes.isValid(bytes) else { return false }
         var scanner = JSONScanner(bytes)
         scanner.skipSpace()
@@ -210,6 +212,7 @@ final class NDJSONReader: BatchReader {
                 builderRefs[c]._withUnsafeGuaranteedRef { $0.appendNull() }
             }
         }
+        for c in newlyProvided { provided[c] = true }
         return true
     }
 
@@ -224,18 +227,20 @@ final class NDJSONReader: BatchReader {
 
     @inline(__always)
     private func column(of key: UnsafeRawBufferPointer, place: Int) -> Int? {
-        if place < places {
-            let c = placeColumns[place]
-            if c >= 0 {
-                let start = nameStarts[c], length = nameStarts[c + 1] - start
-                if length == key.count && (length == 0 || ByteText.equal(names.baseAddress! + start, key.baseAddress!, length)) {
-                    return c
-                }
+        let c: Int
+        if place < places, placeLengths[place] == key.count,
+           key.count == 0 || ByteText.equal(placeKeys + place * Self.placeKeyWidth, key.baseAddress!, key.count) {
+            c = placeColumns[place]
+        } else {
+            guard let found = keys.column(key) else { return nil }
+            c = found
+            if place < places && key.count <= Self.placeKeyWidth {
+                if key.count > 0 { (placeKeys + place * Self.placeKeyWidth).copyMemory(from: key.baseAddress!, byteCount: key.count) }
+                placeLengths[place] = key.count
+                placeColumns[place] = c
             }
         }
-        guard let c = keys.column(key) else { return nil }
-        if place < places { placeColumns[place] = c }
-        provided[c] = true
+        if !provided[c] { newlyProvided.append(c) }
         return c
     }
 
@@ -285,7 +290,7 @@ final class NDJSONReader: BatchReader {
     /// Appends one line's object read as a tree; false when it was blank or skipped as a bad
     /// row. Each key's last value counts.
     private func appendAsTree(_ bytes: UnsafeRawBufferPointer) throws -> Bool {
-        let start = builders[0].count
+        let start = builders.first?.count ?? 0
         let json: JSONValue
         do {
             if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return false }

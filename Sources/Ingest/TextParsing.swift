@@ -90,19 +90,21 @@ enum TextParsing {
     }
 
     private static func slowDouble(_ b: UnsafeRawBufferPointer) -> Double? {
-        var text = [CChar](repeating: 0, count: b.count + 1)
-        for k in 0..<b.count { text[k] = CChar(bitPattern: b[k]) }
-        let lower = String(decoding: UnsafeRawBufferPointer(start: b.baseAddress, count: b.count), as: UTF8.self).lowercased()
-        switch lower {
-        case "nan", "+nan", "-nan": return .nan
-        case "inf", "+inf", "infinity", "+infinity": return .infinity
-        case "-inf", "-infinity": return -.infinity
-        default: break
+        if b.count <= 9 {
+            switch String(decoding: b, as: UTF8.self).lowercased() {
+            case "nan", "+nan", "-nan": return .nan
+            case "inf", "+inf", "infinity", "+infinity": return .infinity
+            case "-inf", "-infinity": return -.infinity
+            default: break
+            }
         }
-        // strtod accepts hex floats and "nan(...)": only plain decimal text is a value here.
+        // strtod accepts hex floats and "nan(...)": only plain decimal text is a value here,
+        // checked before anything is copied.
         for c in b where !((c >= 0x30 && c <= 0x39) || c == 0x2E || c == 0x2B || c == 0x2D || c == 0x65 || c == 0x45) {
             return nil
         }
+        var text = [CChar](repeating: 0, count: b.count + 1)
+        for k in 0..<b.count { text[k] = CChar(bitPattern: b[k]) }
         var end: UnsafeMutablePointer<CChar>?
         let v = text.withUnsafeMutableBufferPointer { p -> Double in
             let r = strtod(p.baseAddress!, &end)

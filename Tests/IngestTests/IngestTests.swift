@@ -300,6 +300,18 @@ func temporaryFile(_ contents: String, suffix: String) -> String {
         #expect(got[4][4] == .map([(key: .string("k"), value: .int(3)), (key: .string("j"), value: .int(2))]))
     }
 
+    @Test func keysMatchUnicodeEquivalentNamesAndMalformedLinesProvideNothing() throws {
+        let table = Schema([Field("id", .long), Field("café", .string), Field("qty", .int)])
+        // "cafe\u0301" (decomposed) is the column "café" (composed); the cut line gives no key.
+        let path = temporaryFile("{\"id\":1,\"cafe\u{301}\":\"a\"}\n{\"qty\":1\n{\"ID\":2,\"CAFÉ\":\"b\"}\n", suffix: ".ndjson")
+        defer { unlink(path) }
+        let reader = NDJSONReader(input: try InputStream(path: path), table: table, budget: BadRowBudget(limit: 1))
+        let batch = try #require(try reader.next())
+        #expect(batch.rowCount == 2)
+        #expect(batch.columns[1].value(at: 0) == .string("a") && batch.columns[1].value(at: 1) == .string("b"))
+        #expect(reader.providedColumns == [0, 1])
+    }
+
     @Test func aBadLastValueIsABadRowWhateverCameBefore() throws {
         let path = temporaryFile("{\"id\":1,\"qty\":5,\"qty\":2147483648}\n", suffix: ".ndjson")
         defer { unlink(path) }
