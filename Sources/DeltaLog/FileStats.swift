@@ -282,7 +282,9 @@ public enum FileStats {
                 for i in 0..<column.count where valid?[i] ?? true {
                     guard let low = lo, let high = hi else { lo = i; hi = i; continue }
                     // (Below the minimum is never above the maximum.)
-                    if compare(b, offsets, i, low) < 0 { lo = i } else if compare(b, offsets, i, high) > 0 { hi = i }
+                    let value = offsets[i]..<offsets[i + 1]
+                    if ByteText.compare(b, value, offsets[low]..<offsets[low + 1]) < 0 { lo = i }
+                    else if ByteText.compare(b, value, offsets[high]..<offsets[high + 1]) > 0 { hi = i }
                 }
             }
             guard let lo, let hi else { return nil }
@@ -293,33 +295,6 @@ public enum FileStats {
         case .bool, .structure, .list, .map:
             return nil
         }
-    }
-
-    /// The bytewise order of strings `x` and `y` (negative, zero, positive), shorter first on a tie.
-    @inline(__always)
-    private static func compare(_ b: UnsafeRawBufferPointer, _ offsets: [Int], _ x: Int, _ y: Int) -> Int {
-        let xStart = offsets[x], xCount = offsets[x + 1] - xStart
-        let yStart = offsets[y], yCount = offsets[y + 1] - yStart
-        let shared = min(xCount, yCount)
-        if shared > 0, let base = b.baseAddress {
-            // The first eight bytes, big-endian, decide most comparisons without a call.
-            let xHead = head(base + xStart, xCount), yHead = head(base + yStart, yCount)
-            if xHead != yHead { return xHead < yHead ? -1 : 1 }
-            if shared > 8 {
-                let order = memcmp(base + xStart + 8, base + yStart + 8, shared - 8)
-                if order != 0 { return Int(order) }
-            }
-        }
-        return xCount - yCount
-    }
-
-    /// Up to the first eight bytes at `p` as a big-endian integer (zero-padded).
-    @inline(__always)
-    private static func head(_ p: UnsafeRawPointer, _ count: Int) -> UInt64 {
-        if count >= 8 { return UInt64(bigEndian: p.loadUnaligned(as: UInt64.self)) }
-        var value: UInt64 = 0
-        for k in 0..<count { value |= UInt64(p.load(fromByteOffset: k, as: UInt8.self)) << UInt64(56 - 8 * k) }
-        return value
     }
 
     private static func floatJSON(_ d: Double) -> JSONValue {

@@ -143,7 +143,7 @@ final class ColumnBuilder {
             }
             ints.append(micros)
         case .string:
-            if !UTF8Bytes.isASCII(b) && !UTF8Bytes.isValid(b) { throw CellError(expected: "valid UTF-8 text") }
+            if !UTF8Bytes.isValid(b) { throw CellError(expected: "valid UTF-8 text") }
             bytes.append(contentsOf: b)
             offsets.append(bytes.count)
         case .binary:

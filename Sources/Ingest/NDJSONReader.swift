@@ -172,7 +172,7 @@ final class NDJSONReader: BatchReader {
     /// ``appendAsTree(_:)`` (which then decides), with the builders possibly part-filled.
     private func appendDirectly(_ bytes: UnsafeRawBufferPointer, row: Int) -> Bool {
         newlyProvided.removeAll(keepingCapacity: true)
-        guard UTF8Bytes.isASCII(bytes) || UTF8Bytes.isValid(bytes) else { return false }
+        guard UTF8Bytes.isValid(bytes) else { return false }
         var scanner = JSONScanner(bytes)
         scanner.skipSpace()
         guard scanner.next == UInt8(ascii: "{") else { return false }
@@ -310,8 +310,8 @@ final class NDJSONReader: BatchReader {
         var columns = [Int?](repeating: nil, count: members.count)
         var chosen = [Int](repeating: -1, count: builders.count)
         for (m, (key, _)) in members.enumerated() {
-            var utf8 = Array(key.utf8)
-            guard let c = utf8.withUnsafeMutableBytes({ keys.column(UnsafeRawBufferPointer($0)) }) else { continue }
+            var key = key
+            guard let c = key.withUTF8({ keys.column(UnsafeRawBufferPointer($0)) }) else { continue }
             columns[m] = c
             chosen[c] = m
         }

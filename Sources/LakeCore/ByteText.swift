@@ -21,6 +21,37 @@ public enum ByteText {
         return true
     }
 
+    /// The bytewise order of the ranges `a` and `b` of `buffer` (negative, zero, positive;
+    /// bytes unsigned, the shorter first on a tie). The first eight bytes are compared as one
+    /// big-endian word, loaded at once where the buffer holds eight bytes there.
+    @inline(__always)
+    public static func compare(_ buffer: UnsafeRawBufferPointer, _ a: Range<Int>, _ b: Range<Int>) -> Int {
+        let shared = min(a.count, b.count)
+        if shared > 0, let base = buffer.baseAddress {
+            let x = head(buffer, a.lowerBound, shared), y = head(buffer, b.lowerBound, shared)
+            if x != y { return x < y ? -1 : 1 }
+            if shared > 8 {
+                let order = memcmp(base + a.lowerBound + 8, base + b.lowerBound + 8, shared - 8)
+                if order != 0 { return Int(order) }
+            }
+        }
+        return a.count - b.count
+    }
+
+    /// Up to the first eight of the `count` bytes of `buffer` at `at` as a big-endian integer
+    /// (zero-padded).
+    @inline(__always)
+    private static func head(_ buffer: UnsafeRawBufferPointer, _ at: Int, _ count: Int) -> UInt64 {
+        let p = buffer.baseAddress! + at
+        if at + 8 <= buffer.count {
+            let word = UInt64(bigEndian: p.loadUnaligned(as: UInt64.self))
+            return count >= 8 ? word : word & ~(UInt64.max >> UInt64(8 * count))
+        }
+        var value: UInt64 = 0
+        for i in 0..<min(count, 8) { value |= UInt64(p.load(fromByteOffset: i, as: UInt8.self)) << UInt64(56 - 8 * i) }
+        return value
+    }
+
     /// Whether `text` holds `byte`.
     @inlinable
     public static func contains(_ text: String, _ byte: UInt8) -> Bool {

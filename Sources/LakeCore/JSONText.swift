@@ -3,7 +3,7 @@ public enum JSONText {
     /// Appends bytes as the contents of a JSON string (without quotes), escaping quotes,
     /// backslashes and control characters; invalid UTF-8 becomes U+FFFD.
     public static func appendEscaped(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
-        if !UTF8Bytes.isASCII(bytes) && !UTF8Bytes.isValid(bytes) {
+        if !UTF8Bytes.isValid(bytes) {
             var valid = Array(String(decoding: bytes, as: UTF8.self).utf8)
             valid.withUnsafeMutableBytes { appendEscapedValid(UnsafeRawBufferPointer($0), to: &out) }
             return

@@ -14,7 +14,7 @@ public enum UTF8Bytes {
         return high & 0x8080_8080_8080_8080 == 0
     }
 
-    /// Whether the bytes are valid UTF-8.
+    /// Whether the bytes are valid UTF-8 (runs of ASCII checked eight bytes at a time).
     public static func isValid(_ b: UnsafeRawBufferPointer) -> Bool {
         var i = 0
         let n = b.count

@@ -99,29 +99,16 @@ public final class RowPrinter {
         case .csv, .tsv:
             let delimiter = UInt8(ascii: format == .csv ? "," : "\t")
             let cells = CellFormatter.format(batch, style: .delimited(delimiter)).map(PinnedCells.init)
-            // Rows are assembled in parallel slices, then written in order.
-            let n = batch.rowCount
-            let slices = n < 16_384 ? [0..<n] : [0..<n / 2, n / 2..<n]
-            let parts = UncheckedBox<[[UInt8]]>(Array(repeating: [], count: slices.count))
-            DispatchQueue.concurrentPerform(iterations: slices.count) { k in
-                let part = PinnedCells.assemble(cells, slices[k], delimiter: delimiter)
-                parts.lock.withLock { parts.value[k] = part }
-            }
-            for part in parts.value { try out.write { $0 += part } }
+            try writeInSlices(batch.rowCount) { rows, _ in PinnedCells.assemble(cells, rows, delimiter: delimiter) }
         case .json, .jsonl:
             let cells = CellFormatter.format(batch, style: .json).map(PinnedCells.init)
-            // As for CSV: objects are assembled in parallel slices, then written in order.
-            let n = batch.rowCount
-            let slices = n < 16_384 ? [0..<n] : [0..<n / 2, n / 2..<n]
-            let parts = UncheckedBox<[[UInt8]]>(Array(repeating: [], count: slices.count))
             let json = format == .json, firstRow = rowsWritten == 0
-            DispatchQueue.concurrentPerform(iterations: slices.count) { [keys] k in
+            try writeInSlices(batch.rowCount) { [keys] rows, k in
+                // A JSON array's rows are separated by `,\n`; its first row follows `[\n`.
                 let first: [UInt8]? = json && firstRow && k == 0 ? Array("\n".utf8) : nil
-                let part = PinnedCells.assembleJSON(cells, slices[k], keys: keys, prefix: json ? Array(",\n".utf8) : [],
-                                                    firstPrefix: first, suffix: json ? [] : [0x0A])
-                parts.lock.withLock { parts.value[k] = part }
+                return PinnedCells.assembleJSON(cells, rows, keys: keys, prefix: json ? Array(",\n".utf8) : [],
+                                                firstPrefix: first, suffix: json ? [] : [0x0A])
             }
-            for part in parts.value { try out.write { $0 += part } }
         case .table:
             var cell: [UInt8] = []
             for row in 0..<batch.rowCount {
@@ -135,6 +122,19 @@ public final class RowPrinter {
             }
         }
         rowsWritten += batch.rowCount
+    }
+
+    /// Writes `rowCount` rows assembled by `assemble(rows, slice)`: in two slices on two
+    /// threads for a large batch (one otherwise), written in order.
+    private func writeInSlices(_ rowCount: Int, _ assemble: @Sendable (Range<Int>, Int) -> [UInt8]) throws {
+        let n = rowCount
+        let slices = n < 16_384 ? [0..<n] : [0..<n / 2, n / 2..<n]
+        let parts = UncheckedBox<[[UInt8]]>(Array(repeating: [], count: slices.count))
+        DispatchQueue.concurrentPerform(iterations: slices.count) { k in
+            let part = assemble(slices[k], k)
+            parts.lock.withLock { parts.value[k] = part }
+        }
+        for part in parts.value { try out.write { $0 += part } }
     }
 
     /// Prints what the format needs after the last row (the JSON array's end, the table's

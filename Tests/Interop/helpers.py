@@ -722,6 +722,27 @@ def names_line(message: str, file_name: str, line: int) -> bool:
     )
 
 
+def error_line_problems(proc, what: str, file_name: str, line: int | None,
+                        column: str | None = None, value: str | None = None) -> tuple[str, list[str]]:
+    """Asserts exit 1 with exactly one error line on stderr; returns that line and what it
+    fails to say of the file, line, column and value given (an empty list when nothing)."""
+    from conftest import describe
+    assert proc.returncode == 1, f"{what}: expected exit 1{describe(proc)}"
+    lines = error_lines(proc)
+    assert len(lines) == 1, f"{what}: expected exactly one error line on stderr, got {len(lines)}{describe(proc)}"
+    msg = lines[0]
+    problems = []
+    if file_name not in msg:
+        problems.append(f"does not name the file {file_name}")
+    if line is not None and not names_line(msg, file_name, line):
+        problems.append(f"does not give line {line}")
+    if column is not None and column not in msg:
+        problems.append(f"does not name the column {column}")
+    if value is not None and value not in msg:
+        problems.append(f"does not show the value {value!r}")
+    return msg, problems
+
+
 # --------------------------------------------------------------------------------------
 # Predicates (test_query.py): the live files of a table with their statistics
 # --------------------------------------------------------------------------------------

@@ -33,7 +33,6 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import describe
-from helpers import tdir, write_input as write
 from helpers import (
     UTC,
     Lake,
@@ -44,6 +43,7 @@ from helpers import (
     csv_field,
     data_files,
     deltars_arrow_schema,
+    error_line_problems,
     error_lines,
     lake_primitive_to_arrow,
     lake_type_name,
@@ -53,6 +53,8 @@ from helpers import (
     read_delta,
     render,
     table_state,
+    tdir,
+    write_input as write,
 )
 
 ENGINES = ["delta-rs", "duckdb"]
@@ -696,19 +698,7 @@ def _seeded(lk: Lake, tmp_path: Path) -> tuple[Path, dict]:
 
 
 def _assert_refused(lk: Lake, path: Path, state: dict, proc, file_name: str, line, column, value, words, what):
-    assert proc.returncode == 1, f"{what}: expected exit 1{describe(proc)}"
-    lines = error_lines(proc)
-    assert len(lines) == 1, f"{what}: expected exactly one error line on stderr, got {len(lines)}{describe(proc)}"
-    msg = lines[0]
-    problems = []
-    if file_name not in msg:
-        problems.append(f"does not name the file {file_name}")
-    if line is not None and not names_line(msg, file_name, line):
-        problems.append(f"does not give line {line}")
-    if column is not None and column not in msg:
-        problems.append(f"does not name the column {column}")
-    if value is not None and value not in msg:
-        problems.append(f"does not show the value {value!r}")
+    msg, problems = error_line_problems(proc, what, file_name, line, column, value)
     for w in words:
         if w.lower() not in msg.lower():
             problems.append(f"does not say {w!r}")

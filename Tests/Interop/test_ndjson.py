@@ -42,7 +42,6 @@ import pyarrow as pa
 import pytest
 
 from conftest import describe
-from helpers import tdir, write_input as write
 from helpers import (
     Lake,
     assert_same_multiset,
@@ -50,15 +49,16 @@ from helpers import (
     canonical_lake_rows,
     canonical_rows,
     deltars_arrow_schema,
-    error_lines,
+    error_line_problems,
     lake_primitive_to_arrow,
     log_versions,
-    names_line,
     normalize_engine_value,
     parse_json,
     read_delta,
     render,
     table_state,
+    tdir,
+    write_input as write,
 )
 
 ENGINES = ["delta-rs", "duckdb"]
@@ -195,19 +195,7 @@ def load_and_check(lk: Lake, tmp_path: Path, duckdb_con, ddl: str, content: str 
 def assert_one_error_line(proc, file_name: str, line: int, what: str, column: str | None = None,
                           value: str | None = None) -> str:
     """Exit 1 and one stderr line naming the file and line (and column, value)."""
-    assert proc.returncode == 1, f"{what}: expected exit 1{describe(proc)}"
-    lines = error_lines(proc)
-    assert len(lines) == 1, f"{what}: expected one error line on stderr, got {len(lines)}{describe(proc)}"
-    msg = lines[0]
-    problems = []
-    if file_name not in msg:
-        problems.append(f"does not name the file {file_name}")
-    if not names_line(msg, file_name, line):
-        problems.append(f"does not give line {line}")
-    if column is not None and column not in msg:
-        problems.append(f"does not name the column {column}")
-    if value is not None and value not in msg:
-        problems.append(f"does not show the value {value!r}")
+    msg, problems = error_line_problems(proc, what, file_name, line, column, value)
     assert not problems, f"{what}: the error line " + "; ".join(problems) + describe(proc)
     return msg
 

@@ -29,8 +29,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import describe
-from helpers import tdir
-from helpers import Lake, error_lines
+from helpers import Lake, error_lines, tdir
 
 LIMIT = 1000
 ESC = "\x1b"

@@ -1,4 +1,5 @@
 import Columnar
+import LakeCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -35,8 +36,8 @@ enum StatisticsBuilder {
                 var lo = 0, hi = 0
                 bytes.withUnsafeBytes { b in
                     for i in 1..<(offsets.count - 1) {
-                        if compareUnsigned(b, offsets[i], offsets[i + 1], offsets[lo], offsets[lo + 1]) < 0 { lo = i }
-                        if compareUnsigned(b, offsets[i], offsets[i + 1], offsets[hi], offsets[hi + 1]) > 0 { hi = i }
+                        if ByteText.compare(b, offsets[i]..<offsets[i + 1], offsets[lo]..<offsets[lo + 1]) < 0 { lo = i }
+                        if ByteText.compare(b, offsets[i]..<offsets[i + 1], offsets[hi]..<offsets[hi + 1]) > 0 { hi = i }
                     }
                 }
                 minMax = (Array(bytes[offsets[lo]..<offsets[lo + 1]]), Array(bytes[offsets[hi]..<offsets[hi + 1]]))
@@ -56,8 +57,8 @@ enum StatisticsBuilder {
                 var lo = 0, hi = 0
                 bytes.withUnsafeBytes { b in
                     for i in 1..<count {
-                        if compareUnsigned(b, i * width, (i + 1) * width, lo * width, (lo + 1) * width) < 0 { lo = i }
-                        if compareUnsigned(b, i * width, (i + 1) * width, hi * width, (hi + 1) * width) > 0 { hi = i }
+                        if ByteText.compare(b, i * width..<(i + 1) * width, lo * width..<(lo + 1) * width) < 0 { lo = i }
+                        if ByteText.compare(b, i * width..<(i + 1) * width, hi * width..<(hi + 1) * width) > 0 { hi = i }
                     }
                 }
                 minMax = (Array(bytes[lo * width..<(lo + 1) * width]), Array(bytes[hi * width..<(hi + 1) * width]))
@@ -91,36 +92,6 @@ enum StatisticsBuilder {
         if lo == 0 { lo = -F(0.0) }
         if hi == 0 { hi = F(0.0) }
         return (lo, hi)
-    }
-
-    /// Lexicographic comparison of two byte ranges of `b`, bytes unsigned.
-    @inline(__always)
-    static func compareUnsigned(_ b: UnsafeRawBufferPointer, _ aLo: Int, _ aHi: Int, _ bLo: Int, _ bHi: Int) -> Int {
-        let n = min(aHi - aLo, bHi - bLo)
-        if n > 0, let base = b.baseAddress {
-            // The first eight bytes, big-endian, decide most comparisons without a call.
-            let x = head(b, aLo, n), y = head(b, bLo, n)
-            if x != y { return x < y ? -1 : 1 }
-            if n > 8 {
-                let c = memcmp(base + aLo + 8, base + bLo + 8, n - 8)
-                if c != 0 { return Int(c) }
-            }
-        }
-        return (aHi - aLo) - (bHi - bLo)
-    }
-
-    /// Up to the first eight of the `count` bytes of `b` at `at`, as a big-endian integer
-    /// (zero-padded): one load where eight bytes are there to read.
-    @inline(__always)
-    private static func head(_ b: UnsafeRawBufferPointer, _ at: Int, _ count: Int) -> UInt64 {
-        let p = b.baseAddress! + at
-        if at + 8 <= b.count {
-            let word = UInt64(bigEndian: p.loadUnaligned(as: UInt64.self))
-            return count >= 8 ? word : word & ~(UInt64.max >> UInt64(8 * count))
-        }
-        var value: UInt64 = 0
-        for i in 0..<min(count, 8) { value |= UInt64(p.load(fromByteOffset: i, as: UInt8.self)) << UInt64(56 - 8 * i) }
-        return value
     }
 
     private static func compareSignedBE(_ b: [UInt8], _ a: Int, _ c: Int, _ width: Int) -> Int {
